@@ -1,0 +1,45 @@
+// HttpServer: an HTTP/1.1 listener that hands each request to one HttpHandler.
+// Start() returns once the socket is bound; requests are served on the server's own threads.
+// Stop() may be called from any thread except the server's; it closes the listener, lets
+// in-flight requests finish for up to `drain_timeout`, then joins the threads.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "http/http_types.h"
+
+namespace berth {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 picks a free port; see HttpServer::port()
+  int threads = 2;
+  size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 16 << 10;
+  std::chrono::milliseconds header_timeout{10000};  // to receive the whole header
+  std::chrono::milliseconds body_timeout{30000};    // to receive the whole body
+  std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
+  std::chrono::milliseconds drain_timeout{5000};
+  HttpHandler handler;
+  // Builds the response for a request the server rejects itself: malformed HTTP (400,
+  // InvalidArgument), body too large (413, PayloadTooLarge), header or body too slow (408,
+  // DeadlineExceeded). Lets the API layer keep one error shape.
+  std::function<HttpResponse(const Status&)> error_response;
+};
+
+class HttpServer {
+ public:
+  virtual ~HttpServer() = default;
+  // The bound port (useful with port 0).
+  virtual int port() const = 0;
+  virtual void Stop() = 0;
+};
+
+// Binds and starts serving. Unavailable if the address cannot be bound.
+StatusOr<std::unique_ptr<HttpServer>> StartHttpServer(HttpServerOptions options);
+
+}  // namespace berth

@@ -1,0 +1,60 @@
+// RuntimeAdapter: what runs replicas of a deployment (sim in memory, local processes,
+// Kubernetes). The reconciler is its only caller; implementations must be thread-safe because
+// reconcile workers may call them for different deployments at once.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "core/deployment.h"
+
+namespace berth {
+
+// Everything a runtime needs to start one replica of a deployment.
+struct ReplicaSpec {
+  std::string deployment_uid;
+  std::string deployed_model;
+  std::string model_name;
+  std::string base_model;
+  Plan plan = Plan::kMu;
+  std::string unit_spec;  // e.g. "MU1"; empty for ptu and lora
+  int units = 1;          // units one replica occupies
+};
+
+enum class ReplicaState {
+  kStarting,  // started, not yet healthy
+  kReady,     // serving
+  kFailed,    // gave up on it (the reconciler stops and replaces or fails the deployment)
+};
+
+std::string_view ReplicaStateName(ReplicaState state);
+
+struct ReplicaInfo {
+  std::string replica_id;
+  std::string deployment_uid;
+  ReplicaState state = ReplicaState::kStarting;
+  int units = 1;
+  SystemTime started;
+  int port = 0;
+  int pid = 0;
+  int restarts = 0;
+  std::string last_error;
+};
+
+class RuntimeAdapter {
+ public:
+  virtual ~RuntimeAdapter() = default;
+  virtual std::string_view Name() const = 0;
+  // Starts one replica. Unavailable when it cannot be placed now.
+  virtual StatusOr<ReplicaInfo> StartReplica(const ReplicaSpec& spec) = 0;
+  // Stops and forgets one replica; OK if it is already gone.
+  virtual Status StopReplica(const std::string& replica_id) = 0;
+  // The replicas of one deployment incarnation, oldest first.
+  virtual std::vector<ReplicaInfo> ListReplicas(const std::string& deployment_uid) = 0;
+  // Every replica this runtime knows about (to find orphans).
+  virtual std::vector<ReplicaInfo> ListAllReplicas() = 0;
+};
+
+}  // namespace berth

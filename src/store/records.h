@@ -1,0 +1,53 @@
+// Records the store keeps besides deployments: workspaces, API keys, custom models, usage.
+// Plain values, safe to copy between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "core/deployment.h"
+
+namespace berth {
+
+struct Workspace {
+  std::string workspace_id;  // "llm-" + 16 of [a-z0-9]
+  std::string name;
+  SystemTime created;
+};
+
+struct ApiKey {
+  std::string key_id;      // "key-" + 12 hex; public, used to delete the key
+  std::string workspace_id;
+  std::string key_hash;    // hex SHA-256 of the secret; the secret itself is never stored
+  std::string key_prefix;  // the first characters of the secret, to recognise it in lists
+  bool admin = false;
+  SystemTime created;
+};
+
+struct CustomModel {
+  std::string model_name;
+  std::string base_model;
+  std::vector<Plan> plans;
+  SystemTime created;
+};
+
+// One admitted inference request, as metered by the gateway.
+struct UsageRecord {
+  std::string deployed_model;
+  std::string deployment_uid;
+  std::string workspace_id;
+  std::string key_id;
+  SystemTime time;
+  int64_t input_tokens = 0;
+  int64_t output_tokens = 0;
+  bool ptu = false;
+  bool overflow = false;
+  int http_status = 200;
+  int64_t latency_ms = 0;
+  bool streamed = false;
+  bool aborted = false;
+};
+
+}  // namespace berth

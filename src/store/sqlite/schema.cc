@@ -1,0 +1,145 @@
+#include "store/sqlite/schema.h"
+
+namespace berth::sqlite {
+namespace {
+
+// Version 1. Times are unix milliseconds; enums are stored by their API names so the file
+// reads well in the sqlite3 shell. Optional fields are nullable columns.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE deployments (
+  deployed_model TEXT NOT NULL PRIMARY KEY,
+  uid TEXT NOT NULL,
+  name TEXT NOT NULL,
+  model_name TEXT NOT NULL,
+  base_model TEXT NOT NULL,
+  workspace_id TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  model_unit_spec TEXT NOT NULL,
+  base_capacity INTEGER NOT NULL,
+  capacity INTEGER NOT NULL,
+  ready_capacity INTEGER NOT NULL,
+  charge_type TEXT NOT NULL,
+  billing_method TEXT NOT NULL,
+  creator TEXT NOT NULL,
+  modifier TEXT NOT NULL,
+  enable_thinking INTEGER,
+  max_context_length INTEGER,
+  rpm_limit INTEGER,
+  tpm_limit INTEGER,
+  ptu_input_tpm INTEGER,
+  ptu_output_tpm INTEGER,
+  ptu_thinking_output_tpm INTEGER,
+  overflow_strategy TEXT NOT NULL,
+  desired TEXT NOT NULL,
+  status TEXT NOT NULL,
+  fail_reason TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  modified INTEGER NOT NULL,
+  version INTEGER NOT NULL
+) STRICT;
+CREATE INDEX deployments_by_workspace ON deployments (workspace_id, created DESC, deployed_model);
+
+CREATE TABLE deployment_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  uid TEXT NOT NULL,
+  deployed_model TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  message TEXT NOT NULL,
+  status TEXT NOT NULL,
+  capacity INTEGER NOT NULL,
+  ready_capacity INTEGER NOT NULL,
+  actor TEXT NOT NULL
+) STRICT;
+CREATE INDEX deployment_events_by_uid ON deployment_events (uid, seq);
+
+CREATE TABLE workspaces (
+  workspace_id TEXT NOT NULL PRIMARY KEY,
+  name TEXT NOT NULL,
+  created INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE api_keys (
+  key_id TEXT NOT NULL PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  key_prefix TEXT NOT NULL,
+  admin INTEGER NOT NULL,
+  created INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE custom_models (
+  model_name TEXT NOT NULL PRIMARY KEY,
+  base_model TEXT NOT NULL,
+  plans TEXT NOT NULL,
+  created INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE usage_records (
+  id INTEGER PRIMARY KEY,
+  deployed_model TEXT NOT NULL,
+  deployment_uid TEXT NOT NULL,
+  workspace_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  ptu INTEGER NOT NULL,
+  overflow INTEGER NOT NULL,
+  http_status INTEGER NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  streamed INTEGER NOT NULL,
+  aborted INTEGER NOT NULL
+) STRICT;
+CREATE INDEX usage_by_deployment_time ON usage_records (deployed_model, time);
+)sql";
+
+Status ApplyPending(Connection& db, const std::vector<Migration>& migrations) {
+  ASSIGN_OR_RETURN(int current, SchemaVersion(db));
+  int newest = migrations.empty() ? 0 : migrations.back().version;
+  if (current > newest) {
+    return FailedPrecondition("database schema version " + std::to_string(current) +
+                              " is newer than this berth understands (" + std::to_string(newest) +
+                              "); upgrade berth");
+  }
+  for (const Migration& migration : migrations) {
+    if (migration.version <= current) continue;
+    Status applied = db.Exec(migration.sql);
+    if (!applied.ok()) {
+      return Status(applied.code(), "schema migration " + std::to_string(migration.version) + ": " +
+                                        applied.message());
+    }
+    // PRAGMA takes no parameters; the version is an int we control.
+    RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(migration.version)));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, kSchemaV1},
+  };
+  return migrations;
+}
+
+StatusOr<int> SchemaVersion(Connection& db) {
+  ASSIGN_OR_RETURN(Statement pragma, db.Prepare("PRAGMA user_version"));
+  ASSIGN_OR_RETURN(bool row, pragma.Step());
+  if (!row) return Internal("PRAGMA user_version returned no row");
+  return static_cast<int>(pragma.Int(0));
+}
+
+Status Migrate(Connection& db, const std::vector<Migration>& migrations) {
+  // IMMEDIATE: a second berth opening the same file waits instead of migrating concurrently.
+  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  Status status = ApplyPending(db, migrations);
+  if (!status.ok()) {
+    if (db.InTransaction()) (void)db.Exec("ROLLBACK");
+    return status;
+  }
+  return db.Exec("COMMIT");
+}
+
+}  // namespace berth::sqlite

@@ -1,0 +1,134 @@
+// SqliteStore's records besides deployments: workspaces, API keys, custom models and usage.
+#include <utility>
+
+#include "store/sqlite/codec.h"
+#include "store/sqlite/group_commit.h"
+#include "store/sqlite/read_pool.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace berth {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+// Runs an insert prepared from `sql` and bound by `bind`; a unique-key collision becomes
+// AlreadyExists(`taken`).
+template <typename BindFn>
+Status Insert(Connection& db, const std::string& sql, BindFn bind, std::string taken) {
+  ASSIGN_OR_RETURN(Statement insert, db.Prepare(sql));
+  bind(insert);
+  Status status = insert.Run();
+  if (status.code() == StatusCode::kAlreadyExists) return AlreadyExists(std::move(taken));
+  return status;
+}
+
+// Deletes the row of `table` whose `key_column` is `key`; NotFound(`missing`) if none.
+Status DeleteByKey(Connection& db, const std::string& table, const std::string& key_column,
+                   const std::string& key, std::string missing) {
+  {
+    ASSIGN_OR_RETURN(Statement remove,
+                     db.Prepare("DELETE FROM " + table + " WHERE " + key_column + " = ?1"));
+    remove.BindText(1, key);
+    RETURN_IF_ERROR(remove.Run());
+  }
+  if (db.Changes() == 0) return NotFound(std::move(missing));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status SqliteStore::CreateWorkspace(const Workspace& w) {
+  return writer_->Run([&](Connection& db) {
+    return Insert(
+        db, sqlite::InsertWorkspaceSql(), [&](Statement& st) { sqlite::BindWorkspace(st, w); },
+        "workspace " + w.workspace_id + " already exists");
+  });
+}
+
+StatusOr<std::vector<Workspace>> SqliteStore::ListWorkspaces() {
+  ASSIGN_OR_RETURN(sqlite::ReadPool::Lease db, readers_->Acquire());
+  ASSIGN_OR_RETURN(Statement select,
+                   db->Prepare(sqlite::SelectWorkspaceSql() + " ORDER BY created, workspace_id"));
+  return sqlite::CollectRows<Workspace>(select, sqlite::ReadWorkspace);
+}
+
+StatusOr<Workspace> SqliteStore::GetWorkspace(const std::string& workspace_id) {
+  ASSIGN_OR_RETURN(sqlite::ReadPool::Lease db, readers_->Acquire());
+  ASSIGN_OR_RETURN(Statement select,
+                   db->Prepare(sqlite::SelectWorkspaceSql() + " WHERE workspace_id = ?1"));
+  select.BindText(1, workspace_id);
+  ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) return NotFound("workspace " + workspace_id + " not found");
+  return sqlite::ReadWorkspace(select);
+}
+
+Status SqliteStore::CreateApiKey(const ApiKey& key) {
+  return writer_->Run([&](Connection& db) {
+    return Insert(
+        db, sqlite::InsertApiKeySql(), [&](Statement& st) { sqlite::BindApiKey(st, key); },
+        "api key " + key.key_id + " (or its secret) already exists");
+  });
+}
+
+StatusOr<std::vector<ApiKey>> SqliteStore::ListApiKeys() {
+  ASSIGN_OR_RETURN(sqlite::ReadPool::Lease db, readers_->Acquire());
+  ASSIGN_OR_RETURN(Statement select,
+                   db->Prepare(sqlite::SelectApiKeySql() + " ORDER BY created, key_id"));
+  return sqlite::CollectRows<ApiKey>(select, sqlite::ReadApiKey);
+}
+
+Status SqliteStore::DeleteApiKey(const std::string& key_id) {
+  return writer_->Run([&](Connection& db) {
+    return DeleteByKey(db, "api_keys", "key_id", key_id, "api key " + key_id + " not found");
+  });
+}
+
+Status SqliteStore::CreateCustomModel(const CustomModel& m) {
+  return writer_->Run([&](Connection& db) {
+    return Insert(
+        db, sqlite::InsertCustomModelSql(), [&](Statement& st) { sqlite::BindCustomModel(st, m); },
+        "custom model " + m.model_name + " already exists");
+  });
+}
+
+StatusOr<std::vector<CustomModel>> SqliteStore::ListCustomModels() {
+  ASSIGN_OR_RETURN(sqlite::ReadPool::Lease db, readers_->Acquire());
+  ASSIGN_OR_RETURN(Statement select,
+                   db->Prepare(sqlite::SelectCustomModelSql() + " ORDER BY model_name"));
+  return sqlite::CollectRows<CustomModel>(select, sqlite::ReadCustomModel);
+}
+
+Status SqliteStore::DeleteCustomModel(const std::string& model_name) {
+  return writer_->Run([&](Connection& db) {
+    return DeleteByKey(db, "custom_models", "model_name", model_name,
+                       "custom model " + model_name + " not found");
+  });
+}
+
+Status SqliteStore::AppendUsage(const std::vector<UsageRecord>& records) {
+  if (records.empty()) return Status::Ok();
+  return writer_->Run([&](Connection& db) -> Status {
+    for (const UsageRecord& record : records) {
+      ASSIGN_OR_RETURN(Statement insert, db.Prepare(sqlite::InsertUsageSql()));
+      sqlite::BindUsage(insert, record);
+      RETURN_IF_ERROR(insert.Run());
+    }
+    return Status::Ok();
+  });
+}
+
+StatusOr<std::vector<UsageRecord>> SqliteStore::ListUsage(const std::string& deployed_model,
+                                                          SystemTime start, SystemTime end) {
+  ASSIGN_OR_RETURN(sqlite::ReadPool::Lease db, readers_->Acquire());
+  ASSIGN_OR_RETURN(Statement select,
+                   db->Prepare(sqlite::SelectUsageSql() +
+                               " WHERE deployed_model = ?1 AND time >= ?2 AND time < ?3"
+                               " ORDER BY time, id"));
+  select.BindText(1, deployed_model);
+  select.BindInt(2, ToUnixMillis(start));
+  select.BindInt(3, ToUnixMillis(end));
+  return sqlite::CollectRows<UsageRecord>(select, sqlite::ReadUsage);
+}
+
+}  // namespace berth

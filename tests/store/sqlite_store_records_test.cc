@@ -1,0 +1,148 @@
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/sqlite_store.h"
+#include "store_test_util.h"
+
+namespace berth {
+namespace {
+
+using testing::At;
+using testing::TempDir;
+
+class SqliteStoreRecordsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = SqliteStore::Open(dir_.File("berth.db"));
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(SqliteStoreRecordsTest, Workspaces) {
+  Workspace a{"llm-aaaaaaaaaaaaaaaa", "default", At(1)};
+  Workspace b{"llm-bbbbbbbbbbbbbbbb", "team b", At(2)};
+  ASSERT_TRUE(store_->CreateWorkspace(b).ok());
+  ASSERT_TRUE(store_->CreateWorkspace(a).ok());
+  EXPECT_EQ(store_->CreateWorkspace(a).code(), StatusCode::kAlreadyExists);
+
+  StatusOr<Workspace> got = store_->GetWorkspace(b.workspace_id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->name, "team b");
+  EXPECT_EQ(got->created, At(2));
+  EXPECT_EQ(store_->GetWorkspace("llm-zzzzzzzzzzzzzzzz").status().code(), StatusCode::kNotFound);
+
+  StatusOr<std::vector<Workspace>> all = store_->ListWorkspaces();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].workspace_id, a.workspace_id);  // oldest first
+}
+
+TEST_F(SqliteStoreRecordsTest, ApiKeys) {
+  ApiKey admin{"key-000000000001", "llm-aaaaaaaaaaaaaaaa", "hash-1", "sk-ab", true, At(1)};
+  ApiKey user{"key-000000000002", "llm-bbbbbbbbbbbbbbbb", "hash-2", "sk-cd", false, At(2)};
+  ASSERT_TRUE(store_->CreateApiKey(admin).ok());
+  ASSERT_TRUE(store_->CreateApiKey(user).ok());
+
+  ApiKey same_id = user;
+  same_id.key_hash = "hash-3";
+  EXPECT_EQ(store_->CreateApiKey(same_id).code(), StatusCode::kAlreadyExists);
+  ApiKey same_hash = user;
+  same_hash.key_id = "key-000000000003";
+  EXPECT_EQ(store_->CreateApiKey(same_hash).code(), StatusCode::kAlreadyExists);
+
+  StatusOr<std::vector<ApiKey>> keys = store_->ListApiKeys();
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->size(), 2u);
+  const ApiKey& got = (*keys)[0];
+  EXPECT_EQ(got.key_id, admin.key_id);
+  EXPECT_EQ(got.workspace_id, admin.workspace_id);
+  EXPECT_EQ(got.key_hash, admin.key_hash);
+  EXPECT_EQ(got.key_prefix, admin.key_prefix);
+  EXPECT_TRUE(got.admin);
+  EXPECT_EQ(got.created, admin.created);
+  EXPECT_FALSE((*keys)[1].admin);
+
+  EXPECT_TRUE(store_->DeleteApiKey(admin.key_id).ok());
+  EXPECT_EQ(store_->DeleteApiKey(admin.key_id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListApiKeys()->size(), 1u);
+}
+
+TEST_F(SqliteStoreRecordsTest, CustomModels) {
+  CustomModel both{"my-qwen-ft", "qwen3-8b", {Plan::kMu, Plan::kLora}, At(1)};
+  CustomModel lora{"adapter-x", "qwen3-14b", {Plan::kLora}, At(2)};
+  ASSERT_TRUE(store_->CreateCustomModel(both).ok());
+  ASSERT_TRUE(store_->CreateCustomModel(lora).ok());
+  EXPECT_EQ(store_->CreateCustomModel(lora).code(), StatusCode::kAlreadyExists);
+
+  StatusOr<std::vector<CustomModel>> models = store_->ListCustomModels();
+  ASSERT_TRUE(models.ok());
+  ASSERT_EQ(models->size(), 2u);
+  const CustomModel& got = (*models)[1];  // by name: adapter-x, my-qwen-ft
+  EXPECT_EQ(got.model_name, both.model_name);
+  EXPECT_EQ(got.base_model, both.base_model);
+  EXPECT_EQ(got.plans, both.plans);
+  EXPECT_EQ(got.created, both.created);
+
+  EXPECT_TRUE(store_->DeleteCustomModel("adapter-x").ok());
+  EXPECT_EQ(store_->DeleteCustomModel("adapter-x").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListCustomModels()->size(), 1u);
+}
+
+UsageRecord Usage(const std::string& deployed_model, int64_t second, int64_t input_tokens) {
+  UsageRecord u;
+  u.deployed_model = deployed_model;
+  u.deployment_uid = "uid-" + deployed_model;
+  u.workspace_id = "llm-aaaaaaaaaaaaaaaa";
+  u.key_id = "key-000000000001";
+  u.time = At(second);
+  u.input_tokens = input_tokens;
+  u.output_tokens = input_tokens * 2;
+  return u;
+}
+
+TEST_F(SqliteStoreRecordsTest, UsageAppendsAndListsAHalfOpenRange) {
+  UsageRecord full = Usage("m1", 2, 7);
+  full.ptu = true;
+  full.overflow = true;
+  full.http_status = 499;
+  full.latency_ms = 1234;
+  full.streamed = true;
+  full.aborted = true;
+  ASSERT_TRUE(store_->AppendUsage({Usage("m1", 3, 1), Usage("m1", 1, 2), full}).ok());
+  ASSERT_TRUE(store_->AppendUsage({Usage("m2", 2, 3), Usage("m1", 4, 4)}).ok());
+  ASSERT_TRUE(store_->AppendUsage({}).ok());
+
+  StatusOr<std::vector<UsageRecord>> got = store_->ListUsage("m1", At(2), At(4));
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 2u);
+  const UsageRecord& first = (*got)[0];
+  EXPECT_EQ(first.time, At(2));
+  EXPECT_EQ(first.deployed_model, "m1");
+  EXPECT_EQ(first.deployment_uid, "uid-m1");
+  EXPECT_EQ(first.workspace_id, full.workspace_id);
+  EXPECT_EQ(first.key_id, full.key_id);
+  EXPECT_EQ(first.input_tokens, 7);
+  EXPECT_EQ(first.output_tokens, 14);
+  EXPECT_TRUE(first.ptu);
+  EXPECT_TRUE(first.overflow);
+  EXPECT_EQ(first.http_status, 499);
+  EXPECT_EQ(first.latency_ms, 1234);
+  EXPECT_TRUE(first.streamed);
+  EXPECT_TRUE(first.aborted);
+  EXPECT_EQ((*got)[1].time, At(3));
+  EXPECT_FALSE((*got)[1].ptu);
+  EXPECT_EQ((*got)[1].http_status, 200);
+
+  EXPECT_EQ(store_->ListUsage("m1", At(0), At(100))->size(), 4u);
+  EXPECT_TRUE(store_->ListUsage("m3", At(0), At(100))->empty());
+}
+
+}  // namespace
+}  // namespace berth

@@ -15,10 +15,14 @@ std::vector<Plan> CatalogModel::Plans() const {
 
 bool CatalogModel::Offers(Plan plan) const {
   switch (plan) {
-    case Plan::kMu: return !mu_specs.empty();
-    case Plan::kCu: return !cu_specs.empty();
-    case Plan::kPtu: return ptu;
-    case Plan::kLora: return lora;
+    case Plan::kMu:
+      return !mu_specs.empty();
+    case Plan::kCu:
+      return !cu_specs.empty();
+    case Plan::kPtu:
+      return ptu;
+    case Plan::kLora:
+      return lora;
   }
   return false;
 }
@@ -38,8 +42,9 @@ const UnitSpec* CatalogModel::FindSpec(Plan plan, std::string_view spec) const {
 }
 
 Catalog::Catalog(std::vector<CatalogModel> models) : models_(std::move(models)) {
-  std::sort(models_.begin(), models_.end(),
-            [](const CatalogModel& a, const CatalogModel& b) { return a.model_name < b.model_name; });
+  std::sort(models_.begin(), models_.end(), [](const CatalogModel& a, const CatalogModel& b) {
+    return a.model_name < b.model_name;
+  });
 }
 
 const CatalogModel* Catalog::Find(std::string_view model_name) const {
@@ -67,9 +72,8 @@ void MergeSpecs(std::vector<UnitSpec>& into, const std::vector<UnitSpec>& extra)
 }  // namespace
 
 void MergeCatalogModel(std::vector<CatalogModel>& into, CatalogModel extra) {
-  auto same = std::find_if(into.begin(), into.end(), [&](const CatalogModel& m) {
-    return m.model_name == extra.model_name;
-  });
+  auto same = std::find_if(into.begin(), into.end(),
+                           [&](const CatalogModel& m) { return m.model_name == extra.model_name; });
   if (same == into.end()) {
     into.push_back(std::move(extra));
     return;

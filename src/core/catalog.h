@@ -46,7 +46,7 @@ struct CatalogModel {
   std::vector<UnitSpec> cu_specs;  // plan cu is offered when non-empty
   bool ptu = false;                // plan ptu is offered
   PtuPrices ptu_prices;
-  bool lora = false;               // plan lora is offered
+  bool lora = false;                        // plan lora is offered
   std::optional<TokenPrices> token_prices;  // per-token prices (lora, pay-as-you-go)
 
   // Offered plans in the order create picks a default from: mu, cu, ptu, lora.

@@ -4,12 +4,18 @@ namespace berth {
 
 std::string_view OperationName(Operation op) {
   switch (op) {
-    case Operation::kScale: return "scale";
-    case Operation::kUpdateLimits: return "update";
-    case Operation::kUpdateOverflow: return "update-overflowstrategy";
-    case Operation::kStop: return "stop";
-    case Operation::kStart: return "start";
-    case Operation::kDelete: return "delete";
+    case Operation::kScale:
+      return "scale";
+    case Operation::kUpdateLimits:
+      return "update";
+    case Operation::kUpdateOverflow:
+      return "update-overflowstrategy";
+    case Operation::kStop:
+      return "stop";
+    case Operation::kStart:
+      return "start";
+    case Operation::kDelete:
+      return "delete";
   }
   return "?";
 }

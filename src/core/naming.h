@@ -26,7 +26,7 @@ std::string NameHash(std::string_view workspace_id, std::string_view model_name)
 
 // lora: model_name[-suffix]; other plans: model_name-{NameHash}[-suffix]. Deterministic, so a
 // second deployment of a model without a new suffix collides (Conflict), as the API documents.
-std::string DeployedModelName(Plan plan, std::string_view workspace_id,
-                              std::string_view model_name, std::string_view suffix);
+std::string DeployedModelName(Plan plan, std::string_view workspace_id, std::string_view model_name,
+                              std::string_view suffix);
 
 }  // namespace berth

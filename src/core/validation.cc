@@ -72,8 +72,8 @@ StatusOr<const UnitSpec*> ResolveSpec(const CreateDeploymentRequest& r, const Ca
 Status CheckRange(const std::optional<int64_t>& value, std::string_view field, int64_t min,
                   int64_t max) {
   if (!value || (*value >= min && *value <= max)) return Status::Ok();
-  return InvalidArgument(std::string(field) + " must be between " + std::to_string(min) +
-                         " and " + std::to_string(max) + ", got " + std::to_string(*value));
+  return InvalidArgument(std::string(field) + " must be between " + std::to_string(min) + " and " +
+                         std::to_string(max) + ", got " + std::to_string(*value));
 }
 
 Status FillUnitPlan(const CreateDeploymentRequest& r, const CatalogModel& model, Deployment& d) {
@@ -200,8 +200,9 @@ Status ApplyScale(const ScaleDeploymentRequest& request, const PtuSizing& sizing
         return InvalidArgument("ptu deployments scale by ptu_capacity, not capacity");
       }
       if (!request.ptu_capacity) return InvalidArgument("ptu_capacity is required");
-      ASSIGN_OR_RETURN(PtuCapacity ptu, ValidatePtuCapacity(*request.ptu_capacity,
-                                                            d.ptu_capacity.value_or(PtuCapacity{})));
+      ASSIGN_OR_RETURN(
+          PtuCapacity ptu,
+          ValidatePtuCapacity(*request.ptu_capacity, d.ptu_capacity.value_or(PtuCapacity{})));
       d.ptu_capacity = ptu;
       d.capacity = PtuReplicas(ptu, sizing);
       return Status::Ok();

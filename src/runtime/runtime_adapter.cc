@@ -4,9 +4,12 @@ namespace berth {
 
 std::string_view ReplicaStateName(ReplicaState state) {
   switch (state) {
-    case ReplicaState::kStarting: return "starting";
-    case ReplicaState::kReady: return "ready";
-    case ReplicaState::kFailed: return "failed";
+    case ReplicaState::kStarting:
+      return "starting";
+    case ReplicaState::kReady:
+      return "ready";
+    case ReplicaState::kFailed:
+      return "failed";
   }
   return "?";
 }

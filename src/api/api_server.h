@@ -1,0 +1,49 @@
+// ApiServer: turns HTTP requests into route handler calls: request ids, routing, auth, body
+// rules, the success envelope, errors through the one Status mapping, and metrics. Handle()
+// is the HttpHandler; it runs routing and auth on the calling (network) thread and the route
+// handler on its worker pool, so blocking store calls never hold a network thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/api_metrics.h"
+#include "api/route_table.h"
+#include "common/thread_pool.h"
+#include "http/http_types.h"
+#include "service/auth_service.h"
+#include "service/deployment_service.h"
+#include "service/model_registry.h"
+#include "store/store.h"
+
+namespace berth {
+
+struct ApiDeps {
+  Store* store = nullptr;
+  AuthService* auth = nullptr;
+  ModelRegistry* models = nullptr;
+  DeploymentService* deployments = nullptr;
+  std::string region;
+};
+
+class ApiServer {
+ public:
+  ApiServer(ApiDeps deps, int worker_threads);
+
+  void Handle(HttpRequest request, HttpResponder respond);
+  // The response for a request the HTTP layer rejected itself (too large, too slow, malformed).
+  HttpResponse Rejected(const Status& status) const;
+
+ private:
+  struct Prepared;
+  StatusOr<Prepared> Prepare(const HttpRequest& request) const;
+  void AddSystemRoutes();
+  HttpResponse Run(const Route& route, ApiCall& call) const;
+
+  ApiDeps deps_;
+  RouteTable table_;
+  ApiMetrics metrics_;
+  std::unique_ptr<ThreadPool> pool_;  // last: destroyed (drained) first
+};
+
+}  // namespace berth

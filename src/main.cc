@@ -1,0 +1,183 @@
+// berth: the composition root. `berth serve` wires the store, catalog, services, reconciler,
+// API and HTTP server together and runs until SIGINT/SIGTERM.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/api_server.h"
+#include "common/log.h"
+#include "http/http_server.h"
+#include "reconcile/reconciler.h"
+#include "runtime/sim_runtime.h"
+#include "service/admin_service.h"
+#include "service/auth_service.h"
+#include "service/deployment_service.h"
+#include "service/model_registry.h"
+#include "store/catalog_loader.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace berth {
+namespace {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./berth-data";
+  std::string api_key;
+  std::string region = "cn-beijing";
+  std::vector<std::string> catalogs;
+  std::string runtime = "sim";
+  int sim_ready_ms = 1000;
+  int threads = 2;
+  int workers = 32;
+};
+
+StatusOr<std::pair<std::string, int>> SplitListen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return InvalidArgument("--listen must be HOST:PORT");
+  std::string host = listen.substr(0, colon);
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    return InvalidArgument("--listen port must be a number: " + listen);
+  }
+  if (port < 0 || port > 65535) return InvalidArgument("--listen port out of range: " + listen);
+  return std::pair(host.empty() ? "127.0.0.1" : host, port);
+}
+
+// Writes the generated admin key where only its owner can read it.
+Status SaveAdminKey(const std::string& data_dir, const std::string& secret) {
+  std::string path = data_dir + "/admin.key";
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return Internal("cannot write " + path);
+  ::chmod(path.c_str(), 0600);
+  std::fprintf(f, "%s\n", secret.c_str());
+  bool ok = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  std::fclose(f);
+  return ok ? Status::Ok() : Internal("cannot write " + path);
+}
+
+sigset_t BlockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // inherited by every thread started below
+  return signals;
+}
+
+int Serve(const ServeOptions& options) {
+  sigset_t stop_signals = BlockStopSignals();
+  auto fail = [](const Status& status) {
+    LOG_ERROR("{}", status.ToString());
+    return 1;
+  };
+  if (options.runtime != "sim") return fail(InvalidArgument("--runtime must be sim"));
+  StatusOr<std::pair<std::string, int>> address = SplitListen(options.listen);
+  if (!address.ok()) return fail(address.status());
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return fail(Internal("cannot create " + options.data_dir + ": " + ec.message()));
+
+  StatusOr<std::vector<CatalogModel>> models = LoadRegionCatalog(options.catalogs, options.region);
+  if (!models.ok()) return fail(models.status());
+  StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(options.data_dir + "/berth.db");
+  if (!store.ok()) return fail(store.status());
+
+  RealClock clock;
+  ModelRegistry registry(Catalog(std::move(*models)), **store, clock);
+  AuthService auth(**store, clock);
+  if (Status s = registry.Load(); !s.ok()) return fail(s);
+  if (Status s = auth.Load(); !s.ok()) return fail(s);
+  std::optional<std::string> bootstrap_key;
+  if (!options.api_key.empty()) bootstrap_key = options.api_key;
+  StatusOr<BootstrapResult> boot = Bootstrap(auth, bootstrap_key);
+  if (!boot.ok()) return fail(boot.status());
+
+  SimRuntime runtime(clock, Millis(options.sim_ready_ms));
+  Reconciler reconciler(**store, runtime, clock, ReconcilerOptions{});
+  DeploymentService deployments(**store, registry, reconciler, clock);
+  ApiServer api(ApiDeps{store->get(), &auth, &registry, &deployments, options.region},
+                options.workers);
+  HttpServerOptions http;
+  http.host = address->first;
+  http.port = address->second;
+  http.threads = options.threads;
+  http.handler = [&api](HttpRequest request, HttpResponder respond) {
+    api.Handle(std::move(request), std::move(respond));
+  };
+  http.error_response = [&api](const Status& status) { return api.Rejected(status); };
+  StatusOr<std::unique_ptr<HttpServer>> server = StartHttpServer(std::move(http));
+  if (!server.ok()) return fail(server.status());
+  reconciler.Start();
+
+  std::string base = "http://" + address->first + ":" + std::to_string((*server)->port());
+  std::printf("berth listening on %s (region %s, runtime %s, data %s)\n", base.c_str(),
+              options.region.c_str(), options.runtime.c_str(), options.data_dir.c_str());
+  if (boot->generated_key) {
+    if (Status s = SaveAdminKey(options.data_dir, *boot->generated_key); !s.ok()) return fail(s);
+    std::printf("generated admin API key (shown once, saved to %s/admin.key):\n  %s\n",
+                options.data_dir.c_str(), boot->generated_key->c_str());
+  }
+  std::printf("try:\n  curl -H \"Authorization: Bearer $KEY\" %s/api/v1/deployments\n",
+              base.c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  LOG_INFO("signal {} received; shutting down", signal_number);
+  (*server)->Stop();
+  reconciler.Stop();
+  return 0;
+}
+
+void AddServeCommand(CLI::App& app, ServeOptions& options) {
+  CLI::App* serve = app.add_subcommand("serve", "Run the berth server");
+  serve->add_option("--listen", options.listen, "HOST:PORT to listen on")
+      ->envname("BERTH_LISTEN")
+      ->capture_default_str();
+  serve->add_option("--data-dir", options.data_dir, "Directory for the database and keys")
+      ->envname("BERTH_DATA_DIR")
+      ->capture_default_str();
+  serve->add_option("--api-key", options.api_key, "Bootstrap admin key of the default workspace")
+      ->envname("BERTH_API_KEY");
+  serve->add_option("--region", options.region, "Catalog region")
+      ->envname("BERTH_REGION")
+      ->check(CLI::IsMember({"cn-beijing", "ap-southeast-1"}))
+      ->capture_default_str();
+  serve->add_option("--catalog", options.catalogs, "Extra catalog file(s), seed-catalog format")
+      ->envname("BERTH_CATALOG");
+  serve->add_option("--runtime", options.runtime, "Replica runtime")
+      ->envname("BERTH_RUNTIME")
+      ->check(CLI::IsMember({"sim"}))
+      ->capture_default_str();
+  serve->add_option("--sim-ready-ms", options.sim_ready_ms, "Time a sim replica takes to be ready")
+      ->envname("BERTH_SIM_READY_MS")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  serve->add_option("--threads", options.threads, "Network threads")
+      ->envname("BERTH_THREADS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+}  // namespace
+}  // namespace berth
+
+int main(int argc, char** argv) {
+  CLI::App app{"berth: a self-hosted Model Studio deployment service"};
+  app.require_subcommand(1);
+  berth::ServeOptions serve_options;
+  berth::AddServeCommand(app, serve_options);
+  CLI11_PARSE(app, argc, argv);
+  if (app.got_subcommand("serve")) return berth::Serve(serve_options);
+  return 0;
+}

@@ -1,0 +1,190 @@
+#include "reconcile/reconciler.h"
+
+#include <set>
+
+#include "common/log.h"
+#include "core/lifecycle.h"
+#include "core/replica_plan.h"
+
+namespace berth {
+namespace {
+
+constexpr char kActor[] = "reconciler";
+using Again = std::optional<Millis>;  // when to look again; nullopt: converged
+
+ReplicaSpec SpecFor(const Deployment& d) {
+  ReplicaSpec spec;
+  spec.deployment_uid = d.uid;
+  spec.deployed_model = d.deployed_model;
+  spec.model_name = d.model_name;
+  spec.base_model = d.base_model;
+  spec.plan = d.plan;
+  spec.unit_spec = d.model_unit_spec;
+  spec.units = d.base_capacity;
+  return spec;
+}
+
+Observation Observe(const std::vector<ReplicaInfo>& replicas) {
+  Observation o;
+  for (const ReplicaInfo& r : replicas) {
+    if (r.state == ReplicaState::kFailed) {
+      if (o.failure.empty()) o.failure = r.last_error.empty() ? "replica failed" : r.last_error;
+      continue;
+    }
+    ++o.live_replicas;
+    if (r.state == ReplicaState::kReady) ++o.ready_replicas;
+  }
+  return o;
+}
+
+bool Converged(const Deployment& d, const Observation& o) {
+  switch (d.status) {
+    case DeploymentStatus::kPending:
+    case DeploymentStatus::kUpdating:
+    case DeploymentStatus::kDeleting:
+      return false;
+    default:
+      return o.live_replicas == TargetReplicas(d) && o.ready_replicas == o.live_replicas;
+  }
+}
+
+}  // namespace
+
+Reconciler::Reconciler(Store& store, RuntimeAdapter& runtime, const Clock& clock,
+                       ReconcilerOptions options)
+    : store_(store), runtime_(runtime), clock_(clock), options_(options) {}
+
+Reconciler::~Reconciler() { Stop(); }
+
+void Reconciler::Start() {
+  ResyncOnce();
+  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
+  threads_.emplace_back([this] { ResyncLoop(); });
+}
+
+void Reconciler::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  queue_.ShutDown();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+}
+
+void Reconciler::Trigger(const std::string& deployed_model) { queue_.Add(deployed_model); }
+
+void Reconciler::WorkerLoop() {
+  while (std::optional<std::string> id = queue_.Get()) {
+    StatusOr<std::optional<Millis>> result = Reconcile(*id);
+    Millis again{-1};
+    {
+      std::lock_guard lock(mu_);
+      if (result.ok()) {
+        failures_.erase(*id);
+        if (*result) again = **result;
+      } else {
+        int n = ++failures_[*id];
+        again = std::min(options_.retry_max, options_.retry_base * (1 << std::min(n - 1, 10)));
+        LOG_WARN("reconcile {} failed (attempt {}): {}", *id, n, result.status().ToString());
+      }
+    }
+    if (again.count() >= 0) queue_.AddAfter(*id, again);
+    queue_.Done(*id);
+  }
+}
+
+void Reconciler::ResyncLoop() {
+  std::unique_lock lock(mu_);
+  while (!stop_cv_.wait_for(lock, options_.resync_period, [this] { return stopping_; })) {
+    lock.unlock();
+    ResyncOnce();
+    lock.lock();
+  }
+}
+
+void Reconciler::ResyncOnce() {
+  StatusOr<std::vector<Deployment>> all = store_.ListAllDeployments();
+  if (!all.ok()) {
+    LOG_WARN("resync: cannot list deployments: {}", all.status().ToString());
+    return;
+  }
+  for (const Deployment& d : *all) queue_.Add(d.deployed_model);
+  Status orphans = StopOrphans();
+  if (!orphans.ok()) LOG_WARN("resync: {}", orphans.ToString());
+}
+
+Status Reconciler::StopOrphans() {
+  ASSIGN_OR_RETURN(std::vector<Deployment> all, store_.ListAllDeployments());
+  std::set<std::string> live_uids;
+  for (const Deployment& d : all) live_uids.insert(d.uid);
+  for (const ReplicaInfo& r : runtime_.ListAllReplicas()) {
+    if (live_uids.count(r.deployment_uid)) continue;
+    LOG_INFO("stopping orphan replica {} of deployment uid {}", r.replica_id, r.deployment_uid);
+    RETURN_IF_ERROR(runtime_.StopReplica(r.replica_id));
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deployed_model) {
+  StatusOr<Deployment> loaded = store_.GetDeployment(deployed_model);
+  if (!loaded.ok() && loaded.status().code() == StatusCode::kNotFound) return Again();
+  ASSIGN_OR_RETURN(Deployment d, std::move(loaded));
+
+  RETURN_IF_ERROR(ApplyPlan(d, runtime_.ListReplicas(d.uid)));
+  Observation observed = Observe(runtime_.ListReplicas(d.uid));
+
+  if (d.desired == DesiredState::kDeleted && observed.live_replicas == 0) {
+    Deployment gone = d;
+    gone.ready_capacity = 0;
+    Status deleted =
+        store_.DeleteDeployment(d.deployed_model, d.version,
+                                MakeEvent(gone, "Deleted", "record removed", kActor, clock_.Now()));
+    if (deleted.code() == StatusCode::kAborted) return Again(Millis(0));
+    RETURN_IF_ERROR(deleted);
+    return Again();
+  }
+
+  Deployment after = d;
+  ApplyObservation(observed, after);
+  Status written = WriteObservation(d, after);
+  if (written.code() == StatusCode::kAborted) return Again(Millis(0));
+  RETURN_IF_ERROR(written);
+  if (Converged(after, observed)) return Again();
+  return Again(options_.converge_poll);
+}
+
+Status Reconciler::ApplyPlan(const Deployment& d, const std::vector<ReplicaInfo>& replicas) {
+  std::vector<ReplicaView> views;
+  for (const ReplicaInfo& r : replicas) {
+    views.push_back(
+        {r.replica_id, r.state == ReplicaState::kReady, r.state == ReplicaState::kFailed});
+  }
+  ReplicaPlan plan = PlanReplicas(TargetReplicas(d), MayStartReplicas(d), views);
+  for (const std::string& id : plan.to_stop) RETURN_IF_ERROR(runtime_.StopReplica(id));
+  for (int i = 0; i < plan.to_start; ++i) {
+    StatusOr<ReplicaInfo> started = runtime_.StartReplica(SpecFor(d));
+    if (!started.ok()) return started.status();
+  }
+  return Status::Ok();
+}
+
+Status Reconciler::WriteObservation(const Deployment& before, const Deployment& after) {
+  bool status_changed = after.status != before.status;
+  if (!status_changed && after.ready_capacity == before.ready_capacity &&
+      after.fail_reason == before.fail_reason) {
+    return Status::Ok();
+  }
+  std::string progress = "ready_capacity " + std::to_string(after.ready_capacity) + "/" +
+                         std::to_string(after.capacity);
+  std::string message = status_changed ? std::string(StatusName(before.status)) + " -> " +
+                                             std::string(StatusName(after.status)) + ", " + progress
+                                       : progress;
+  if (!after.fail_reason.empty()) message += ": " + after.fail_reason;
+  const char* type = status_changed ? "StatusChanged" : "ReadyCapacityChanged";
+  return store_.UpdateDeployment(after, {MakeEvent(after, type, message, kActor, clock_.Now())});
+}
+
+}  // namespace berth

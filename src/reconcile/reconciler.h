@@ -1,0 +1,67 @@
+// Reconciler: drives every deployment's replicas towards its desired state and writes the
+// observed status back, in the Kubernetes controller manner. Writers only Trigger() an id;
+// worker threads re-read the record, act through the RuntimeAdapter, and write status last
+// with a version check (a lost race is simply retried). A periodic resync catches drift and
+// stops orphan replicas. Start/Stop from the composition root; Trigger from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "reconcile/trigger.h"
+#include "reconcile/work_queue.h"
+#include "runtime/runtime_adapter.h"
+#include "store/store.h"
+
+namespace berth {
+
+struct ReconcilerOptions {
+  int workers = 2;
+  Millis converge_poll{100};    // how soon to look again while replicas are starting
+  Millis resync_period{10000};  // how often every deployment is looked at regardless
+  Millis retry_base{200};       // backoff after a failed pass, doubled up to retry_max
+  Millis retry_max{10000};
+};
+
+class Reconciler : public ReconcileTrigger {
+ public:
+  Reconciler(Store& store, RuntimeAdapter& runtime, const Clock& clock, ReconcilerOptions options);
+  ~Reconciler() override;
+
+  // Queues every stored deployment, stops orphans, and starts the workers and the resync loop.
+  void Start();
+  void Stop();
+  void Trigger(const std::string& deployed_model) override;
+
+  // One pass over one deployment. Returns when to look again (nullopt: converged), or the
+  // error that made the pass fail (the caller retries with backoff).
+  StatusOr<std::optional<Millis>> Reconcile(const std::string& deployed_model);
+  // Stops replicas whose deployment no longer exists.
+  Status StopOrphans();
+
+ private:
+  void WorkerLoop();
+  void ResyncLoop();
+  void ResyncOnce();
+  Status ApplyPlan(const Deployment& d, const std::vector<ReplicaInfo>& replicas);
+  Status WriteObservation(const Deployment& before, const Deployment& after);
+
+  Store& store_;
+  RuntimeAdapter& runtime_;
+  const Clock& clock_;
+  const ReconcilerOptions options_;
+  WorkQueue queue_;
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;                // guarded by mu_
+  std::map<std::string, int> failures_;  // consecutive failed passes by id; guarded by mu_
+};
+
+}  // namespace berth

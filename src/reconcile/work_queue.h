@@ -1,0 +1,41 @@
+// WorkQueue: a de-duplicating queue of keys (deployment ids) with delayed adds, in the manner
+// of Kubernetes controllers. A key is handed to at most one worker at a time; a key added
+// while it is being processed is handed out again after Done(). Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace berth {
+
+class WorkQueue {
+ public:
+  void Add(const std::string& key);
+  void AddAfter(const std::string& key, std::chrono::milliseconds delay);
+  // Blocks until a key is ready; nullopt once ShutDown() was called.
+  std::optional<std::string> Get();
+  // Marks `key` processed; it is queued again if it was added meanwhile.
+  void Done(const std::string& key);
+  void ShutDown();
+
+ private:
+  using SteadyTime = std::chrono::steady_clock::time_point;
+  void AddLocked(const std::string& key);
+  void PromoteDueLocked(SteadyTime now);
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;                   // guarded by mu_
+  std::set<std::string> dirty_;                     // queued or to be re-queued; guarded by mu_
+  std::set<std::string> processing_;                // guarded by mu_
+  std::multimap<SteadyTime, std::string> delayed_;  // guarded by mu_
+  bool shutting_down_ = false;                      // guarded by mu_
+};
+
+}  // namespace berth

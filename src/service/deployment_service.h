@@ -1,0 +1,63 @@
+// DeploymentService: the deployment use cases (create, list, get, scale, update, stop, start,
+// delete, events), shared by the HTTP API and, later, the CLI. Validates through core, writes
+// through the Store (retrying lost version races), then triggers the reconciler.
+// Blocking; thread-safe; call from worker threads.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "core/lifecycle.h"
+#include "core/requests.h"
+#include "core/validation.h"
+#include "reconcile/trigger.h"
+#include "service/caller.h"
+#include "service/model_registry.h"
+#include "store/store.h"
+
+namespace berth {
+
+class DeploymentService {
+ public:
+  DeploymentService(Store& store, ModelRegistry& models, ReconcileTrigger& trigger,
+                    const Clock& clock, PtuSizing ptu_sizing = {});
+
+  // NotFound ("Model: x not found!") for an unknown model; AlreadyExists for a taken name;
+  // InvalidArgument for anything else wrong with the request.
+  StatusOr<Deployment> Create(const Caller& caller, const CreateDeploymentRequest& request);
+  // Lists the caller's workspace; query.workspace_id is ignored.
+  StatusOr<DeploymentPage> List(const Caller& caller, ListDeploymentsQuery query);
+  // NotFound for unknown ids and for deployments of other workspaces alike.
+  StatusOr<Deployment> Get(const Caller& caller, const std::string& id);
+  StatusOr<Deployment> Scale(const Caller& caller, const std::string& id,
+                             const ScaleDeploymentRequest& request);
+  StatusOr<Deployment> UpdateLimits(const Caller& caller, const std::string& id,
+                                    const UpdateLimitsRequest& request);
+  StatusOr<Deployment> UpdateOverflowStrategy(const Caller& caller, const std::string& id,
+                                              const std::string& strategy);
+  StatusOr<Deployment> Stop(const Caller& caller, const std::string& id);
+  StatusOr<Deployment> Start(const Caller& caller, const std::string& id);
+  StatusOr<Deployment> Delete(const Caller& caller, const std::string& id);
+  StatusOr<std::vector<DeploymentEvent>> Events(const Caller& caller, const std::string& id);
+
+ private:
+  // Applies `change` to the current record and writes it with an event, retrying when a
+  // concurrent writer wins. `change` returns the event message ("" when nothing changed and
+  // nothing is written), or an error to abort.
+  using Change = std::function<StatusOr<std::string>(Deployment&)>;
+  StatusOr<Deployment> Mutate(const Caller& caller, const std::string& id, Operation op,
+                              const std::string& event_type, const Change& change);
+
+  Store& store_;
+  ModelRegistry& models_;
+  ReconcileTrigger& trigger_;
+  const Clock& clock_;
+  const PtuSizing ptu_sizing_;
+};
+
+// The NotFound status of the API for a model or deployment id.
+Status ModelNotFound(const std::string& id);
+
+}  // namespace berth

@@ -1,0 +1,46 @@
+// ModelRegistry: the deployable models of this server's region: the catalog plus the custom
+// models admins register (kept in the store, cached here). Thread-safe.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "core/catalog.h"
+#include "store/store.h"
+
+namespace berth {
+
+class ModelRegistry {
+ public:
+  ModelRegistry(Catalog catalog, Store& store, const Clock& clock);
+
+  // Loads the registered custom models from the store.
+  Status Load();
+  std::optional<CatalogModel> Find(const std::string& model_name) const;
+  // Base catalog models, by name.
+  const std::vector<CatalogModel>& BaseModels() const { return catalog_.models(); }
+  // Registered custom models, by name.
+  std::vector<CatalogModel> CustomModels() const;
+  std::vector<CustomModel> CustomRecords() const;
+
+  // Registers `model_name` as a fine-tune of `base_model` deployable on `plans` (mu, lora).
+  // InvalidArgument for a bad name, unknown base or unsupported plan; AlreadyExists if taken.
+  StatusOr<CustomModel> Register(const std::string& model_name, const std::string& base_model,
+                                 const std::vector<Plan>& plans);
+  // NotFound if not registered. The caller checks that no deployment uses it.
+  Status Unregister(const std::string& model_name);
+
+ private:
+  std::optional<CatalogModel> Derive(const CustomModel& record) const;
+
+  const Catalog catalog_;
+  Store& store_;
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  std::vector<CustomModel> custom_;  // guarded by mu_
+};
+
+}  // namespace berth

@@ -37,6 +37,8 @@ struct ServeOptions {
   int sim_ready_ms = 1000;
   int threads = 2;
   int workers = 32;
+  int header_timeout_ms = 10000;
+  int body_timeout_ms = 30000;
 };
 
 StatusOr<std::pair<std::string, int>> SplitListen(const std::string& listen) {
@@ -111,6 +113,8 @@ int Serve(const ServeOptions& options) {
   http.host = address->first;
   http.port = address->second;
   http.threads = options.threads;
+  http.header_timeout = Millis(options.header_timeout_ms);
+  http.body_timeout = Millis(options.body_timeout_ms);
   http.handler = [&api](HttpRequest request, HttpResponder respond) {
     api.Handle(std::move(request), std::move(respond));
   };
@@ -162,6 +166,18 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
   serve->add_option("--sim-ready-ms", options.sim_ready_ms, "Time a sim replica takes to be ready")
       ->envname("BERTH_SIM_READY_MS")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--header-timeout-ms", options.header_timeout_ms,
+                   "Time a client has to send a request's header")
+      ->envname("BERTH_HEADER_TIMEOUT_MS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--body-timeout-ms", options.body_timeout_ms,
+                   "Time a client has to send a request's body")
+      ->envname("BERTH_BODY_TIMEOUT_MS")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   serve->add_option("--threads", options.threads, "Network threads")
       ->envname("BERTH_THREADS")

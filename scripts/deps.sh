@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs berth's build and test dependencies from Debian 12 packages (idempotent).
+set -euo pipefail
+packages=(build-essential cmake ccache pkg-config libboost-dev nlohmann-json3-dev libsqlite3-dev
+          libfmt-dev libcli11-dev libgtest-dev python3 curl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  echo "installing: ${missing[*]}"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q "${missing[@]}"
+fi

@@ -107,8 +107,19 @@ int Serve(const ServeOptions& options) {
   SimRuntime runtime(clock, Millis(options.sim_ready_ms));
   Reconciler reconciler(**store, runtime, clock, ReconcilerOptions{});
   DeploymentService deployments(**store, registry, reconciler, clock);
-  ApiServer api(ApiDeps{store->get(), &auth, &registry, &deployments, options.region},
-                options.workers);
+  SqliteStore* sqlite = store->get();
+  ApiDeps deps{sqlite, &auth, &registry, &deployments, options.region, {}};
+  deps.extra_metrics = [sqlite] {
+    return "# HELP berth_store_commits_total Store transactions committed (one fsync each).\n"
+           "# TYPE berth_store_commits_total counter\n"
+           "berth_store_commits_total " +
+           std::to_string(sqlite->commits()) + "\n" +
+           "# HELP berth_store_writes_total Store writes applied; writes/commits is the batching.\n"
+           "# TYPE berth_store_writes_total counter\n"
+           "berth_store_writes_total " +
+           std::to_string(sqlite->writes()) + "\n";
+  };
+  ApiServer api(std::move(deps), options.workers);
   HttpServerOptions http;
   http.host = address->first;
   http.port = address->second;

@@ -107,6 +107,7 @@ void ApiServer::AddSystemRoutes() {
                 HttpResponse response;
                 response.content_type = "text/plain; version=0.0.4";
                 response.body = metrics_.Render(by_status);
+                if (deps_.extra_metrics) response.body += deps_.extra_metrics();
                 return response;
               }});
 }

@@ -4,6 +4,7 @@
 // handler on its worker pool, so blocking store calls never hold a network thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,8 @@ struct ApiDeps {
   ModelRegistry* models = nullptr;
   DeploymentService* deployments = nullptr;
   std::string region;
+  // Extra Prometheus text appended to /metrics (e.g. the store's commit counters); optional.
+  std::function<std::string()> extra_metrics;
 };
 
 class ApiServer {

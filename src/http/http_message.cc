@@ -1,0 +1,118 @@
+#include "http/http_message.h"
+
+#include <fmt/format.h>
+#include <strings.h>
+
+#include <exception>
+#include <string_view>
+
+#include "common/log.h"
+
+namespace berth::http_internal {
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Framing headers are computed from the response itself; letting a handler set them could
+// desynchronise the connection.
+bool IsManagedHeader(std::string_view name) {
+  return EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+         EqualsIgnoreCase(name, "Connection") || EqualsIgnoreCase(name, "Server");
+}
+
+bool IsSafeHeader(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (c <= ' ' || c == ':' || c == 127) return false;
+  }
+  return value.find_first_of("\r\n") == std::string_view::npos;
+}
+
+// 1xx, 204 and 304 responses carry neither a body nor Content-Length (RFC 9110 8.6).
+bool StatusForbidsBody(int status) { return status < 200 || status == 204 || status == 304; }
+
+bool IsValidStatus(int status) { return status >= 100 && status <= 599; }
+
+HttpResponse PlainTextResponse(int status, const std::string& message) {
+  HttpResponse response;
+  response.status = status;
+  response.content_type = "text/plain; charset=utf-8";
+  response.body = message + "\n";
+  return response;
+}
+
+}  // namespace
+
+HttpRequest ToHttpRequest(BeastRequest&& request, std::string remote_address) {
+  HttpRequest out;
+  out.method = std::string(request.method_string());
+  out.target = std::string(request.target());
+  const size_t question = out.target.find('?');
+  out.path = out.target.substr(0, question);
+  if (question != std::string::npos) out.query = out.target.substr(question + 1);
+  out.headers.reserve(std::distance(request.begin(), request.end()));
+  for (const auto& field : request) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  out.body = std::move(request.body());
+  out.remote_address = std::move(remote_address);
+  return out;
+}
+
+BeastResponse ToBeastResponse(HttpResponse response, const ResponseFraming& framing) {
+  const int status = IsValidStatus(response.status) ? response.status : 500;
+  BeastResponse out;
+  out.version(framing.version);
+  out.result(static_cast<unsigned>(status));
+  out.set(http::field::server, "berth");
+  if (!response.content_type.empty() && IsSafeHeader("Content-Type", response.content_type)) {
+    out.set(http::field::content_type, response.content_type);
+  }
+  for (const auto& [name, value] : response.headers) {
+    if (IsManagedHeader(name) || !IsSafeHeader(name, value)) continue;
+    if (EqualsIgnoreCase(name, "Content-Type")) {
+      out.set(http::field::content_type, value);
+    } else {
+      out.insert(name, value);
+    }
+  }
+  out.keep_alive(framing.keep_alive);
+  if (StatusForbidsBody(status)) return out;
+  out.body() = std::move(response.body);
+  out.content_length(out.body().size());
+  if (framing.head) out.body().clear();
+  return out;
+}
+
+HttpResponse ServerErrorResponse(const HttpServerOptions& options, const Status& status,
+                                 int fallback_status) {
+  try {
+    if (options.error_response) {
+      HttpResponse response = options.error_response(status);
+      if (IsValidStatus(response.status)) return response;
+      LOG_WARN("http: error_response returned status {}; using {}", response.status,
+               fallback_status);
+    }
+    return PlainTextResponse(fallback_status, status.message());
+  } catch (const std::exception& e) {
+    LOG_ERROR("http: error_response threw: {}", e.what());
+  } catch (...) {
+    LOG_ERROR("http: error_response threw a non-standard exception");
+  }
+  HttpResponse response;
+  response.status = fallback_status;
+  response.content_type.clear();
+  return response;
+}
+
+std::string FormatEndpoint(const tcp::endpoint& endpoint) {
+  error_code ec;
+  const std::string ip = endpoint.address().to_string(ec);
+  if (ec) return "unknown";
+  if (endpoint.address().is_v6()) return fmt::format("[{}]:{}", ip, endpoint.port());
+  return fmt::format("{}:{}", ip, endpoint.port());
+}
+
+}  // namespace berth::http_internal

@@ -1,0 +1,37 @@
+// Conversions between Beast messages and berth's plain HttpRequest / HttpResponse values, and the
+// responses the server sends on its own (400/408/413/500). Internal to src/http/; pure functions,
+// safe from any thread.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+#include "http/beast_asio.h"
+#include "http/http_server.h"
+#include "http/http_types.h"
+
+namespace berth::http_internal {
+
+// Moves a parsed request into an HttpRequest (splits path and query at the first '?').
+HttpRequest ToHttpRequest(BeastRequest&& request, std::string remote_address);
+
+struct ResponseFraming {
+  unsigned version = 11;  // HTTP version of the request: 10 or 11
+  bool keep_alive = true;
+  bool head = false;  // a HEAD request: send Content-Length but no body
+};
+
+// Builds the wire response: status, Content-Type, extra headers, `Server: berth`,
+// Content-Length and Connection. Headers berth manages itself, or that contain CR/LF, are
+// dropped. May throw std::bad_alloc only.
+BeastResponse ToBeastResponse(HttpResponse response, const ResponseFraming& framing);
+
+// The response for a request the server rejects itself: options.error_response(status) if set
+// and well-formed, otherwise a plain-text response with `fallback_status`. Never throws.
+HttpResponse ServerErrorResponse(const HttpServerOptions& options, const Status& status,
+                                 int fallback_status);
+
+// "ip:port", with IPv6 addresses in brackets.
+std::string FormatEndpoint(const tcp::endpoint& endpoint);
+
+}  // namespace berth::http_internal

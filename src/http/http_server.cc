@@ -1,0 +1,221 @@
+#include "http/http_server.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <exception>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/log.h"
+#include "http/beast_asio.h"
+#include "http/http_session.h"
+
+namespace berth {
+namespace {
+
+namespace asio = boost::asio;
+using http_internal::error_code;
+using http_internal::HttpSession;
+using http_internal::ServerShared;
+using http_internal::tcp;
+
+// Pause before accepting again after an accept error such as EMFILE, instead of spinning.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+// HttpServer on Boost.Beast: one io_context on N threads, an acceptor on its own strand, and one
+// HttpSession (with its own strand) per connection.
+class BeastHttpServer final : public HttpServer {
+ public:
+  explicit BeastHttpServer(std::shared_ptr<ServerShared> shared)
+      : shared_(std::move(shared)),
+        ioc_(std::make_unique<asio::io_context>()),
+        acceptor_(std::make_unique<tcp::acceptor>(asio::make_strand(*ioc_))),
+        accept_retry_(std::make_unique<asio::steady_timer>(acceptor_->get_executor())) {}
+  ~BeastHttpServer() override { Stop(); }
+
+  Status Listen();
+  void Run();
+  int port() const override { return port_; }
+  void Stop() override;
+
+ private:
+  StatusOr<tcp::endpoint> ResolveListenEndpoint();
+  void DoAccept();
+  void OnAccept(error_code ec, tcp::socket socket);
+  void CloseAcceptor();
+  void WaitForDrain();
+  bool OnServerThread() const;
+
+  const std::shared_ptr<ServerShared> shared_;
+  // Declared before the objects that use it, so it is destroyed after them.
+  std::unique_ptr<asio::io_context> ioc_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::unique_ptr<asio::steady_timer> accept_retry_;
+  std::vector<std::thread> threads_;
+  int port_ = 0;
+  std::mutex stop_mu_;
+  bool stopped_ = false;  // guarded by stop_mu_
+};
+
+StatusOr<tcp::endpoint> BeastHttpServer::ResolveListenEndpoint() {
+  const HttpServerOptions& options = shared_->options;
+  const auto port = static_cast<unsigned short>(options.port);
+  error_code ec;
+  const asio::ip::address address = asio::ip::make_address(options.host, ec);
+  if (!ec) return tcp::endpoint(address, port);
+  tcp::resolver resolver(*ioc_);
+  const auto results = resolver.resolve(options.host, std::to_string(port), ec);
+  if (ec || results.empty()) {
+    return Unavailable(fmt::format("cannot resolve listen host {}: {}", options.host,
+                                   ec ? ec.message() : "no addresses"));
+  }
+  return results.begin()->endpoint();
+}
+
+Status BeastHttpServer::Listen() {
+  const HttpServerOptions& options = shared_->options;
+  if (options.port < 0 || options.port > 65535) {
+    return InvalidArgument(fmt::format("invalid listen port {}", options.port));
+  }
+  ASSIGN_OR_RETURN(const tcp::endpoint endpoint, ResolveListenEndpoint());
+  const auto fail = [&](const error_code& ec) {
+    return Unavailable(
+        fmt::format("cannot listen on {}:{}: {}", options.host, options.port, ec.message()));
+  };
+  error_code ec;
+  acceptor_->open(endpoint.protocol(), ec);
+  if (ec) return fail(ec);
+  acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail(ec);
+  acceptor_->bind(endpoint, ec);
+  if (ec) return fail(ec);
+  acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail(ec);
+  port_ = acceptor_->local_endpoint(ec).port();
+  if (ec) return fail(ec);
+  return Status::Ok();
+}
+
+void BeastHttpServer::Run() {
+  DoAccept();
+  int threads = shared_->options.threads;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads_.reserve(threads);
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([ioc = ioc_.get()] {
+      // The work guard keeps run() going while no connection is open; Stop() ends it.
+      auto work = asio::make_work_guard(*ioc);
+      for (;;) {
+        try {
+          ioc->run();
+          return;
+        } catch (const std::exception& e) {
+          LOG_ERROR("http: io thread caught: {}", e.what());
+        }
+      }
+    });
+  }
+}
+
+void BeastHttpServer::DoAccept() {
+  acceptor_->async_accept(asio::make_strand(*ioc_), [this](error_code ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
+  });
+}
+
+void BeastHttpServer::OnAccept(error_code ec, tcp::socket socket) {
+  if (!acceptor_->is_open()) return;
+  if (ec) {
+    LOG_WARN("http: accept failed: {}", ec.message());
+    accept_retry_->expires_after(kAcceptRetryDelay);
+    accept_retry_->async_wait([this](error_code wait_ec) {
+      if (!wait_ec && acceptor_->is_open()) DoAccept();
+    });
+    return;
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  try {
+    std::make_shared<HttpSession>(std::move(socket), shared_)->Start();
+  } catch (const std::exception& e) {
+    LOG_ERROR("http: cannot start a session: {}", e.what());
+  }
+  DoAccept();
+}
+
+void BeastHttpServer::CloseAcceptor() {
+  auto closed = std::make_shared<std::promise<void>>();
+  std::future<void> done = closed->get_future();
+  asio::post(acceptor_->get_executor(), [this, closed] {
+    error_code ec;
+    acceptor_->close(ec);
+    accept_retry_->cancel();
+    closed->set_value();
+  });
+  // The io threads may all be busy in handlers; then the listener closes when they stop.
+  done.wait_for(shared_->options.drain_timeout);
+}
+
+void BeastHttpServer::WaitForDrain() {
+  std::unique_lock<std::mutex> lock(shared_->mu);
+  shared_->drained.wait_for(lock, shared_->options.drain_timeout,
+                            [&] { return shared_->in_flight == 0; });
+  if (shared_->in_flight > 0) {
+    LOG_WARN("http: stopping with {} request(s) still in flight", shared_->in_flight);
+  }
+  // From here on responders drop their responses instead of touching the io_context.
+  shared_->io_alive = false;
+}
+
+void BeastHttpServer::Stop() {
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  if (OnServerThread()) {
+    LOG_ERROR("http: HttpServer::Stop() called from a server thread; it would join itself");
+    std::abort();
+  }
+  shared_->stopping = true;
+  if (!threads_.empty()) {
+    CloseAcceptor();
+    WaitForDrain();
+  } else {
+    std::lock_guard<std::mutex> shared_lock(shared_->mu);
+    shared_->io_alive = false;
+  }
+  ioc_->stop();
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
+  // Sessions still parked in the io_context are destroyed with it, closing their sockets.
+  accept_retry_.reset();
+  acceptor_.reset();
+  ioc_.reset();
+}
+
+bool BeastHttpServer::OnServerThread() const {
+  for (const std::thread& thread : threads_) {
+    if (thread.get_id() == std::this_thread::get_id()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<HttpServer>> StartHttpServer(HttpServerOptions options) {
+  if (!options.handler) return InvalidArgument("HttpServerOptions.handler is required");
+  try {
+    auto server =
+        std::make_unique<BeastHttpServer>(std::make_shared<ServerShared>(std::move(options)));
+    RETURN_IF_ERROR(server->Listen());
+    server->Run();
+    return std::unique_ptr<HttpServer>(std::move(server));
+  } catch (const std::exception& e) {
+    return Internal(fmt::format("cannot start the HTTP server: {}", e.what()));
+  }
+}
+
+}  // namespace berth

@@ -1,0 +1,260 @@
+#include "http/http_session.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+#include <limits>
+#include <utility>
+
+#include "common/log.h"
+#include "http/http_message.h"
+#include "http/http_responder.h"
+
+namespace berth::http_internal {
+namespace {
+
+// How long a closing connection keeps reading (and discarding) what the client still sends, so
+// the kernel does not answer unread data with a reset that would destroy our error response.
+constexpr std::chrono::milliseconds kLingerTimeout{1000};
+// Bound on writing a response the server generated itself (best effort).
+constexpr std::chrono::milliseconds kErrorWriteTimeout{2000};
+
+bool IsHttpError(const error_code& ec) {
+  return ec.category() == make_error_code(http::error::end_of_stream).category();
+}
+
+bool ExpectsContinue(const BeastRequest& request) {
+  auto it = request.find(http::field::expect);
+  return it != request.end() && beast::iequals(it->value(), "100-continue");
+}
+
+}  // namespace
+
+HttpSession::HttpSession(tcp::socket socket, std::shared_ptr<ServerShared> shared)
+    : shared_(std::move(shared)),
+      socket_(std::move(socket)),
+      deadline_(socket_.get_executor()),
+      response_wait_(socket_.get_executor()) {
+  error_code ec;
+  const tcp::endpoint remote = socket_.remote_endpoint(ec);
+  remote_address_ = ec ? "unknown" : FormatEndpoint(remote);
+}
+
+HttpSession::~HttpSession() { EndInFlight(); }
+
+void HttpSession::Start() {
+  asio::dispatch(executor(), [self = shared_from_this()] { self->DoReadHeader(); });
+}
+
+void HttpSession::ArmDeadline(std::chrono::milliseconds timeout) {
+  const uint64_t generation = ++deadline_generation_;
+  timed_out_ = false;
+  deadline_.expires_after(timeout);
+  deadline_.async_wait(
+      [self = shared_from_this(), generation](error_code ec) { self->OnDeadline(generation, ec); });
+}
+
+bool HttpSession::DisarmDeadline() {
+  ++deadline_generation_;
+  deadline_.cancel();
+  return std::exchange(timed_out_, false);
+}
+
+void HttpSession::OnDeadline(uint64_t generation, error_code ec) {
+  if (ec || generation != deadline_generation_) return;
+  timed_out_ = true;
+  socket_.cancel(ec);  // the pending operation completes with operation_aborted
+}
+
+void HttpSession::DoWaitIdle() {
+  if (buffer_.size() > 0) return DoReadHeader();  // the client already sent more
+  ArmDeadline(shared_->options.idle_timeout);
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](error_code ec) { self->OnIdleReadable(ec); });
+}
+
+void HttpSession::OnIdleReadable(error_code ec) {
+  DisarmDeadline();
+  if (ec || shared_->stopping) return Close();
+  DoReadHeader();
+}
+
+void HttpSession::DoReadHeader() {
+  const HttpServerOptions& options = shared_->options;
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(
+      std::min<size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  parser_->body_limit(static_cast<std::uint64_t>(options.max_body_bytes));
+  ArmDeadline(options.header_timeout);
+  http::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](error_code ec, size_t) { self->OnReadHeader(ec); });
+}
+
+void HttpSession::OnReadHeader(error_code ec) {
+  const bool timed_out = DisarmDeadline();
+  if (ec) return FailRead(ReadPhase::kHeader, ec, timed_out);
+  const BeastRequest& request = parser_->get();
+  keep_alive_ = request.keep_alive();
+  head_ = request.method() == http::verb::head;
+  version_ = request.version() == 10 ? 10 : 11;
+  if (parser_->is_done()) return Dispatch();
+  if (ExpectsContinue(request)) return DoSendContinue();
+  DoReadBody();
+}
+
+void HttpSession::DoSendContinue() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  ArmDeadline(shared_->options.body_timeout);
+  asio::async_write(
+      socket_, asio::buffer(kContinue.data(), kContinue.size()),
+      [self = shared_from_this()](error_code ec, size_t) { self->OnSendContinue(ec); });
+}
+
+void HttpSession::OnSendContinue(error_code ec) {
+  DisarmDeadline();
+  if (ec) return Close();
+  DoReadBody();
+}
+
+void HttpSession::DoReadBody() {
+  ArmDeadline(shared_->options.body_timeout);
+  http::async_read(socket_, buffer_, *parser_,
+                   [self = shared_from_this()](error_code ec, size_t) { self->OnReadBody(ec); });
+}
+
+void HttpSession::OnReadBody(error_code ec) {
+  const bool timed_out = DisarmDeadline();
+  if (ec) return FailRead(ReadPhase::kBody, ec, timed_out);
+  Dispatch();
+}
+
+void HttpSession::FailRead(ReadPhase phase, error_code ec, bool timed_out) {
+  const HttpServerOptions& options = shared_->options;
+  if (timed_out) {
+    const bool header = phase == ReadPhase::kHeader;
+    return SendErrorAndClose(
+        Status(StatusCode::kDeadlineExceeded,
+               fmt::format("request {} not received within {} ms", header ? "header" : "body",
+                           (header ? options.header_timeout : options.body_timeout).count())),
+        408);
+  }
+  if (ec == http::error::body_limit) {
+    return SendErrorAndClose(
+        Status(StatusCode::kPayloadTooLarge,
+               fmt::format("request body exceeds the limit of {} bytes", options.max_body_bytes)),
+        413);
+  }
+  // A client that closed or reset the connection gets no answer.
+  if (!IsHttpError(ec) || ec == http::error::end_of_stream || ec == http::error::partial_message) {
+    return Close();
+  }
+  if (ec == http::error::header_limit) {
+    return SendErrorAndClose(
+        InvalidArgument(fmt::format("request header exceeds {} bytes", options.max_header_bytes)),
+        400);
+  }
+  SendErrorAndClose(InvalidArgument(fmt::format("malformed HTTP request: {}", ec.message())), 400);
+}
+
+void HttpSession::Dispatch() {
+  {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    ++shared_->in_flight;
+  }
+  counted_in_flight_ = true;
+  awaiting_response_ = true;
+  response_wait_.expires_at(asio::steady_timer::time_point::max());
+  response_wait_.async_wait([self = shared_from_this()](error_code) {});
+  HttpRequest request = ToHttpRequest(parser_->release(), remote_address_);
+  parser_.reset();
+  CallHandler(std::move(request));
+}
+
+void HttpSession::CallHandler(HttpRequest request) {
+  HttpResponder responder = MakeResponder(weak_from_this(), shared_);
+  try {
+    shared_->options.handler(std::move(request), responder);
+    return;
+  } catch (const std::exception& e) {
+    LOG_ERROR("http: handler threw: {}", e.what());
+  } catch (...) {
+    LOG_ERROR("http: handler threw a non-standard exception");
+  }
+  responder(ServerErrorResponse(shared_->options, Internal("the request handler failed"), 500));
+}
+
+void HttpSession::OnResponse(std::optional<HttpResponse> response) {
+  if (!awaiting_response_) return;
+  awaiting_response_ = false;
+  response_wait_.cancel();
+  if (!response) {
+    LOG_ERROR("http: handler dropped a request without responding");
+    response =
+        ServerErrorResponse(shared_->options, Internal("the request handler did not respond"), 500);
+  }
+  DoWrite(std::move(*response), keep_alive_ && !shared_->stopping);
+}
+
+void HttpSession::DoWrite(HttpResponse response, bool keep_alive) {
+  try {
+    response_ = ToBeastResponse(std::move(response), {version_, keep_alive, head_});
+  } catch (const std::exception& e) {
+    LOG_ERROR("http: cannot build a response: {}", e.what());
+    EndInFlight();
+    return Close();
+  }
+  ArmDeadline(counted_in_flight_ ? shared_->options.body_timeout : kErrorWriteTimeout);
+  http::async_write(socket_, response_,
+                    [self = shared_from_this(), keep_alive](error_code ec, size_t) {
+                      self->OnWrite(ec, keep_alive);
+                    });
+}
+
+void HttpSession::OnWrite(error_code ec, bool keep_alive) {
+  DisarmDeadline();
+  response_ = {};
+  EndInFlight();
+  if (ec) return Close();
+  if (!keep_alive || shared_->stopping) return ShutdownAndLinger();
+  DoWaitIdle();
+}
+
+void HttpSession::SendErrorAndClose(const Status& status, int fallback_status) {
+  parser_.reset();
+  keep_alive_ = false;
+  head_ = false;
+  DoWrite(ServerErrorResponse(shared_->options, status, fallback_status), false);
+}
+
+void HttpSession::EndInFlight() {
+  if (!counted_in_flight_) return;
+  counted_in_flight_ = false;
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  if (--shared_->in_flight == 0) shared_->drained.notify_all();
+}
+
+void HttpSession::ShutdownAndLinger() {
+  error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) return Close();
+  ArmDeadline(kLingerTimeout);
+  DoLinger();
+}
+
+void HttpSession::DoLinger() {
+  socket_.async_read_some(asio::buffer(drain_), [self = shared_from_this()](error_code ec, size_t) {
+    if (!ec) return self->DoLinger();
+    self->DisarmDeadline();
+    self->Close();
+  });
+}
+
+void HttpSession::Close() {
+  error_code ec;
+  socket_.close(ec);
+  response_wait_.cancel();
+}
+
+}  // namespace berth::http_internal

@@ -1,0 +1,103 @@
+// HttpSession: one accepted connection. It reads a request, hands it to the handler, writes the
+// response the handler's responder posts back, and repeats while the connection is kept alive.
+// Everything runs on the session's strand; Start() may be called from any thread. Internal to
+// src/http/.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+#include "http/beast_asio.h"
+#include "http/http_server.h"
+#include "http/http_types.h"
+
+namespace berth::http_internal {
+
+// State shared by the server, its sessions and every responder handed out; it outlives them all.
+struct ServerShared {
+  explicit ServerShared(HttpServerOptions opts) : options(std::move(opts)) {}
+
+  const HttpServerOptions options;
+  std::atomic<bool> stopping{false};  // no new keep-alive turns once Stop() began
+
+  std::mutex mu;
+  std::condition_variable drained;  // signalled when in_flight drops to 0
+  bool io_alive = true;             // guarded by mu; false once the io_context may go away
+  int in_flight = 0;  // guarded by mu; requests handed to the handler, not yet written
+};
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, std::shared_ptr<ServerShared> shared);
+  ~HttpSession();
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+
+  // Begins reading the first request. Any thread.
+  void Start();
+
+  // The strand every operation of this session runs on.
+  tcp::socket::executor_type executor() { return socket_.get_executor(); }
+
+  // Called on the strand with the handler's response, or nullopt if the handler dropped its
+  // responder without answering.
+  void OnResponse(std::optional<HttpResponse> response);
+
+ private:
+  enum class ReadPhase { kHeader, kBody };
+
+  // One deadline guards each async operation; when it fires the operation is cancelled and its
+  // handler sees `timed_out`.
+  void ArmDeadline(std::chrono::milliseconds timeout);
+  bool DisarmDeadline();  // returns whether the deadline had fired
+  void OnDeadline(uint64_t generation, error_code ec);
+
+  void DoWaitIdle();
+  void OnIdleReadable(error_code ec);
+  void DoReadHeader();
+  void OnReadHeader(error_code ec);
+  void DoSendContinue();
+  void OnSendContinue(error_code ec);
+  void DoReadBody();
+  void OnReadBody(error_code ec);
+  void FailRead(ReadPhase phase, error_code ec, bool timed_out);
+
+  void Dispatch();
+  void CallHandler(HttpRequest request);
+  void DoWrite(HttpResponse response, bool keep_alive);
+  void OnWrite(error_code ec, bool keep_alive);
+  void SendErrorAndClose(const Status& status, int fallback_status);
+  void EndInFlight();
+
+  void ShutdownAndLinger();
+  void DoLinger();
+  void Close();
+
+  const std::shared_ptr<ServerShared> shared_;
+  tcp::socket socket_;
+  asio::steady_timer deadline_;
+  asio::steady_timer response_wait_;  // a pending wait keeps the session alive for the handler
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  BeastResponse response_;  // the response being written
+  std::string remote_address_;
+  std::array<char, 4096> drain_{};
+
+  uint64_t deadline_generation_ = 0;
+  bool timed_out_ = false;  // the armed deadline fired
+  bool awaiting_response_ = false;
+  bool counted_in_flight_ = false;
+  bool keep_alive_ = false;  // of the current request
+  bool head_ = false;        // the current request is HEAD
+  unsigned version_ = 11;    // of the current request
+};
+
+}  // namespace berth::http_internal

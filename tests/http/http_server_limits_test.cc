@@ -1,0 +1,194 @@
+// The requests the server rejects itself: too large (413), malformed (400), too slow (408), and
+// idle keep-alive connections. After each, the server must keep serving other clients.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "http/http_server.h"
+#include "http_test_util.h"
+
+namespace berth {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+using testing::ClientResponse;
+using testing::kSimpleGet;
+using testing::RoundTrip;
+using testing::Start;
+using testing::TestClient;
+using testing::TestOptions;
+
+void ExpectStillServing(const HttpServer& server) {
+  auto response = RoundTrip(server.port(), kSimpleGet);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+}
+
+HttpServerOptions SmallBodyOptions() {
+  HttpServerOptions options = TestOptions();
+  options.max_body_bytes = 1024;
+  return options;
+}
+
+TEST(HttpServerLimitsTest, ContentLengthOverLimitIs413) {
+  auto server = Start(SmallBodyOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client(server->port());
+  ASSERT_TRUE(client.connected());
+  const std::string body(2 << 20, 'x');
+  // The server may answer before the body is sent; send from another thread so neither blocks.
+  std::thread sender([&] {
+    (void)client.Send("POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n");
+    (void)client.Send(body);
+  });
+  auto response = client.ReadResponse();
+  sender.join();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(response->body, "{\"code\":\"PAYLOAD_TOO_LARGE\"}");
+  EXPECT_EQ(response->Header("Connection"), "close");
+  EXPECT_TRUE(client.WaitForClose());
+  ExpectStillServing(*server);
+}
+
+TEST(HttpServerLimitsTest, ChunkedBodyOverLimitIs413) {
+  auto server = Start(SmallBodyOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client(server->port());
+  const std::string chunk(1000, 'y');
+  ASSERT_TRUE(client.Send("POST /big HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  for (int i = 0; i < 3; ++i) (void)client.Send("3e8\r\n" + chunk + "\r\n");
+  auto response = client.ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  EXPECT_TRUE(client.WaitForClose());
+  ExpectStillServing(*server);
+}
+
+TEST(HttpServerLimitsTest, BodyAtLimitIsAccepted) {
+  auto server = Start(SmallBodyOptions());
+  ASSERT_NE(server, nullptr);
+  const std::string body(1024, 'z');
+  auto response = RoundTrip(server->port(),
+                            "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1024\r\n\r\n" + body);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 201);
+  EXPECT_EQ(response->body, body);
+}
+
+TEST(HttpServerLimitsTest, MalformedRequestIs400) {
+  auto server = Start(TestOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client(server->port());
+  ASSERT_TRUE(client.Send("this is not http\r\n\r\n"));
+  auto response = client.ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_EQ(response->body, "{\"code\":\"INVALID_ARGUMENT\"}");
+  EXPECT_TRUE(client.WaitForClose());
+  ExpectStillServing(*server);
+}
+
+TEST(HttpServerLimitsTest, WithoutErrorResponseFallsBackToPlainText) {
+  HttpServerOptions options = TestOptions();
+  options.error_response = nullptr;
+  auto server = Start(std::move(options));
+  ASSERT_NE(server, nullptr);
+  auto response = RoundTrip(server->port(), "GET / HTTP/1.1\r\nBad Header\r\n\r\n");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_EQ(response->Header("Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_NE(response->body.find("malformed"), std::string::npos);
+}
+
+TEST(HttpServerLimitsTest, OversizedHeaderIs400) {
+  HttpServerOptions options = TestOptions();
+  options.max_header_bytes = 1024;
+  auto server = Start(std::move(options));
+  ASSERT_NE(server, nullptr);
+  auto response = RoundTrip(
+      server->port(), "GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(4096, 'h') + "\r\n\r\n");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  ExpectStillServing(*server);
+}
+
+TEST(HttpServerLimitsTest, SlowHeaderIs408) {
+  HttpServerOptions options = TestOptions();
+  options.header_timeout = milliseconds(200);
+  auto server = Start(std::move(options));
+  ASSERT_NE(server, nullptr);
+  TestClient client(server->port());
+  const auto start = steady_clock::now();
+  ASSERT_TRUE(client.Send("GET / HTTP/1.1\r\nHost: t\r\n"));  // never finished
+  auto response = client.ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 408);
+  EXPECT_EQ(response->body, "{\"code\":\"DEADLINE_EXCEEDED\"}");
+  EXPECT_TRUE(client.WaitForClose());
+  EXPECT_LT(steady_clock::now() - start, milliseconds(3000));
+  ExpectStillServing(*server);
+}
+
+TEST(HttpServerLimitsTest, SilentClientIsDropped) {
+  HttpServerOptions options = TestOptions();
+  options.header_timeout = milliseconds(200);
+  auto server = Start(std::move(options));
+  ASSERT_NE(server, nullptr);
+  TestClient client(server->port());
+  ASSERT_TRUE(client.connected());
+  EXPECT_TRUE(client.WaitForClose());  // a 408 may come first; the connection must close
+  ExpectStillServing(*server);
+}
+
+TEST(HttpServerLimitsTest, SlowBodyIs408) {
+  HttpServerOptions options = TestOptions();
+  options.body_timeout = milliseconds(200);
+  auto server = Start(std::move(options));
+  ASSERT_NE(server, nullptr);
+  TestClient client(server->port());
+  ASSERT_TRUE(client.Send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc"));
+  auto response = client.ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 408);
+  EXPECT_TRUE(client.WaitForClose());
+  ExpectStillServing(*server);
+}
+
+TEST(HttpServerLimitsTest, IdleKeepAliveConnectionIsClosed) {
+  HttpServerOptions options = TestOptions();
+  options.idle_timeout = milliseconds(200);
+  auto server = Start(std::move(options));
+  ASSERT_NE(server, nullptr);
+  TestClient client(server->port());
+  ASSERT_TRUE(client.Send(kSimpleGet));
+  ASSERT_TRUE(client.ReadResponse());
+  const auto start = steady_clock::now();
+  EXPECT_TRUE(client.WaitForClose());
+  EXPECT_GE(steady_clock::now() - start, milliseconds(150));
+  EXPECT_LT(steady_clock::now() - start, milliseconds(3000));
+}
+
+TEST(HttpServerLimitsTest, ExpectContinueGets100First) {
+  auto server = Start(TestOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client(server->port());
+  ASSERT_TRUE(
+      client.Send("POST /e HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+                  "Content-Length: 4\r\n\r\n"));
+  auto interim = client.ReadResponse();
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(client.Send("data"));
+  auto response = client.ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 201);
+  EXPECT_EQ(response->body, "data");
+}
+
+}  // namespace
+}  // namespace berth

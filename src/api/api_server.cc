@@ -115,7 +115,9 @@ void ApiServer::AddSystemRoutes() {
 StatusOr<ApiServer::Prepared> ApiServer::Prepare(const HttpRequest& request) const {
   Prepared prepared;
   ASSIGN_OR_RETURN(std::vector<std::string> segments, DecodePathSegments(request.path));
-  StatusOr<RouteMatch> match = table_.router().Match(request.method, segments);
+  // HEAD is GET without a body; the HTTP layer drops the body.
+  std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+  StatusOr<RouteMatch> match = table_.router().Match(method, segments);
   if (!match.ok() && match.status().code() == StatusCode::kNotFound) {
     return NotFound("No route for " + request.method + " " + request.path);
   }

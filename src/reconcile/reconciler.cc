@@ -149,6 +149,7 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
 
   Deployment after = d;
   ApplyObservation(observed, after);
+  after.modified = clock_.Now();
   Status written = WriteObservation(d, after);
   if (written.code() == StatusCode::kAborted) return Again(Millis(0));
   RETURN_IF_ERROR(written);

@@ -45,7 +45,9 @@ std::optional<std::string> WorkQueue::Get() {
     if (delayed_.empty()) {
       cv_.wait(lock);
     } else {
-      cv_.wait_until(lock, delayed_.begin()->first);
+      // A copy: another thread may erase the entry while this one waits without the lock.
+      SteadyTime until = delayed_.begin()->first;
+      cv_.wait_until(lock, until);
     }
   }
 }

@@ -64,6 +64,7 @@ StatusOr<Deployment> DeploymentService::Get(const Caller& caller, const std::str
 StatusOr<Deployment> DeploymentService::Mutate(const Caller& caller, const std::string& id,
                                                Operation op, const std::string& event_type,
                                                const Change& change) {
+  std::lock_guard turn(write_locks_[std::hash<std::string>{}(id) % write_locks_.size()]);
   for (int attempt = 0; attempt < kMaxWriteAttempts; ++attempt) {
     ASSIGN_OR_RETURN(Deployment d, Get(caller, id));
     RETURN_IF_ERROR(CheckOperation(op, d));

@@ -4,7 +4,9 @@
 // Blocking; thread-safe; call from worker threads.
 #pragma once
 
+#include <array>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,10 @@ class DeploymentService {
   ReconcileTrigger& trigger_;
   const Clock& clock_;
   const PtuSizing ptu_sizing_;
+  // Writers of the same deployment in this process take turns (striped by id), so they do not
+  // burn their retries on each other; the store's version check still catches every other
+  // writer (the reconciler, another berth instance).
+  std::array<std::mutex, 64> write_locks_;
 };
 
 // The NotFound status of the API for a model or deployment id.

@@ -17,26 +17,52 @@ std::string FormatApiTime(SystemTime t) {
   return buf;
 }
 
+namespace {
+
+// Reads exactly `n` digits at `pos` into `out`.
+bool ReadDigits(const std::string& text, size_t& pos, size_t n, int& out) {
+  if (pos + n > text.size()) return false;
+  out = 0;
+  for (size_t i = 0; i < n; ++i) {
+    char c = text[pos + i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  pos += n;
+  return true;
+}
+
+bool Expect(const std::string& text, size_t& pos, char c) {
+  if (pos >= text.size() || text[pos] != c) return false;
+  ++pos;
+  return true;
+}
+
+}  // namespace
+
 StatusOr<SystemTime> ParseApiTime(const std::string& text) {
+  Status invalid = InvalidArgument("invalid time '" + text +
+                                   "', expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.fff] (UTC)");
   std::tm tm{};
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
-  int consumed = 0;
-  int fields = std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &consumed);
-  if (fields != 3) return InvalidArgument("invalid time '" + text + "'");
-  if (static_cast<size_t>(consumed) < text.size()) {
-    int more = 0;
-    if (std::sscanf(text.c_str() + consumed, "T%2d:%2d:%2d%n", &hour, &minute, &second, &more) !=
-        3) {
-      return InvalidArgument("invalid time '" + text + "', expected YYYY-MM-DDTHH:MM:SS");
-    }
-    consumed += more;
-    if (static_cast<size_t>(consumed) < text.size() &&
-        std::sscanf(text.c_str() + consumed, ".%3d", &millis) != 1) {
-      return InvalidArgument("invalid time '" + text + "'");
-    }
+  size_t pos = 0;
+  if (!ReadDigits(text, pos, 4, year) || !Expect(text, pos, '-') ||
+      !ReadDigits(text, pos, 2, month) || !Expect(text, pos, '-') ||
+      !ReadDigits(text, pos, 2, day)) {
+    return invalid;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    return InvalidArgument("invalid time '" + text + "'");
+  if (pos < text.size()) {
+    if (!Expect(text, pos, 'T') || !ReadDigits(text, pos, 2, hour) || !Expect(text, pos, ':') ||
+        !ReadDigits(text, pos, 2, minute) || !Expect(text, pos, ':') ||
+        !ReadDigits(text, pos, 2, second)) {
+      return invalid;
+    }
+    if (pos < text.size()) {
+      if (!Expect(text, pos, '.')) return invalid;
+      size_t digits = text.size() - pos;
+      if (digits < 1 || digits > 3 || !ReadDigits(text, pos, digits, millis)) return invalid;
+      for (size_t i = digits; i < 3; ++i) millis *= 10;  // ".5" is 500 ms
+    }
   }
   tm.tm_year = year - 1900;
   tm.tm_mon = month - 1;
@@ -44,7 +70,15 @@ StatusOr<SystemTime> ParseApiTime(const std::string& text) {
   tm.tm_hour = hour;
   tm.tm_min = minute;
   tm.tm_sec = second;
-  return FromUnixMillis(int64_t(timegm(&tm)) * 1000 + millis);
+  std::time_t secs = timegm(&tm);
+  // timegm normalises (Feb 31 -> Mar 3); a date that does not survive the round trip is bad.
+  std::tm check{};
+  gmtime_r(&secs, &check);
+  if (check.tm_year != year - 1900 || check.tm_mon != month - 1 || check.tm_mday != day ||
+      check.tm_hour != hour || check.tm_min != minute || check.tm_sec != second) {
+    return invalid;
+  }
+  return FromUnixMillis(int64_t(secs) * 1000 + millis);
 }
 
 }  // namespace berth

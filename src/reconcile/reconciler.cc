@@ -133,8 +133,15 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
   if (!loaded.ok() && loaded.status().code() == StatusCode::kNotFound) return Again();
   ASSIGN_OR_RETURN(Deployment d, std::move(loaded));
 
-  RETURN_IF_ERROR(ApplyPlan(d, runtime_.ListReplicas(d.uid)));
+  // A failure is judged on the replicas as found, before the plan stops the failed ones, and
+  // decides the status the plan works towards (a FAILED deployment keeps no replicas).
+  std::vector<ReplicaInfo> found = runtime_.ListReplicas(d.uid);
+  Observation first = Observe(found);
+  Deployment after = d;
+  if (!first.failure.empty()) ApplyObservation(first, after);
+  RETURN_IF_ERROR(ApplyPlan(after, found));
   Observation observed = Observe(runtime_.ListReplicas(d.uid));
+  observed.failure = first.failure;
 
   if (d.desired == DesiredState::kDeleted && observed.live_replicas == 0) {
     Deployment gone = d;
@@ -147,7 +154,6 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
     return Again();
   }
 
-  Deployment after = d;
   ApplyObservation(observed, after);
   after.modified = clock_.Now();
   Status written = WriteObservation(d, after);

@@ -1,0 +1,62 @@
+#include "common/thread_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace berth {
+namespace {
+
+TEST(ThreadPoolTest, RunsEveryTaskBeforeDestructionCompletes) {
+  std::atomic<int> ran{0};
+  {
+    ThreadPool pool(3);
+    for (int i = 0; i < 1000; ++i) pool.Submit([&ran] { ran.fetch_add(1); });
+  }  // the destructor drains the queue, then joins
+  EXPECT_EQ(ran.load(), 1000);
+}
+
+TEST(ThreadPoolTest, RunsTasksOffTheSubmittingThread) {
+  std::mutex mu;
+  std::set<std::thread::id> ids;
+  {
+    ThreadPool pool(2);
+    for (int i = 0; i < 50; ++i) {
+      pool.Submit([&] {
+        std::lock_guard lock(mu);
+        ids.insert(std::this_thread::get_id());
+      });
+    }
+  }
+  ASSERT_FALSE(ids.empty());
+  EXPECT_LE(ids.size(), 2u);
+  EXPECT_EQ(ids.count(std::this_thread::get_id()), 0u);
+}
+
+TEST(ThreadPoolTest, SingleThreadRunsInSubmissionOrder) {
+  std::vector<int> order;
+  {
+    ThreadPool pool(1);
+    for (int i = 0; i < 20; ++i) pool.Submit([&order, i] { order.push_back(i); });
+  }
+  ASSERT_EQ(order.size(), 20u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(order[i], i);
+}
+
+TEST(ThreadPoolTest, TaskMaySubmitMoreWork) {
+  std::atomic<int> ran{0};
+  {
+    ThreadPool pool(2);
+    pool.Submit([&] {
+      ran.fetch_add(1);
+      pool.Submit([&] { ran.fetch_add(1); });
+    });
+  }
+  EXPECT_EQ(ran.load(), 2);
+}
+
+}  // namespace
+}  // namespace berth

@@ -1,0 +1,290 @@
+#include "reconcile/reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/temp_dir.h"
+#include "core/lifecycle.h"
+#include "fake_runtime.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace berth {
+namespace {
+
+using Again = std::optional<Millis>;
+constexpr char kId[] = "qwen-plus-12345678";
+constexpr char kUid[] = "uid-1";
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(dir_.File("berth.db"));
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    ReconcilerOptions options;
+    options.converge_poll = Millis(100);
+    reconciler_ = std::make_unique<Reconciler>(*store_, runtime_, clock_, options);
+  }
+
+  // A PENDING mu deployment of capacity 4 at 2 units per replica: two replicas.
+  void Create(int capacity = 4) {
+    Deployment d;
+    d.deployed_model = kId;
+    d.uid = kUid;
+    d.name = "svc";
+    d.model_name = d.base_model = "qwen-plus";
+    d.workspace_id = "llm-ws1";
+    d.plan = Plan::kMu;
+    d.model_unit_spec = "MU1";
+    d.base_capacity = 2;
+    d.capacity = capacity;
+    d.created = d.modified = clock_.Now();
+    d.version = 1;
+    ASSERT_TRUE(store_->CreateDeployment(d, MakeEvent(d, "Created", "", "key-1", d.created)).ok());
+  }
+
+  Deployment Get() {
+    StatusOr<Deployment> d = store_->GetDeployment(kId);
+    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    return d.ok() ? *d : Deployment{};
+  }
+
+  // Changes the stored record as a user operation would.
+  void Change(const std::function<void(Deployment&)>& edit) {
+    Deployment d = Get();
+    edit(d);
+    ASSERT_TRUE(
+        store_->UpdateDeployment(d, {MakeEvent(d, "User", "", "key-1", clock_.Now())}).ok());
+  }
+
+  Again Reconcile() {
+    StatusOr<Again> again = reconciler_->Reconcile(kId);
+    EXPECT_TRUE(again.ok()) << again.status().ToString();
+    return again.ok() ? *again : Again(Millis(-1));
+  }
+
+  std::vector<DeploymentEvent> Events() {
+    StatusOr<std::vector<DeploymentEvent>> events = store_->ListEvents(kUid);
+    EXPECT_TRUE(events.ok()) << events.status().ToString();
+    return events.ok() ? *events : std::vector<DeploymentEvent>{};
+  }
+
+  // Create, start both replicas, let them become ready: RUNNING at capacity 4.
+  void RunToReady() {
+    Create();
+    Reconcile();
+    runtime_.SetAllReady(kUid);
+    Reconcile();
+    ASSERT_EQ(Get().status, DeploymentStatus::kRunning);
+  }
+
+  testing::ScopedTempDir dir_;
+  FakeClock clock_;
+  testing::FakeRuntime runtime_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Reconciler> reconciler_;
+};
+
+TEST_F(ReconcilerTest, PendingDeploymentStartsItsReplicas) {
+  Create();
+  EXPECT_EQ(Reconcile(), Again(Millis(100)));  // not converged: look again soon
+
+  std::vector<ReplicaSpec> started = runtime_.started();
+  ASSERT_EQ(started.size(), 2u);
+  for (const ReplicaSpec& spec : started) {
+    EXPECT_EQ(spec.deployment_uid, kUid);
+    EXPECT_EQ(spec.deployed_model, kId);
+    EXPECT_EQ(spec.model_name, "qwen-plus");
+    EXPECT_EQ(spec.plan, Plan::kMu);
+    EXPECT_EQ(spec.unit_spec, "MU1");
+    EXPECT_EQ(spec.units, 2);
+  }
+  Deployment d = Get();
+  EXPECT_EQ(d.status, DeploymentStatus::kPending);
+  EXPECT_EQ(d.ready_capacity, 0);
+  EXPECT_EQ(d.version, 1);  // nothing observed changed: nothing written
+
+  Reconcile();  // a second pass starts nothing more
+  EXPECT_EQ(runtime_.started().size(), 2u);
+  EXPECT_TRUE(runtime_.stopped().empty());
+}
+
+TEST_F(ReconcilerTest, AllReadyMakesItRunning) {
+  Create();
+  Reconcile();
+  std::vector<std::string> ids = runtime_.ids(kUid);
+  runtime_.SetState(ids[0], ReplicaState::kReady);
+  Reconcile();
+  Deployment d = Get();
+  EXPECT_EQ(d.status, DeploymentStatus::kPending);
+  EXPECT_EQ(d.ready_capacity, 2);
+  EXPECT_EQ(Events().back().type, "ReadyCapacityChanged");
+
+  runtime_.SetState(ids[1], ReplicaState::kReady);
+  clock_.Advance(std::chrono::seconds(5));
+  EXPECT_EQ(Reconcile(), Again());  // converged
+  d = Get();
+  EXPECT_EQ(d.status, DeploymentStatus::kRunning);
+  EXPECT_EQ(d.ready_capacity, 4);
+  EXPECT_EQ(d.modified, clock_.Now());  // gmt_modified moves with the status
+  DeploymentEvent last = Events().back();
+  EXPECT_EQ(last.type, "StatusChanged");
+  EXPECT_EQ(last.status, DeploymentStatus::kRunning);
+  EXPECT_EQ(last.ready_capacity, 4);
+  EXPECT_EQ(last.actor, "reconciler");
+  EXPECT_EQ(last.message, "PENDING -> RUNNING, ready_capacity 4/4");
+}
+
+TEST_F(ReconcilerTest, ScaleDownStopsOneReplica) {
+  RunToReady();
+  std::vector<std::string> ids = runtime_.ids(kUid);
+  Change([](Deployment& d) {
+    int old = d.capacity;
+    d.capacity = 2;
+    ApplyScaled(d, old);
+  });
+  Reconcile();
+  EXPECT_EQ(runtime_.stopped(), std::vector<std::string>{ids[1]});  // the newest
+  EXPECT_EQ(runtime_.ids(kUid), std::vector<std::string>{ids[0]});
+  Deployment d = Get();
+  EXPECT_EQ(d.status, DeploymentStatus::kRunning);
+  EXPECT_EQ(d.capacity, 2);
+  EXPECT_EQ(d.ready_capacity, 2);
+}
+
+TEST_F(ReconcilerTest, ScaleUpIsUpdatingUntilNewReplicasAreReady) {
+  RunToReady();
+  Change([](Deployment& d) {
+    int old = d.capacity;
+    d.capacity = 6;
+    ApplyScaled(d, old);
+  });
+  Reconcile();
+  EXPECT_EQ(runtime_.started().size(), 3u);
+  EXPECT_EQ(Get().status, DeploymentStatus::kUpdating);
+  EXPECT_EQ(Get().ready_capacity, 4);
+  runtime_.SetAllReady(kUid);
+  Reconcile();
+  EXPECT_EQ(Get().status, DeploymentStatus::kRunning);
+  EXPECT_EQ(Get().ready_capacity, 6);
+}
+
+TEST_F(ReconcilerTest, StopStopsEveryReplica) {
+  RunToReady();
+  Change(ApplyStop);
+  EXPECT_EQ(Reconcile(), Again());
+  EXPECT_EQ(runtime_.stopped().size(), 2u);
+  EXPECT_TRUE(runtime_.ids(kUid).empty());
+  Deployment d = Get();
+  EXPECT_EQ(d.status, DeploymentStatus::kStopped);
+  EXPECT_EQ(d.ready_capacity, 0);
+
+  Change(ApplyStart);
+  Reconcile();
+  EXPECT_EQ(runtime_.ids(kUid).size(), 2u);
+  EXPECT_EQ(Get().status, DeploymentStatus::kPending);
+}
+
+TEST_F(ReconcilerTest, DeleteStopsReplicasAndRemovesTheRecord) {
+  RunToReady();
+  Change(ApplyDelete);
+  EXPECT_EQ(Reconcile(), Again());
+  EXPECT_EQ(runtime_.stopped().size(), 2u);
+  EXPECT_TRUE(runtime_.ListAllReplicas().empty());
+  EXPECT_EQ(store_->GetDeployment(kId).status().code(), StatusCode::kNotFound);
+  std::vector<DeploymentEvent> events = Events();  // history outlives the record
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "Deleted");
+  EXPECT_EQ(events.back().ready_capacity, 0);
+
+  EXPECT_EQ(Reconcile(), Again());  // a gone record is converged, not an error
+  EXPECT_EQ(runtime_.started().size(), 2u);
+}
+
+TEST_F(ReconcilerTest, ReplicaFailingWhilePendingFailsTheDeployment) {
+  Create();
+  Reconcile();
+  runtime_.SetState(runtime_.ids(kUid)[0], ReplicaState::kFailed, "engine exited with code 1");
+  Reconcile();
+  Deployment d = Get();
+  EXPECT_EQ(d.status, DeploymentStatus::kFailed);
+  EXPECT_EQ(d.fail_reason, "engine exited with code 1");
+  Reconcile();  // a FAILED deployment keeps no replicas and starts none
+  EXPECT_TRUE(runtime_.ids(kUid).empty());
+}
+
+TEST_F(ReconcilerTest, ReplicaFailingDuringScaleUpIsUpdatingFailed) {
+  RunToReady();
+  Change([](Deployment& d) {
+    int old = d.capacity;
+    d.capacity = 6;
+    ApplyScaled(d, old);
+  });
+  Reconcile();
+  ASSERT_EQ(runtime_.started().size(), 3u);
+  runtime_.SetState(runtime_.ids(kUid)[2], ReplicaState::kFailed, "no room");
+  Reconcile();
+  Deployment d = Get();
+  EXPECT_EQ(d.status, DeploymentStatus::kUpdatingFailed);
+  EXPECT_EQ(d.fail_reason, "no room");
+  EXPECT_EQ(d.ready_capacity, 4);  // the old capacity keeps serving
+  EXPECT_EQ(runtime_.ids(kUid).size(), 2u);
+  EXPECT_EQ(runtime_.started().size(), 3u);  // no retry until the user acts
+}
+
+TEST_F(ReconcilerTest, ReplicaFailingWhileRunningIsReplaced) {
+  RunToReady();
+  std::vector<std::string> ids = runtime_.ids(kUid);
+  runtime_.SetState(ids[1], ReplicaState::kFailed, "crash");
+  Reconcile();
+  EXPECT_EQ(runtime_.stopped(), std::vector<std::string>{ids[1]});
+  EXPECT_EQ(runtime_.started().size(), 3u);
+  Deployment d = Get();
+  EXPECT_EQ(d.status, DeploymentStatus::kRunning);
+  EXPECT_EQ(d.ready_capacity, 2);  // the dip shows
+}
+
+TEST_F(ReconcilerTest, StartFailureIsReturnedForBackoff) {
+  Create();
+  runtime_.FailStarts(Unavailable("no free units"));
+  StatusOr<Again> again = reconciler_->Reconcile(kId);
+  EXPECT_EQ(again.status(), Unavailable("no free units"));
+}
+
+TEST_F(ReconcilerTest, StopOrphansStopsReplicasOfUnknownDeployments) {
+  Create();
+  Reconcile();
+  std::string orphan1 = runtime_.Seed("uid-gone", ReplicaState::kReady);
+  std::string orphan2 = runtime_.Seed("uid-other", ReplicaState::kStarting);
+  ASSERT_TRUE(reconciler_->StopOrphans().ok());
+  EXPECT_EQ(runtime_.stopped(), (std::vector<std::string>{orphan1, orphan2}));
+  EXPECT_EQ(runtime_.ids(kUid).size(), 2u);
+}
+
+TEST_F(ReconcilerTest, ConcurrentWriteWinsAndReconcileRetries) {
+  Create();
+  runtime_.Seed(kUid, ReplicaState::kReady);  // one replica already serving
+  // A user scales while the reconciler is between its read and its write.
+  runtime_.OnStart([this](const ReplicaSpec&) {
+    runtime_.OnStart({});
+    Change([](Deployment& d) { d.capacity = 6; });
+  });
+  EXPECT_EQ(Reconcile(), Again(Millis(0)));  // lost the race: look again at once
+  Deployment d = Get();
+  EXPECT_EQ(d.capacity, 6);  // the user's write survived
+  EXPECT_EQ(d.ready_capacity, 0);
+  EXPECT_EQ(d.version, 2);
+
+  Reconcile();
+  d = Get();
+  EXPECT_EQ(d.capacity, 6);
+  EXPECT_EQ(d.ready_capacity, 2);
+  EXPECT_EQ(d.version, 3);
+  EXPECT_EQ(runtime_.ids(kUid).size(), 3u);
+}
+
+}  // namespace
+}  // namespace berth

@@ -1,0 +1,92 @@
+#include "reconcile/work_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+
+namespace berth {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+TEST(WorkQueueTest, DeduplicatesQueuedKeys) {
+  WorkQueue q;
+  q.Add("a");
+  q.Add("b");
+  q.Add("a");
+  q.Add("end");
+  EXPECT_EQ(q.Get(), "a");
+  EXPECT_EQ(q.Get(), "b");
+  EXPECT_EQ(q.Get(), "end");  // no second "a" in between
+}
+
+TEST(WorkQueueTest, KeyAddedWhileProcessingIsHandedOutAgainAfterDone) {
+  WorkQueue q;
+  q.Add("a");
+  ASSERT_EQ(q.Get(), "a");
+  q.Add("a");  // changed while a worker holds it
+  q.Add("a");
+  q.Add("b");
+  EXPECT_EQ(q.Get(), "b");  // "a" is not handed to a second worker meanwhile
+  q.Done("b");
+  q.Done("a");
+  EXPECT_EQ(q.Get(), "a");  // once, despite two adds
+  q.Done("a");
+  q.Add("end");
+  EXPECT_EQ(q.Get(), "end");
+}
+
+TEST(WorkQueueTest, DoneWithoutNewAddDoesNotRequeue) {
+  WorkQueue q;
+  q.Add("a");
+  ASSERT_EQ(q.Get(), "a");
+  q.Done("a");
+  q.Add("end");
+  EXPECT_EQ(q.Get(), "end");
+}
+
+TEST(WorkQueueTest, AddAfterWaitsForTheDelay) {
+  WorkQueue q;
+  auto start = steady_clock::now();
+  q.AddAfter("later", milliseconds(40));
+  q.Add("now");
+  EXPECT_EQ(q.Get(), "now");
+  EXPECT_EQ(q.Get(), "later");
+  EXPECT_GE(steady_clock::now() - start, milliseconds(40));
+}
+
+TEST(WorkQueueTest, AddAfterWakesABlockedGetEarlier) {
+  WorkQueue q;
+  q.AddAfter("slow", std::chrono::seconds(30));
+  auto got = std::async(std::launch::async, [&q] { return q.Get(); });
+  std::this_thread::sleep_for(milliseconds(20));  // let Get() wait for the 30 s entry
+  auto start = steady_clock::now();
+  q.AddAfter("fast", milliseconds(20));
+  ASSERT_EQ(got.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(got.get(), "fast");
+  EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(WorkQueueTest, AddAfterZeroIsImmediate) {
+  WorkQueue q;
+  q.AddAfter("a", milliseconds(0));
+  EXPECT_EQ(q.Get(), "a");
+}
+
+TEST(WorkQueueTest, ShutDownUnblocksGet) {
+  WorkQueue q;
+  auto got = std::async(std::launch::async, [&q] { return q.Get(); });
+  EXPECT_EQ(got.wait_for(milliseconds(20)), std::future_status::timeout);
+  q.ShutDown();
+  ASSERT_EQ(got.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(got.get(), std::nullopt);
+  q.Add("a");  // ignored once shut down
+  EXPECT_EQ(q.Get(), std::nullopt);
+}
+
+}  // namespace
+}  // namespace berth

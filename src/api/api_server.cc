@@ -116,7 +116,8 @@ StatusOr<ApiServer::Prepared> ApiServer::Prepare(const HttpRequest& request) con
   Prepared prepared;
   ASSIGN_OR_RETURN(std::vector<std::string> segments, DecodePathSegments(request.path));
   // HEAD is GET without a body; the HTTP layer drops the body.
-  std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+  std::string_view method =
+      request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
   StatusOr<RouteMatch> match = table_.router().Match(method, segments);
   if (!match.ok() && match.status().code() == StatusCode::kNotFound) {
     return NotFound("No route for " + request.method + " " + request.path);

@@ -30,12 +30,6 @@ struct Reply {
 class ApiServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-#if defined(__SANITIZE_ADDRESS__)
-    GTEST_SKIP() << "bug: src/api/api_server.cc:119 binds std::string_view method to the "
-                    "temporary std::string of `request.method == \"HEAD\" ? \"GET\" : "
-                    "request.method`; Router::Match then reads it after its lifetime "
-                    "(AddressSanitizer: stack-use-after-scope on every request)";
-#endif
     ASSERT_TRUE(env_.Init().ok());
     StatusOr<Workspace> ws = env_.auth->CreateWorkspace("default");
     ASSERT_TRUE(ws.ok());

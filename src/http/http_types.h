@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,11 +26,31 @@ struct HttpRequest {
   std::string_view Header(std::string_view name) const;
 };
 
+// The body of a streamed response (SSE, chunked), written piece by piece after the head.
+// Every method is thread-safe and never blocks.
+class HttpStreamWriter {
+ public:
+  virtual ~HttpStreamWriter() = default;
+  // Queues `data` for the client, in order. Returns false once the client is gone (the data is
+  // dropped; the producer should stop and cancel its own work).
+  virtual bool Write(std::string data) = 0;
+  // Ends the body. Further writes are ignored.
+  virtual void Finish() = 0;
+  // Bytes queued but not yet written to the socket: the producer's back-pressure signal.
+  virtual size_t Pending() const = 0;
+  // Runs `callback` once (on any thread) if the client disconnects before Finish(); at once if
+  // it already has.
+  virtual void OnClientGone(std::function<void()> callback) = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   HeaderList headers;  // extra headers
   std::string body;
+  // When set, `body` is ignored: the head goes out with chunked transfer encoding, then this is
+  // called (on any thread) with the writer of the body.
+  std::function<void(std::shared_ptr<HttpStreamWriter>)> on_stream;
 };
 
 // Handlers answer exactly once by calling the responder, from any thread, at any later time.

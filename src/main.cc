@@ -14,6 +14,7 @@
 
 #include "api/api_server.h"
 #include "common/log.h"
+#include "engine_sim/engine_sim_command.h"
 #include "http/http_server.h"
 #include "reconcile/reconciler.h"
 #include "runtime/sim_runtime.h"
@@ -106,7 +107,7 @@ int Serve(const ServeOptions& options) {
 
   SimRuntime runtime(clock, Millis(options.sim_ready_ms));
   Reconciler reconciler(**store, runtime, clock, ReconcilerOptions{});
-  DeploymentService deployments(**store, registry, reconciler, clock);
+  DeploymentService deployments(**store, registry, reconciler, clock, PtuSizing{}, &runtime);
   SqliteStore* sqlite = store->get();
   ApiDeps deps{sqlite, &auth, &registry, &deployments, options.region, {}};
   deps.extra_metrics = [sqlite] {
@@ -204,7 +205,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   berth::ServeOptions serve_options;
   berth::AddServeCommand(app, serve_options);
+  std::function<int()> run_engine_sim = berth::AddEngineSimCommand(app);
   CLI11_PARSE(app, argc, argv);
+  if (app.got_subcommand("engine-sim")) return run_engine_sim();
   if (app.got_subcommand("serve")) return berth::Serve(serve_options);
   return 0;
 }

@@ -152,6 +152,19 @@ OrderedJson EncodeEvent(const DeploymentEvent& e) {
   return j;
 }
 
+OrderedJson EncodeReplica(const ReplicaInfo& r) {
+  OrderedJson j;
+  j["replica_id"] = r.replica_id;
+  j["state"] = ReplicaStateName(r.state);
+  j["units"] = r.units;
+  j["port"] = r.port;
+  j["pid"] = r.pid;
+  j["restarts"] = r.restarts;
+  j["last_error"] = r.last_error;
+  j["gmt_started"] = FormatApiTime(r.started);
+  return j;
+}
+
 OrderedJson EncodeModelLegacy(const CatalogModel& m) {
   return OrderedJson{{"model_name", m.model_name}, {"base_capacity", LegacyBaseCapacity(m)}};
 }

@@ -9,6 +9,7 @@
 #include "core/catalog.h"
 #include "core/deployment.h"
 #include "core/requests.h"
+#include "runtime/runtime_adapter.h"
 #include "store/records.h"
 
 namespace berth {
@@ -21,6 +22,7 @@ StatusOr<UpdateLimitsRequest> DecodeUpdateLimitsRequest(const nlohmann::json& bo
 
 OrderedJson EncodeDeployment(const Deployment& d);
 OrderedJson EncodeEvent(const DeploymentEvent& e);
+OrderedJson EncodeReplica(const ReplicaInfo& r);
 // Legacy shape of GET /deployments/models: {model_name, base_capacity}.
 OrderedJson EncodeModelLegacy(const CatalogModel& m);
 // v1.0 shape: {model_name, plans[{plan, templates[...]}], ...}.

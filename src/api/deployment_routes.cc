@@ -75,6 +75,14 @@ StatusOr<OrderedJson> ListEvents(const ApiCall& call, DeploymentService& deploym
   return OrderedJson{{"deployed_model", call.params[0]}, {"events", list}};
 }
 
+StatusOr<OrderedJson> ListReplicas(const ApiCall& call, DeploymentService& deployments) {
+  ASSIGN_OR_RETURN(std::vector<ReplicaInfo> replicas,
+                   deployments.Replicas(call.caller, call.params[0]));
+  OrderedJson list = OrderedJson::array();
+  for (const ReplicaInfo& r : replicas) list.push_back(EncodeReplica(r));
+  return OrderedJson{{"deployed_model", call.params[0]}, {"replicas", list}};
+}
+
 }  // namespace
 
 void AddDeploymentRoutes(RouteTable& table, DeploymentService& deployments,
@@ -166,6 +174,12 @@ void AddDeploymentRoutes(RouteTable& table, DeploymentService& deployments,
              Access::kUser,
              BodyRule::kNone,
              [svc](const ApiCall& call) { return ListEvents(call, *svc); },
+             {}});
+  table.Add({"GET",
+             base + "/{id}/replicas",
+             Access::kUser,
+             BodyRule::kNone,
+             [svc](const ApiCall& call) { return ListReplicas(call, *svc); },
              {}});
 }
 

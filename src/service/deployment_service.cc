@@ -24,8 +24,14 @@ std::string LimitText(const std::optional<int64_t>& limit) {
 Status ModelNotFound(const std::string& id) { return NotFound("Model: " + id + " not found!"); }
 
 DeploymentService::DeploymentService(Store& store, ModelRegistry& models, ReconcileTrigger& trigger,
-                                     const Clock& clock, PtuSizing ptu_sizing)
-    : store_(store), models_(models), trigger_(trigger), clock_(clock), ptu_sizing_(ptu_sizing) {}
+                                     const Clock& clock, PtuSizing ptu_sizing,
+                                     RuntimeAdapter* runtime)
+    : store_(store),
+      models_(models),
+      trigger_(trigger),
+      clock_(clock),
+      ptu_sizing_(ptu_sizing),
+      runtime_(runtime) {}
 
 StatusOr<Deployment> DeploymentService::Create(const Caller& caller,
                                                const CreateDeploymentRequest& request) {
@@ -155,6 +161,13 @@ StatusOr<std::vector<DeploymentEvent>> DeploymentService::Events(const Caller& c
                                                                  const std::string& id) {
   ASSIGN_OR_RETURN(Deployment d, Get(caller, id));
   return store_.ListEvents(d.uid);
+}
+
+StatusOr<std::vector<ReplicaInfo>> DeploymentService::Replicas(const Caller& caller,
+                                                               const std::string& id) {
+  ASSIGN_OR_RETURN(Deployment d, Get(caller, id));
+  if (!runtime_) return std::vector<ReplicaInfo>();
+  return runtime_->ListReplicas(d.uid);
 }
 
 }  // namespace berth

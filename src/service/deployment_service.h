@@ -15,6 +15,7 @@
 #include "core/requests.h"
 #include "core/validation.h"
 #include "reconcile/trigger.h"
+#include "runtime/runtime_adapter.h"
 #include "service/caller.h"
 #include "service/model_registry.h"
 #include "store/store.h"
@@ -24,7 +25,8 @@ namespace berth {
 class DeploymentService {
  public:
   DeploymentService(Store& store, ModelRegistry& models, ReconcileTrigger& trigger,
-                    const Clock& clock, PtuSizing ptu_sizing = {});
+                    const Clock& clock, PtuSizing ptu_sizing = {},
+                    RuntimeAdapter* runtime = nullptr);
 
   // NotFound ("Model: x not found!") for an unknown model; AlreadyExists for a taken name;
   // InvalidArgument for anything else wrong with the request.
@@ -43,6 +45,8 @@ class DeploymentService {
   StatusOr<Deployment> Start(const Caller& caller, const std::string& id);
   StatusOr<Deployment> Delete(const Caller& caller, const std::string& id);
   StatusOr<std::vector<DeploymentEvent>> Events(const Caller& caller, const std::string& id);
+  // The replicas the runtime runs for the deployment, oldest first.
+  StatusOr<std::vector<ReplicaInfo>> Replicas(const Caller& caller, const std::string& id);
 
  private:
   // Applies `change` to the current record and writes it with an event, retrying when a
@@ -57,6 +61,7 @@ class DeploymentService {
   ReconcileTrigger& trigger_;
   const Clock& clock_;
   const PtuSizing ptu_sizing_;
+  RuntimeAdapter* const runtime_;  // may be null (no runtime: no replicas to show)
   // Writers of the same deployment in this process take turns (striped by id), so they do not
   // burn their retries on each other; the store's version check still catches every other
   // writer (the reconciler, another berth instance).

@@ -642,6 +642,23 @@ class LifecycleTest(ApiTestCase):
         self.assertError(self.req("GET", dpath("nope-3", "events")), 404, "NotFound",
                          message="Model: nope-3 not found!")
 
+    def test_replicas(self):
+        d = self.running({"model_name": "qwen3-8b", "capacity": 4, "suffix": "rep"},
+                         key=self.key)
+        id_ = d["deployed_model"]
+        out = self.assertOk(self.req("GET", dpath(id_, "replicas")))
+        self.assertEqual(out["deployed_model"], id_)
+        replicas = out["replicas"]
+        self.assertEqual(len(replicas), 2)  # capacity 4 / 2 units per replica
+        for r in replicas:
+            self.assertEqual((r["state"], r["units"], r["restarts"]), ("ready", 2, 0), r)
+            for field in ("replica_id", "port", "pid", "last_error", "gmt_started"):
+                self.assertIn(field, r)
+        self.assertOk(self.req("PUT", dpath(id_, "scale"), {"capacity": 2}))
+        self.server.wait_running(id_, key=self.key)
+        self.assertEqual(len(self.assertOk(self.req("GET", dpath(id_, "replicas")))["replicas"]), 1)
+        self.assertError(self.req("GET", dpath("nope-4", "replicas")), 404, "NotFound")
+
 
 # ---------------------------------------------------------------------------------------------
 class AuthAndTenancyTest(ApiTestCase):

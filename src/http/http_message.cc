@@ -43,6 +43,24 @@ HttpResponse PlainTextResponse(int status, const std::string& message) {
   return response;
 }
 
+// Status, Server, Content-Type and the handler's headers, shared by whole and streamed responses.
+void FillHead(const HttpResponse& response, unsigned version, http::response_header<>& out) {
+  out.version(version);
+  out.result(static_cast<unsigned>(IsValidStatus(response.status) ? response.status : 500));
+  out.set(http::field::server, "berth");
+  if (!response.content_type.empty() && IsSafeHeader("Content-Type", response.content_type)) {
+    out.set(http::field::content_type, response.content_type);
+  }
+  for (const auto& [name, value] : response.headers) {
+    if (IsManagedHeader(name) || !IsSafeHeader(name, value)) continue;
+    if (EqualsIgnoreCase(name, "Content-Type")) {
+      out.set(http::field::content_type, value);
+    } else {
+      out.insert(name, value);
+    }
+  }
+}
+
 }  // namespace
 
 HttpRequest ToHttpRequest(BeastRequest&& request, std::string remote_address) {
@@ -62,28 +80,26 @@ HttpRequest ToHttpRequest(BeastRequest&& request, std::string remote_address) {
 }
 
 BeastResponse ToBeastResponse(HttpResponse response, const ResponseFraming& framing) {
-  const int status = IsValidStatus(response.status) ? response.status : 500;
   BeastResponse out;
-  out.version(framing.version);
-  out.result(static_cast<unsigned>(status));
-  out.set(http::field::server, "berth");
-  if (!response.content_type.empty() && IsSafeHeader("Content-Type", response.content_type)) {
-    out.set(http::field::content_type, response.content_type);
-  }
-  for (const auto& [name, value] : response.headers) {
-    if (IsManagedHeader(name) || !IsSafeHeader(name, value)) continue;
-    if (EqualsIgnoreCase(name, "Content-Type")) {
-      out.set(http::field::content_type, value);
-    } else {
-      out.insert(name, value);
-    }
-  }
+  FillHead(response, framing.version, out);
   out.keep_alive(framing.keep_alive);
-  if (StatusForbidsBody(status)) return out;
+  if (StatusForbidsBody(out.result_int())) return out;
   out.body() = std::move(response.body);
   out.content_length(out.body().size());
   if (framing.head) out.body().clear();
   return out;
+}
+
+StreamHead ToStreamHead(const HttpResponse& response, const ResponseFraming& framing) {
+  StreamHead head;
+  FillHead(response, framing.version, head.message);
+  const bool forbids_body = StatusForbidsBody(head.message.result_int());
+  head.has_body = !forbids_body && !framing.head;
+  head.chunked = !forbids_body && framing.version == 11;
+  // Without chunked encoding only the end of the connection can end the body.
+  head.message.keep_alive(framing.keep_alive && (head.chunked || !head.has_body));
+  if (head.chunked) head.message.chunked(true);
+  return head;
 }
 
 HttpResponse ServerErrorResponse(const HttpServerOptions& options, const Status& status,

@@ -26,6 +26,17 @@ struct ResponseFraming {
 // dropped. May throw std::bad_alloc only.
 BeastResponse ToBeastResponse(HttpResponse response, const ResponseFraming& framing);
 
+// The head of a streamed response (HttpResponse::on_stream set).
+struct StreamHead {
+  http::response<http::empty_body> message;
+  bool has_body = false;  // false for HEAD and for statuses without a body: the head is all
+  bool chunked = false;   // Transfer-Encoding: chunked (HTTP/1.1); else the body ends at close
+};
+
+// Like ToBeastResponse, but with chunked transfer encoding instead of Content-Length. An HTTP/1.0
+// response with a body is not kept alive, since only closing the connection can end it.
+StreamHead ToStreamHead(const HttpResponse& response, const ResponseFraming& framing);
+
 // The response for a request the server rejects itself: options.error_response(status) if set
 // and well-formed, otherwise a plain-text response with `fallback_status`. Never throws.
 HttpResponse ServerErrorResponse(const HttpServerOptions& options, const Status& status,

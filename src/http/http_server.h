@@ -1,7 +1,8 @@
 // HttpServer: an HTTP/1.1 listener that hands each request to one HttpHandler.
 // Start() returns once the socket is bound; requests are served on the server's own threads.
 // Stop() may be called from any thread except the server's; it closes the listener, lets
-// in-flight requests finish for up to `drain_timeout`, then joins the threads.
+// in-flight requests (streamed responses included) finish for up to `drain_timeout`, then joins
+// the threads; streams still open are then closed and their OnClientGone callbacks run.
 #pragma once
 
 #include <chrono>
@@ -21,8 +22,10 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   std::chrono::milliseconds header_timeout{10000};  // to receive the whole header
-  std::chrono::milliseconds body_timeout{30000};    // to receive the whole body
-  std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
+  // To receive the whole body; also the bound on writing a response, and on each write of a
+  // streamed one (a client that stops reading a stream is dropped; a quiet stream is not).
+  std::chrono::milliseconds body_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};  // keep-alive wait for the next request
   std::chrono::milliseconds drain_timeout{5000};
   HttpHandler handler;
   // Builds the response for a request the server rejects itself: malformed HTTP (400,

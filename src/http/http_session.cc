@@ -41,7 +41,11 @@ HttpSession::HttpSession(tcp::socket socket, std::shared_ptr<ServerShared> share
   remote_address_ = ec ? "unknown" : FormatEndpoint(remote);
 }
 
-HttpSession::~HttpSession() { EndInFlight(); }
+HttpSession::~HttpSession() {
+  // Only when the server is destroyed with the stream still running (Stop's drain timed out).
+  if (stream_.active && stream_.channel) stream_.channel->MarkGone();
+  EndInFlight();
+}
 
 void HttpSession::Start() {
   asio::dispatch(executor(), [self = shared_from_this()] { self->DoReadHeader(); });
@@ -188,13 +192,16 @@ void HttpSession::CallHandler(HttpRequest request) {
 void HttpSession::OnResponse(std::optional<HttpResponse> response) {
   if (!awaiting_response_) return;
   awaiting_response_ = false;
-  response_wait_.cancel();
   if (!response) {
     LOG_ERROR("http: handler dropped a request without responding");
     response =
         ServerErrorResponse(shared_->options, Internal("the request handler did not respond"), 500);
   }
-  DoWrite(std::move(*response), keep_alive_ && !shared_->stopping);
+  const bool keep_alive = keep_alive_ && !shared_->stopping;
+  // A stream keeps response_wait_ pending: it holds the session while the producer is quiet.
+  if (response->on_stream) return StartStream(std::move(*response), keep_alive);
+  response_wait_.cancel();
+  DoWrite(std::move(*response), keep_alive);
 }
 
 void HttpSession::DoWrite(HttpResponse response, bool keep_alive) {

@@ -1,7 +1,8 @@
 // HttpSession: one accepted connection. It reads a request, hands it to the handler, writes the
 // response the handler's responder posts back, and repeats while the connection is kept alive.
-// Everything runs on the session's strand; Start() may be called from any thread. Internal to
-// src/http/.
+// A streamed response (HttpResponse::on_stream) is written chunk by chunk as its writer queues
+// data (http_session_stream.cc). Everything runs on the session's strand; Start() may be called
+// from any thread. Internal to src/http/.
 #pragma once
 
 #include <array>
@@ -13,10 +14,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "http/beast_asio.h"
 #include "http/http_server.h"
+#include "http/http_stream.h"
 #include "http/http_types.h"
 
 namespace berth::http_internal {
@@ -51,8 +55,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // responder without answering.
   void OnResponse(std::optional<HttpResponse> response);
 
+  // Called on the strand when the stream's writer has queued data or ended the body.
+  void PumpStream();
+
  private:
   enum class ReadPhase { kHeader, kBody };
+
+  // The streamed response being written, if any.
+  struct Stream {
+    std::shared_ptr<StreamChannel> channel;  // null for a head-only response
+    http::response<http::empty_body> head;
+    std::optional<http::response_serializer<http::empty_body>> head_serializer;
+    std::vector<std::string> pieces;  // the batch being written, with its chunk framing
+    std::vector<std::string> chunk_sizes;
+    std::vector<asio::const_buffer> buffers;
+    size_t batch_bytes = 0;
+    bool active = false;  // from StartStream until the response ends or the client is gone
+    bool chunked = false;
+    bool keep_alive = false;
+    bool writing = false;   // the head or a batch is being written
+    bool watching = false;  // a read is outstanding to notice the client leaving
+    bool complete = false;  // all written; waiting for the watching read to stop
+  };
 
   // One deadline guards each async operation; when it fires the operation is cancelled and its
   // handler sees `timed_out`.
@@ -77,6 +101,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void SendErrorAndClose(const Status& status, int fallback_status);
   void EndInFlight();
 
+  // Streamed responses (http_session_stream.cc).
+  void StartStream(HttpResponse response, bool keep_alive);
+  void CallOnStream(std::function<void(std::shared_ptr<HttpStreamWriter>)> on_stream);
+  void OnStreamHead(error_code ec);
+  void DoStreamWatch();
+  void OnStreamWatch(error_code ec, size_t bytes);
+  void DoStreamWrite(StreamChannel::Batch batch);
+  void FrameBatch(StreamChannel::Batch& batch);
+  void OnStreamWrite(error_code ec, StreamChannel::End end);
+  void CompleteStream();
+  void AfterStream();
+  void StreamGone(std::string_view reason);
+
   void ShutdownAndLinger();
   void DoLinger();
   void Close();
@@ -88,6 +125,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   BeastResponse response_;  // the response being written
+  Stream stream_;
   std::string remote_address_;
   std::array<char, 4096> drain_{};
 

@@ -28,11 +28,15 @@ struct HttpRequest {
 
 // The body of a streamed response (SSE, chunked), written piece by piece after the head.
 // Every method is thread-safe and never blocks.
+// Each non-empty Write() goes out as one HTTP chunk (HTTP/1.0 clients get the raw bytes and the
+// connection closes at the end); Write("") sends nothing. A writer destroyed without Finish()
+// abandons the response: what was queued is sent, then the connection is closed without the
+// terminating chunk, so the client sees a truncated body rather than a complete one.
 class HttpStreamWriter {
  public:
   virtual ~HttpStreamWriter() = default;
   // Queues `data` for the client, in order. Returns false once the client is gone (the data is
-  // dropped; the producer should stop and cancel its own work).
+  // dropped; the producer should stop and cancel its own work), and after Finish().
   virtual bool Write(std::string data) = 0;
   // Ends the body. Further writes are ignored.
   virtual void Finish() = 0;
@@ -49,7 +53,8 @@ struct HttpResponse {
   HeaderList headers;  // extra headers
   std::string body;
   // When set, `body` is ignored: the head goes out with chunked transfer encoding, then this is
-  // called (on any thread) with the writer of the body.
+  // called (on any thread) with the writer of the body. It must not block: it may run on a
+  // server thread. Not called for HEAD requests or statuses without a body (only the head goes).
   std::function<void(std::shared_ptr<HttpStreamWriter>)> on_stream;
 };
 

@@ -63,6 +63,18 @@ bool TestClient::Fill() {
 }
 
 std::optional<ClientResponse> TestClient::ReadResponse() {
+  std::optional<ClientResponse> response = ReadHead();
+  if (!response) return std::nullopt;
+  const size_t length = std::strtoul(response->Header("Content-Length").c_str(), nullptr, 10);
+  while (buffer_.size() < length) {
+    if (!Fill()) return std::nullopt;
+  }
+  response->body = buffer_.substr(0, length);
+  buffer_.erase(0, length);
+  return response;
+}
+
+std::optional<ClientResponse> TestClient::ReadHead() {
   size_t header_end;
   while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
     if (!Fill()) return std::nullopt;
@@ -84,13 +96,38 @@ std::optional<ClientResponse> TestClient::ReadResponse() {
     response.headers.emplace_back(line.substr(0, colon),
                                   value_start == std::string::npos ? "" : line.substr(value_start));
   }
-  const size_t length = std::strtoul(response.Header("Content-Length").c_str(), nullptr, 10);
-  while (buffer_.size() < length) {
+  return response;
+}
+
+std::optional<std::string> TestClient::ReadLine() {
+  size_t end;
+  while ((end = buffer_.find("\r\n")) == std::string::npos) {
     if (!Fill()) return std::nullopt;
   }
-  response.body = buffer_.substr(0, length);
-  buffer_.erase(0, length);
-  return response;
+  std::string line = buffer_.substr(0, end);
+  buffer_.erase(0, end + 2);
+  return line;
+}
+
+std::optional<std::string> TestClient::ReadChunk() {
+  const std::optional<std::string> size_line = ReadLine();
+  if (!size_line || size_line->empty()) return std::nullopt;
+  char* end = nullptr;
+  const size_t size = std::strtoul(size_line->c_str(), &end, 16);
+  if (end != size_line->c_str() + size_line->size()) return std::nullopt;
+  while (buffer_.size() < size + 2) {
+    if (!Fill()) return std::nullopt;
+  }
+  if (buffer_.compare(size, 2, "\r\n") != 0) return std::nullopt;
+  std::string data = buffer_.substr(0, size);
+  buffer_.erase(0, size + 2);
+  return data;
+}
+
+std::string TestClient::ReadUntilClose() {
+  while (Fill()) {
+  }
+  return std::exchange(buffer_, "");
 }
 
 bool TestClient::WaitForClose() {
@@ -100,6 +137,11 @@ bool TestClient::WaitForClose() {
     if (n == 0) return true;
     if (n < 0) return errno == ECONNRESET;
   }
+}
+
+void TestClient::Close() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
 }
 
 std::optional<ClientResponse> RoundTrip(int port, std::string_view request) {
@@ -180,6 +222,35 @@ HttpResponder ResponderSlot::Take(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_for(lock, timeout, [&] { return responder_ != nullptr; });
   return std::exchange(responder_, nullptr);
+}
+
+HttpHandler StreamSlot::Handler() {
+  return [this](HttpRequest request, HttpResponder respond) {
+    if (request.path != "/events") return EchoHandler(std::move(request), std::move(respond));
+    HttpResponse response;
+    response.content_type = "text/event-stream";
+    response.headers = {{"Cache-Control", "no-cache"}};
+    response.on_stream = [this](std::shared_ptr<HttpStreamWriter> writer) {
+      std::lock_guard<std::mutex> lock(mu_);
+      writers_.push_back(std::move(writer));
+      ++started_;
+      cv_.notify_all();
+    };
+    respond(std::move(response));
+  };
+}
+
+std::shared_ptr<HttpStreamWriter> StreamSlot::Take(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!cv_.wait_for(lock, timeout, [&] { return !writers_.empty(); })) return nullptr;
+  std::shared_ptr<HttpStreamWriter> writer = std::move(writers_.front());
+  writers_.pop_front();
+  return writer;
+}
+
+int StreamSlot::streams_started() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return started_;
 }
 
 }  // namespace berth::testing

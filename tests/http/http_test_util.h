@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,12 +40,23 @@ class TestClient {
   bool Send(std::string_view data);
   // Reads one response framed by Content-Length (absent: no body); nullopt on close or timeout.
   std::optional<ClientResponse> ReadResponse();
+  // Reads the status line and headers only, leaving the body unread.
+  std::optional<ClientResponse> ReadHead();
+  // Reads one chunk of a chunked body: its data, or "" for the terminating chunk (no trailers
+  // expected); nullopt on close, timeout or bad framing.
+  std::optional<std::string> ReadChunk();
+  // Reads everything until the server closes (or the timeout); what arrived.
+  std::string ReadUntilClose();
   // True if the server closes (or resets) the connection before the timeout.
   bool WaitForClose();
+  // Closes the connection now.
+  void Close();
 
  private:
   // Reads more bytes into buffer_; false on close, error or timeout.
   bool Fill();
+  // Reads up to and including the next CRLF; the line without it.
+  std::optional<std::string> ReadLine();
 
   int fd_ = -1;
   std::string buffer_;
@@ -81,6 +93,23 @@ class ResponderSlot {
   std::mutex mu_;
   std::condition_variable cv_;
   HttpResponder responder_;  // guarded by mu_
+};
+
+// Answers requests for /events with a streamed text/event-stream response and hands each writer
+// to the test thread in order; other paths go to EchoHandler.
+class StreamSlot {
+ public:
+  HttpHandler Handler();
+  // Waits for the next on_stream call and takes its writer (null after the timeout).
+  std::shared_ptr<HttpStreamWriter> Take(
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+  int streams_started();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<HttpStreamWriter>> writers_;  // guarded by mu_
+  int started_ = 0;                                        // guarded by mu_
 };
 
 }  // namespace berth::testing

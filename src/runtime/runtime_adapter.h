@@ -3,6 +3,7 @@
 // reconcile workers may call them for different deployments at once.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,14 @@ class RuntimeAdapter {
   virtual std::vector<ReplicaInfo> ListReplicas(const std::string& deployment_uid) = 0;
   // Every replica this runtime knows about (to find orphans).
   virtual std::vector<ReplicaInfo> ListAllReplicas() = 0;
+
+  // Called with a deployed_model whenever one of its replicas changes on its own (became
+  // ready, died, gave up), so the owner can look at it again (the composition root passes
+  // Reconciler::Trigger). Runs on the runtime's threads (without its locks held), so it must be
+  // cheap. Set once, before replicas start. Runtimes whose replicas change
+  // only when asked (sim) ignore it.
+  using ChangeCallback = std::function<void(const std::string& deployed_model)>;
+  virtual void OnReplicaChange(ChangeCallback callback) { (void)callback; }
 };
 
 }  // namespace berth

@@ -1,0 +1,59 @@
+// OS access for engine processes: spawning one into its own session (so it outlives berth),
+// liveness checks that are safe against pid reuse, signalling process groups, free loopback
+// ports and log tails. Stateless functions; safe from any thread (Linux only: uses /proc).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace berth {
+
+struct SpawnRequest {
+  std::vector<std::string> argv;           // argv[0] without a '/' is looked up in PATH
+  std::map<std::string, std::string> env;  // set on top of berth's environment (minus BERTH_*)
+  std::string log_path;                    // stdout and stderr are appended here
+};
+
+struct SpawnedProcess {
+  int pid = 0;  // also its process group and session id
+  uint64_t start_ticks = 0;
+};
+
+// Forks and execs `request` as the leader of a new session, with stdin from /dev/null, no
+// inherited descriptors, default signal handling and an empty signal mask. Unavailable with
+// "cannot run X: <reason>" when the program cannot be found or executed.
+StatusOr<SpawnedProcess> SpawnProcess(const SpawnRequest& request);
+
+// The start time of `pid` in clock ticks since boot (/proc/<pid>/stat field 22), or nullopt
+// when there is no such process. Together with the pid it names one process for good.
+std::optional<uint64_t> ProcessStartTicks(int pid);
+
+struct ProcessCheck {
+  bool alive = true;
+  std::string how_it_ended;  // when !alive: "exited with code 3", "was killed by signal 9 ..."
+};
+
+// Whether the process `pid` started at `start_ticks` still runs. Reaps it when it is a child
+// of this process (no zombies); other processes (adopted after a restart) are checked through
+// /proc, so a zombie or a reused pid counts as ended.
+ProcessCheck CheckProcess(int pid, uint64_t start_ticks);
+
+// Sends `signal` to every process of the group; false when the group no longer exists.
+bool SignalGroup(int pgid, int signal);
+
+// A loopback TCP port that is free now and not in `avoid`. Unavailable if none is found.
+StatusOr<int> PickFreePort(const std::set<int>& avoid);
+
+// The last non-empty line of a text file (at most `max_chars`), or "" when there is none.
+std::string LastLogLine(const std::string& path, size_t max_chars = 300);
+
+// The absolute path of the running executable (/proc/self/exe).
+std::string SelfExecutable();
+
+}  // namespace berth

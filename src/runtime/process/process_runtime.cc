@@ -1,0 +1,254 @@
+#include "runtime/process/process_runtime.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <tuple>
+
+#include "common/log.h"
+#include "common/random.h"
+
+namespace berth {
+namespace {
+
+constexpr char kStateFile[] = "state.json";
+// A deployment that has not asked for room for this long has stopped waiting (stopped,
+// deleted, or placed): its next unplaceable start waits afresh.
+constexpr Millis kUnplaceableForget{60000};
+
+std::string FormatWait(Millis wait) {
+  int64_t s = wait.count() / 1000;
+  if (s >= 60 && s % 60 == 0) return std::to_string(s / 60) + "m";
+  if (s >= 1) return std::to_string(s) + "s";
+  return std::to_string(wait.count()) + "ms";
+}
+
+}  // namespace
+
+ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, EnginesConfig engines,
+                               std::unique_ptr<HealthProbe> probe, const Clock& clock)
+    : options_(std::move(options)),
+      engines_(std::move(engines)),
+      probe_(std::move(probe)),
+      clock_(clock),
+      probe_pool_(std::max(1, options_.probe_threads)),
+      placement_(options_.units) {}
+
+StatusOr<std::unique_ptr<ProcessRuntime>> ProcessRuntime::Open(ProcessRuntimeOptions options,
+                                                               EnginesConfig engines,
+                                                               std::unique_ptr<HealthProbe> probe,
+                                                               const Clock& clock) {
+  std::unique_ptr<ProcessRuntime> runtime(
+      new ProcessRuntime(std::move(options), std::move(engines), std::move(probe), clock));
+  std::error_code ec;
+  std::filesystem::create_directories(runtime->ReplicasDir(), ec);
+  if (ec) return Internal("cannot create " + runtime->ReplicasDir() + ": " + ec.message());
+  std::string state = runtime->ReplicasDir() + "/" + kStateFile;
+  StatusOr<std::vector<ReplicaRecord>> records = LoadReplicaRecords(state);
+  if (!records.ok()) {
+    // Keep the unreadable file for a person to look at; its engines cannot be adopted.
+    std::string kept = state + ".unreadable-" + std::to_string(ToUnixMillis(clock.Now()));
+    std::filesystem::rename(state, kept, ec);
+    LOG_ERROR("{}; moved to {}, its engines will not be adopted", records.status().ToString(),
+              kept);
+    records = std::vector<ReplicaRecord>{};
+  }
+  runtime->Adopt(std::move(*records));
+  runtime->supervisor_ = std::thread([r = runtime.get()] { r->SupervisorLoop(); });
+  return runtime;
+}
+
+ProcessRuntime::~ProcessRuntime() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    PersistLocked();
+  }
+  cv_.notify_all();
+  if (supervisor_.joinable()) supervisor_.join();
+}
+
+std::string ProcessRuntime::ReplicasDir() const { return options_.data_dir + "/replicas"; }
+
+std::string ProcessRuntime::LogPath(const std::string& replica_id) const {
+  return ReplicasDir() + "/" + replica_id + ".log";
+}
+
+std::string ProcessRuntime::NewReplicaId(const std::string& deployed_model) const {
+  std::string id;
+  for (char c : deployed_model.substr(0, 64)) {
+    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '_' || c == '.';
+    id += safe ? c : '-';
+  }
+  return (id.empty() ? "replica" : id) + "-" + RandomHex(6);
+}
+
+StatusOr<ReplicaInfo> ProcessRuntime::StartReplica(const ReplicaSpec& spec) {
+  const EngineTemplate& engine = engines_.Resolve(spec.model_name, spec.base_model);
+  std::vector<ReplicaInfo> info;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Unavailable("the process runtime is shutting down");
+    StatusOr<std::vector<int>> slots = placement_.Take(spec.unit_spec, spec.units);
+    if (!slots.ok()) return UnplaceableLocked(spec, slots.status());
+    unplaceable_.erase(spec.deployment_uid);
+
+    Replica r;
+    r.rec.replica_id = NewReplicaId(spec.deployed_model);
+    r.rec.deployment_uid = spec.deployment_uid;
+    r.rec.deployed_model = spec.deployed_model;
+    r.rec.model_name = spec.model_name;
+    r.rec.base_model = spec.base_model;
+    r.rec.plan = std::string(PlanName(spec.plan));
+    r.rec.unit_spec = spec.unit_spec;
+    r.rec.units = spec.units;
+    r.rec.slots = std::move(*slots);
+    r.rec.started_ms = ToUnixMillis(clock_.Now());
+    r.engine = engine;
+    r.seq = next_seq_++;
+    Replica& added = replicas_[r.rec.replica_id] = std::move(r);
+    LOG_INFO("replica {} of {}: starting with engine \"{}\"", added.rec.replica_id,
+             spec.deployed_model, engine.match);
+    SpawnLocked(added, clock_.Now());
+    dirty_ = true;
+    PersistLocked();
+    info.push_back(InfoLocked(added));
+  }
+  cv_.notify_all();
+  return info.front();
+}
+
+StatusOr<ReplicaInfo> ProcessRuntime::UnplaceableLocked(const ReplicaSpec& spec,
+                                                        const Status& why) {
+  SystemTime now = clock_.Now();
+  auto [it, fresh] = unplaceable_.try_emplace(spec.deployment_uid, Unplaceable{now, now});
+  if (!fresh && now - it->second.last_try > kUnplaceableForget) it->second.since = now;
+  it->second.last_try = now;
+  bool never = why.code() == StatusCode::kResourceExhausted;
+  if (!never && now - it->second.since < options_.placement_timeout) {
+    return Unavailable(why.message() + " (waiting up to " + FormatWait(options_.placement_timeout) +
+                       " for room)");
+  }
+  // Report a failed replica without a process: the reconciler fails the deployment with its
+  // last_error and stops (forgets) it.
+  unplaceable_.erase(it);
+  Replica r;
+  r.rec.replica_id = NewReplicaId(spec.deployed_model);
+  r.rec.deployment_uid = spec.deployment_uid;
+  r.rec.deployed_model = spec.deployed_model;
+  r.rec.model_name = spec.model_name;
+  r.rec.started_ms = ToUnixMillis(now);
+  r.phase = Phase::kFailed;
+  r.seq = next_seq_++;
+  r.last_error = "cannot place replica: " + why.message();
+  if (!never) r.last_error += " for " + FormatWait(options_.placement_timeout);
+  LOG_WARN("replica {} of {}: {}", r.rec.replica_id, spec.deployed_model, r.last_error);
+  Replica& added = replicas_[r.rec.replica_id] = std::move(r);
+  return InfoLocked(added);
+}
+
+Status ProcessRuntime::StopReplica(const std::string& replica_id) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = replicas_.find(replica_id);
+    if (it == replicas_.end()) return Status::Ok();
+    Replica& r = it->second;
+    // Only a serving engine can have requests in flight; the others go at once.
+    SystemTime term_at = clock_.Now();
+    if (r.phase == Phase::kReady) term_at += options_.drain_grace;
+    LOG_INFO("replica {} of {}: stopping (pid {})", replica_id, r.rec.deployed_model, r.rec.pid);
+    RetireProcessLocked(r, term_at, /*release_slots=*/true);
+    replicas_.erase(it);
+    dirty_ = true;
+    PersistLocked();
+  }
+  cv_.notify_all();
+  return Status::Ok();
+}
+
+std::vector<ReplicaInfo> ProcessRuntime::ListReplicas(const std::string& deployment_uid) {
+  std::lock_guard lock(mu_);
+  return ListLocked(&deployment_uid);
+}
+
+std::vector<ReplicaInfo> ProcessRuntime::ListAllReplicas() {
+  std::lock_guard lock(mu_);
+  return ListLocked(nullptr);
+}
+
+std::vector<ReplicaInfo> ProcessRuntime::ListLocked(const std::string* deployment_uid) const {
+  std::vector<const Replica*> found;
+  for (const auto& [id, r] : replicas_) {
+    if (deployment_uid == nullptr || r.rec.deployment_uid == *deployment_uid) found.push_back(&r);
+  }
+  std::sort(found.begin(), found.end(), [](const Replica* a, const Replica* b) {
+    return std::tie(a->rec.started_ms, a->seq) < std::tie(b->rec.started_ms, b->seq);
+  });
+  std::vector<ReplicaInfo> out;
+  for (const Replica* r : found) out.push_back(InfoLocked(*r));
+  return out;
+}
+
+ReplicaInfo ProcessRuntime::InfoLocked(const Replica& r) const {
+  ReplicaInfo info;
+  info.replica_id = r.rec.replica_id;
+  info.deployment_uid = r.rec.deployment_uid;
+  info.state = r.phase == Phase::kReady    ? ReplicaState::kReady
+               : r.phase == Phase::kFailed ? ReplicaState::kFailed
+                                           : ReplicaState::kStarting;
+  info.units = r.rec.units;
+  info.started = FromUnixMillis(r.rec.started_ms);
+  info.port = r.rec.port;
+  info.pid = r.rec.pid;
+  info.restarts = r.rec.restarts;
+  info.last_error = r.last_error;
+  return info;
+}
+
+void ProcessRuntime::OnReplicaChange(ChangeCallback callback) {
+  std::lock_guard lock(callback_mu_);
+  on_change_ = std::move(callback);
+}
+
+void ProcessRuntime::StopAll() {
+  std::unique_lock lock(mu_);
+  SystemTime now = clock_.Now();
+  for (auto& [id, r] : replicas_) RetireProcessLocked(r, now, /*release_slots=*/true);
+  replicas_.clear();
+  for (Dying& d : dying_) d.term_at = std::min(d.term_at, now);
+  dirty_ = true;
+  PersistLocked();
+  cv_.notify_all();
+  auto deadline = std::chrono::steady_clock::now() + options_.term_timeout + Millis(2000);
+  cv_.wait_until(lock, deadline, [this] { return dying_.empty() || stopping_; });
+  if (!dying_.empty()) LOG_WARN("{} engine processes still exit after StopAll", dying_.size());
+}
+
+void ProcessRuntime::PersistLocked() {
+  if (!dirty_) return;
+  std::vector<ReplicaRecord> records;
+  for (const auto& [id, r] : replicas_) {
+    if (r.rec.pid > 0) records.push_back(r.rec);  // only processes need finding again
+  }
+  for (const Dying& d : dying_) records.push_back(d.rec);
+  Status saved = SaveReplicaRecords(ReplicasDir() + "/" + kStateFile, records);
+  if (!saved.ok()) {
+    LOG_ERROR("cannot save replica state (engines may not be adopted after a restart): {}",
+              saved.ToString());
+    return;
+  }
+  dirty_ = false;
+}
+
+void ProcessRuntime::ChangedLocked(const Replica& r) { changed_.insert(r.rec.deployed_model); }
+
+std::set<int> ProcessRuntime::PortsInUseLocked() const {
+  std::set<int> ports;
+  for (const auto& [id, r] : replicas_) {
+    if (r.rec.port > 0) ports.insert(r.rec.port);
+  }
+  for (const Dying& d : dying_) ports.insert(d.rec.port);
+  return ports;
+}
+
+}  // namespace berth

@@ -1,0 +1,162 @@
+// ProcessRuntime: each replica is one model-engine process on this machine, started from the
+// model's engine template, placed on the unit inventory, health-checked, restarted with
+// backoff when it dies, drained and killed when stopped (docs/runtime.md).
+//
+// Threads: the RuntimeAdapter methods may be called from any thread (the reconciler's
+// workers); they only fork/exec and update the table, never wait on an engine. One supervisor
+// thread watches the processes, restarts and kills them; health probes run on a small pool.
+// All state is guarded by one mutex.
+//
+// Engines run in their own sessions and outlive berth: destroying a ProcessRuntime stops
+// watching them but leaves them running, and the next Open() on the same data directory
+// adopts them (berth's restart relies on this). StopAll() is the way to end them all.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "common/thread_pool.h"
+#include "core/placement.h"
+#include "runtime/process/engines_config.h"
+#include "runtime/process/health_probe.h"
+#include "runtime/process/replica_records.h"
+#include "runtime/runtime_adapter.h"
+
+namespace berth {
+
+struct ProcessRuntimeOptions {
+  std::string data_dir;              // logs and state.json go to <data_dir>/replicas
+  UnitInventory units;               // empty: unlimited
+  Millis placement_timeout{600000};  // unplaceable this long: the replica is reported failed
+  Millis probe_interval{500};
+  Millis probe_timeout{1000};
+  int unhealthy_probes = 3;   // failed probes in a row that make a ready replica restart
+  int max_start_tries = 3;    // starts in a row that never got healthy before giving up
+  Millis backoff_base{1000};  // wait before restart n: base * 2^(n-1), at most backoff_max
+  Millis backoff_max{30000};
+  Millis drain_grace{5000};    // a stopped ready replica keeps serving in-flight requests
+  Millis term_timeout{10000};  // SIGTERM, then SIGKILL after this
+  Millis tick{100};            // supervisor period
+  int probe_threads = 4;
+};
+
+class ProcessRuntime : public RuntimeAdapter {
+ public:
+  // Loads <data_dir>/replicas/state.json, adopts the recorded engines that still run (same pid
+  // and start time), forgets dead ones, finishes stopping the ones that were being stopped,
+  // and starts the supervisor. Internal when the directory cannot be created.
+  static StatusOr<std::unique_ptr<ProcessRuntime>> Open(ProcessRuntimeOptions options,
+                                                        EnginesConfig engines,
+                                                        std::unique_ptr<HealthProbe> probe,
+                                                        const Clock& clock);
+  // Stops the supervisor; leaves every engine running (see above).
+  ~ProcessRuntime() override;
+
+  std::string_view Name() const override { return "process"; }
+  // Places and spawns a replica; returns at once (state starting). Unavailable while there is
+  // no room; after placement_timeout without room, or when it can never fit, returns a replica
+  // in state failed whose last_error says why (the reconciler fails the deployment).
+  StatusOr<ReplicaInfo> StartReplica(const ReplicaSpec& spec) override;
+  // Forgets the replica at once; its engine drains (ready: drain_grace) and is then sent
+  // SIGTERM, and SIGKILL after term_timeout, by the supervisor.
+  Status StopReplica(const std::string& replica_id) override;
+  std::vector<ReplicaInfo> ListReplicas(const std::string& deployment_uid) override;
+  std::vector<ReplicaInfo> ListAllReplicas() override;
+  // Waits for a running call of the previous callback, so after OnReplicaChange(nullptr) the
+  // old one is never called again (call it before destroying what the callback uses).
+  void OnReplicaChange(ChangeCallback callback) override;
+
+  // Stops every replica without drain and waits (up to term_timeout + 2s) until their
+  // processes are gone. For tests and an explicit shutdown.
+  void StopAll();
+  std::string ReplicasDir() const;
+  std::string LogPath(const std::string& replica_id) const;
+
+ private:
+  enum class Phase { kStarting, kReady, kBackoff, kFailed };
+  struct Replica {
+    ReplicaRecord rec;
+    EngineTemplate engine;
+    Phase phase = Phase::kStarting;
+    int64_t seq = 0;          // creation order, to list oldest first
+    int failures = 0;         // starts or crashes in a row since it was last healthy
+    bool ever_ready = false;  // once it served, it is restarted for good (never given up)
+    int failed_probes = 0;    // while ready
+    uint64_t generation = 0;  // bumped per process, so a late probe result is ignored
+    bool probing = false;
+    SystemTime attempt_started;
+    SystemTime next_probe;
+    SystemTime restart_at;
+    std::string last_error;
+  };
+  // A process on its way out: a stopped replica's, or one killed to be restarted.
+  struct Dying {
+    ReplicaRecord rec;  // rec.slots are released once the process is gone
+    SystemTime term_at;
+    SystemTime kill_at;
+    bool term_sent = false;
+    bool kill_sent = false;
+  };
+  struct ProbeJob {
+    std::string replica_id;
+    uint64_t generation = 0;
+    int port = 0;
+    std::string path;
+    bool healthy = false;
+  };
+  struct Unplaceable {
+    SystemTime since;
+    SystemTime last_try;
+  };
+
+  ProcessRuntime(ProcessRuntimeOptions options, EnginesConfig engines,
+                 std::unique_ptr<HealthProbe> probe, const Clock& clock);
+
+  // process_runtime_adopt.cc
+  void Adopt(std::vector<ReplicaRecord> records);
+
+  // process_supervisor.cc; all *Locked methods need mu_.
+  void SupervisorLoop();
+  void RunProbes(std::vector<ProbeJob>& jobs);  // without mu_; waits for every answer
+  void Tick();
+  void TickDying(SystemTime now);
+  void TickReplica(Replica& r, SystemTime now, std::vector<ProbeJob>& probes);
+  void ApplyProbe(const ProbeJob& job, SystemTime now);
+  void SpawnLocked(Replica& r, SystemTime now);
+  void FailLocked(Replica& r, const std::string& reason, SystemTime now);
+  void RetireProcessLocked(Replica& r, SystemTime term_at, bool release_slots);
+  void PersistLocked();
+  void ChangedLocked(const Replica& r);
+  std::set<int> PortsInUseLocked() const;
+  ReplicaInfo InfoLocked(const Replica& r) const;
+  std::vector<ReplicaInfo> ListLocked(const std::string* deployment_uid) const;
+  StatusOr<ReplicaInfo> UnplaceableLocked(const ReplicaSpec& spec, const Status& why);
+  std::string NewReplicaId(const std::string& deployed_model) const;
+
+  const ProcessRuntimeOptions options_;
+  const EnginesConfig engines_;
+  const std::unique_ptr<HealthProbe> probe_;
+  const Clock& clock_;
+  ThreadPool probe_pool_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;                      // wakes the supervisor; signals tick ends
+  Placement placement_;                             // guarded by mu_
+  std::map<std::string, Replica> replicas_;         // by replica_id; guarded by mu_
+  std::vector<Dying> dying_;                        // guarded by mu_
+  std::map<std::string, Unplaceable> unplaceable_;  // by deployment_uid; guarded by mu_
+  std::set<std::string> changed_;                   // deployed_models to report; guarded by mu_
+  std::mutex callback_mu_;                          // held while on_change_ runs
+  ChangeCallback on_change_;                        // guarded by callback_mu_
+  int64_t next_seq_ = 1;                            // guarded by mu_
+  bool dirty_ = false;     // records changed since last save; guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  std::thread supervisor_;
+};
+
+}  // namespace berth

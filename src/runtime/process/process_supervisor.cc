@@ -1,0 +1,266 @@
+// The supervisor half of ProcessRuntime: spawning, exit detection, health, restart with
+// backoff, and the SIGTERM/SIGKILL sequence of processes on their way out. Runs on the
+// supervisor thread, except SpawnLocked which StartReplica also calls.
+#include <signal.h>
+
+#include <fstream>
+
+#include "common/log.h"
+#include "core/engine_template.h"
+#include "runtime/process/child_process.h"
+#include "runtime/process/process_runtime.h"
+
+namespace berth {
+namespace {
+
+constexpr char kLogMarker[] = "=== berth: ";
+
+std::string Seconds(Millis d) {
+  int64_t ms = d.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
+}
+
+std::string JoinArgv(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const std::string& a : argv) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+void AppendLogLine(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << kLogMarker << line << "\n";
+}
+
+// What the engine said last, unless that was our own marker.
+std::string EngineLastWords(const std::string& log_path) {
+  std::string line = LastLogLine(log_path);
+  return line.starts_with(kLogMarker) ? "" : line;
+}
+
+}  // namespace
+
+void ProcessRuntime::SupervisorLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    Tick();
+    lock.lock();
+    cv_.notify_all();  // StopAll waits for tick ends
+    cv_.wait_for(lock, options_.tick, [this] { return stopping_; });
+  }
+}
+
+void ProcessRuntime::Tick() {
+  std::vector<ProbeJob> probes;
+  {
+    std::lock_guard lock(mu_);
+    SystemTime now = clock_.Now();
+    TickDying(now);
+    for (auto& [id, r] : replicas_) TickReplica(r, now, probes);
+  }
+  RunProbes(probes);
+  std::set<std::string> changed;
+  {
+    std::lock_guard lock(mu_);
+    SystemTime now = clock_.Now();
+    for (const ProbeJob& job : probes) ApplyProbe(job, now);
+    PersistLocked();
+    changed.swap(changed_);
+  }
+  std::lock_guard lock(callback_mu_);
+  if (on_change_) {
+    for (const std::string& deployed_model : changed) on_change_(deployed_model);
+  }
+}
+
+void ProcessRuntime::RunProbes(std::vector<ProbeJob>& jobs) {
+  if (jobs.empty()) return;
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  size_t done = 0;
+  for (ProbeJob& job : jobs) {
+    probe_pool_.Submit([&, job_ptr = &job] {
+      job_ptr->healthy = probe_->Healthy(job_ptr->port, job_ptr->path, options_.probe_timeout);
+      std::lock_guard lock(done_mu);
+      ++done;
+      done_cv.notify_all();
+    });
+  }
+  std::unique_lock lock(done_mu);
+  done_cv.wait(lock, [&] { return done == jobs.size(); });
+}
+
+void ProcessRuntime::TickDying(SystemTime now) {
+  for (auto it = dying_.begin(); it != dying_.end();) {
+    Dying& d = *it;
+    if (!CheckProcess(d.rec.pid, d.rec.start_ticks).alive) {
+      SignalGroup(d.rec.pgid, SIGKILL);  // whatever the engine left behind in its group
+      placement_.Release(d.rec.unit_spec, d.rec.slots);
+      LOG_INFO("replica {}: process {} is gone", d.rec.replica_id, d.rec.pid);
+      it = dying_.erase(it);
+      dirty_ = true;
+      continue;
+    }
+    if (!d.term_sent && now >= d.term_at) {
+      SignalGroup(d.rec.pgid, SIGTERM);
+      d.term_sent = true;
+      d.kill_at = now + options_.term_timeout;
+    } else if (d.term_sent && !d.kill_sent && now >= d.kill_at) {
+      LOG_WARN("replica {}: process {} ignored SIGTERM for {}; sending SIGKILL", d.rec.replica_id,
+               d.rec.pid, Seconds(options_.term_timeout));
+      SignalGroup(d.rec.pgid, SIGKILL);
+      d.kill_sent = true;
+    }
+    ++it;
+  }
+}
+
+void ProcessRuntime::TickReplica(Replica& r, SystemTime now, std::vector<ProbeJob>& probes) {
+  if (r.phase == Phase::kBackoff) {
+    if (now >= r.restart_at) SpawnLocked(r, now);
+    return;
+  }
+  if (r.phase == Phase::kFailed || r.rec.pid <= 0) return;
+  ProcessCheck check = CheckProcess(r.rec.pid, r.rec.start_ticks);
+  if (!check.alive) {
+    r.rec.pid = 0;  // already reaped, nothing to retire
+    std::string words = EngineLastWords(LogPath(r.rec.replica_id));
+    std::string when = r.phase == Phase::kReady ? " while serving" : " before becoming healthy";
+    FailLocked(r, "engine " + check.how_it_ended + when + (words.empty() ? "" : ": " + words), now);
+    return;
+  }
+  if (r.phase == Phase::kStarting && now - r.attempt_started >= r.engine.startup_timeout) {
+    std::string reason = "engine not healthy after " + Seconds(r.engine.startup_timeout) +
+                         " (GET " + r.engine.health_path + " on port " +
+                         std::to_string(r.rec.port) + ")";
+    RetireProcessLocked(r, now, /*release_slots=*/false);
+    FailLocked(r, reason, now);
+    return;
+  }
+  if (!r.probing && now >= r.next_probe) {
+    r.probing = true;
+    probes.push_back({r.rec.replica_id, r.generation, r.rec.port, r.engine.health_path, false});
+  }
+}
+
+void ProcessRuntime::ApplyProbe(const ProbeJob& job, SystemTime now) {
+  auto it = replicas_.find(job.replica_id);
+  if (it == replicas_.end()) return;
+  Replica& r = it->second;
+  r.probing = false;
+  if (r.generation != job.generation || r.rec.pid <= 0) return;
+  if (r.phase != Phase::kStarting && r.phase != Phase::kReady) return;
+  // Starting engines are asked more often, so they are seen ready soon after they are.
+  Millis interval = r.phase == Phase::kStarting ? std::min(options_.probe_interval, Millis(200))
+                                                : options_.probe_interval;
+  r.next_probe = now + interval;
+  if (job.healthy) {
+    if (r.phase == Phase::kStarting) {
+      LOG_INFO("replica {} of {}: ready on port {} (pid {})", r.rec.replica_id,
+               r.rec.deployed_model, r.rec.port, r.rec.pid);
+      r.phase = Phase::kReady;
+      r.ever_ready = true;
+      ChangedLocked(r);
+    }
+    r.failures = 0;
+    r.failed_probes = 0;
+    return;
+  }
+  if (r.phase != Phase::kReady || ++r.failed_probes < options_.unhealthy_probes) return;
+  std::string reason = "engine stopped answering GET " + r.engine.health_path + " on port " +
+                       std::to_string(r.rec.port) + " (" + std::to_string(r.failed_probes) +
+                       " probes in a row failed)";
+  RetireProcessLocked(r, now, /*release_slots=*/false);
+  FailLocked(r, reason, now);
+}
+
+void ProcessRuntime::SpawnLocked(Replica& r, SystemTime now) {
+  StatusOr<int> port = PickFreePort(PortsInUseLocked());
+  if (!port.ok()) {
+    FailLocked(r, "cannot start engine: " + port.status().message(), now);
+    return;
+  }
+  TemplateValues values;
+  values.port = *port;
+  values.served_model_name = r.rec.deployed_model;
+  values.model_name = r.rec.model_name;
+  values.model_path = r.engine.model_path;
+  values.gpus = JoinIndices(r.rec.slots);
+  values.units = r.rec.units;
+  values.replica_id = r.rec.replica_id;
+  StatusOr<ExpandedCommand> command = ExpandCommand(r.engine.command, r.engine.env, values);
+  if (!command.ok()) {
+    FailLocked(r, "bad engine template: " + command.status().message(), now);
+    return;
+  }
+  std::string log_path = LogPath(r.rec.replica_id);
+  bool restart = r.generation > 0;
+  AppendLogLine(log_path, (restart ? "restart: " : "start: ") + JoinArgv(command->argv));
+  StatusOr<SpawnedProcess> spawned = SpawnProcess({command->argv, command->env, log_path});
+  ++r.generation;
+  if (restart) ++r.rec.restarts;
+  if (!spawned.ok()) {
+    AppendLogLine(log_path, spawned.status().message());
+    FailLocked(r, "cannot start engine: " + spawned.status().message(), now);
+    return;
+  }
+  r.rec.pid = spawned->pid;
+  r.rec.pgid = spawned->pid;
+  r.rec.start_ticks = spawned->start_ticks;
+  r.rec.port = *port;
+  r.rec.command = command->argv;
+  r.phase = Phase::kStarting;
+  r.attempt_started = now;
+  r.next_probe = now;
+  r.failed_probes = 0;
+  dirty_ = true;
+  ChangedLocked(r);
+  LOG_INFO("replica {} of {}: pid {} on port {}{}", r.rec.replica_id, r.rec.deployed_model,
+           r.rec.pid, r.rec.port,
+           restart ? " (restart " + std::to_string(r.rec.restarts) + ")" : "");
+}
+
+void ProcessRuntime::FailLocked(Replica& r, const std::string& reason, SystemTime now) {
+  ++r.failures;
+  r.last_error = reason;
+  r.rec.pid = 0;
+  r.rec.port = 0;
+  r.probing = false;
+  dirty_ = true;
+  ChangedLocked(r);
+  // An engine that never served is most likely misconfigured: give up after a few tries. One
+  // that did serve may be having a bad moment: keep trying, backing off up to backoff_max.
+  if (!r.ever_ready && r.failures >= options_.max_start_tries) {
+    r.phase = Phase::kFailed;
+    r.last_error += " (gave up after " + std::to_string(r.failures) +
+                    " tries; log: " + LogPath(r.rec.replica_id) + ")";
+    placement_.Release(r.rec.unit_spec, r.rec.slots);
+    r.rec.slots.clear();
+    LOG_WARN("replica {} of {}: {}", r.rec.replica_id, r.rec.deployed_model, r.last_error);
+    return;
+  }
+  int shift = std::min(r.failures - 1, 16);
+  Millis wait = std::min(options_.backoff_max, options_.backoff_base * (int64_t{1} << shift));
+  r.phase = Phase::kBackoff;
+  r.restart_at = now + wait;
+  LOG_WARN("replica {} of {}: {}; restarting in {}", r.rec.replica_id, r.rec.deployed_model, reason,
+           Seconds(wait));
+}
+
+void ProcessRuntime::RetireProcessLocked(Replica& r, SystemTime term_at, bool release_slots) {
+  if (r.rec.pid > 0) {
+    Dying d;
+    d.rec = r.rec;
+    d.rec.stopping = true;
+    if (!release_slots) d.rec.slots.clear();  // the replica keeps them for its next process
+    d.term_at = term_at;
+    dying_.push_back(std::move(d));
+    r.rec.pid = 0;
+  } else if (release_slots) {
+    placement_.Release(r.rec.unit_spec, r.rec.slots);
+  }
+  if (release_slots) r.rec.slots.clear();
+  dirty_ = true;
+}
+
+}  // namespace berth

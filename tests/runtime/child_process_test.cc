@@ -1,0 +1,140 @@
+#include "runtime/process/child_process.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/temp_dir.h"
+#include "process_test_util.h"
+
+namespace berth {
+namespace {
+
+using testing::ScopedTempDir;
+using testing::WaitUntil;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Waits until the child has ended and is reaped; returns how.
+std::string WaitEnded(const SpawnedProcess& p) {
+  ProcessCheck check;
+  WaitUntil([&] { return !(check = CheckProcess(p.pid, p.start_ticks)).alive; });
+  return check.how_it_ended;
+}
+
+TEST(SpawnProcessTest, NewSessionLogAndExitCode) {
+  ScopedTempDir dir;
+  std::string log = dir.File("child.log");
+  StatusOr<SpawnedProcess> p =
+      SpawnProcess({{"sh", "-c", "echo out; echo err >&2; sleep 0.3; exit 3"}, {}, log});
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_GT(p->start_ticks, 0u);
+  EXPECT_EQ(::getpgid(p->pid), p->pid);  // its own process group...
+  EXPECT_EQ(::getsid(p->pid), p->pid);   // ...and session: it outlives berth
+  EXPECT_TRUE(CheckProcess(p->pid, p->start_ticks).alive);
+  EXPECT_EQ(WaitEnded(*p), "exited with code 3");
+  EXPECT_EQ(ReadFile(log), "out\nerr\n");
+  EXPECT_EQ(LastLogLine(log), "err");
+}
+
+TEST(SpawnProcessTest, EnvironmentIsBerthsMinusSecretsPlusTemplate) {
+  ScopedTempDir dir;
+  std::string log = dir.File("env.log");
+  ::setenv("BERTH_API_KEY", "sk-secret", 1);
+  ::setenv("SOME_USER_VAR", "kept", 1);
+  StatusOr<SpawnedProcess> p = SpawnProcess(
+      {{"sh", "-c", "echo key=$BERTH_API_KEY user=$SOME_USER_VAR gpus=$CUDA_VISIBLE_DEVICES"},
+       {{"CUDA_VISIBLE_DEVICES", "2,3"}},
+       log});
+  ::unsetenv("BERTH_API_KEY");
+  ASSERT_TRUE(p.ok());
+  WaitEnded(*p);
+  EXPECT_EQ(ReadFile(log), "key= user=kept gpus=2,3\n");
+}
+
+TEST(SpawnProcessTest, NoInheritedDescriptorsAndDefaultSignals) {
+  ScopedTempDir dir;
+  std::string log = dir.File("fds.log");
+  int leaky = ::socket(AF_INET, SOCK_STREAM, 0);  // no CLOEXEC, like an Asio listener
+  ASSERT_GE(leaky, 3);
+  // berth serve blocks SIGTERM in every thread; the engine must still die of it.
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, &old);
+  StatusOr<SpawnedProcess> p = SpawnProcess(
+      {{"sh", "-c", "ls /proc/$$/fd | sort -n | tr '\\n' ' '; echo; exec sleep 30"}, {}, log});
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  ::close(leaky);
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(WaitUntil([&] { return !LastLogLine(log).empty(); }));
+  EXPECT_EQ(LastLogLine(log), "0 1 2");
+  EXPECT_TRUE(SignalGroup(p->pid, SIGTERM));
+  EXPECT_EQ(WaitEnded(*p), "was killed by signal 15 (Terminated)");
+  EXPECT_FALSE(SignalGroup(p->pid, 0));  // the group is gone
+}
+
+TEST(SpawnProcessTest, CannotRun) {
+  ScopedTempDir dir;
+  StatusOr<SpawnedProcess> p = SpawnProcess({{"/nonexistent/engine"}, {}, dir.File("a.log")});
+  EXPECT_EQ(p.status(), Unavailable("cannot run /nonexistent/engine: No such file or directory"));
+  p = SpawnProcess({{"no-such-engine-xyz"}, {}, dir.File("b.log")});
+  EXPECT_EQ(p.status(), Unavailable("cannot run no-such-engine-xyz: not found in PATH"));
+  std::ofstream(dir.File("not-executable")) << "#!/bin/sh\n";  // mode 0644
+  p = SpawnProcess({{dir.File("not-executable")}, {}, dir.File("c.log")});
+  EXPECT_EQ(p.status(),
+            Unavailable("cannot run " + dir.File("not-executable") + ": Permission denied"));
+  p = SpawnProcess({{"sh"}, {}, "/nonexistent/dir/x.log"});
+  EXPECT_EQ(p.status().code(), StatusCode::kInternal);
+}
+
+TEST(CheckProcessTest, ReusedPidOrForeignProcess) {
+  EXPECT_FALSE(CheckProcess(0, 0).alive);
+  EXPECT_FALSE(CheckProcess(999999999, 1).alive);
+  std::optional<uint64_t> mine = ProcessStartTicks(::getpid());
+  ASSERT_TRUE(mine.has_value());
+  EXPECT_TRUE(CheckProcess(::getpid(), *mine).alive);
+  EXPECT_FALSE(CheckProcess(::getpid(), *mine + 1).alive);  // same pid, another process
+}
+
+TEST(PickFreePortTest, AvoidsAndIsFree) {
+  StatusOr<int> port = PickFreePort({});
+  ASSERT_TRUE(port.ok());
+  EXPECT_GT(*port, 0);
+  EXPECT_FALSE(testing::PortAnswers(*port));
+}
+
+TEST(LastLogLineTest, Table) {
+  ScopedTempDir dir;
+  struct Case {
+    std::string text, want;
+  };
+  const Case cases[] = {
+      {"", ""},
+      {"one", "one"},
+      {"one\ntwo\n", "two"},
+      {"one\ntwo\n\n  \n", "two"},
+      {std::string(5000, 'x') + "\nlast\r\n", "last"},
+      {std::string(400, 'y'), std::string(300, 'y') + "..."},
+  };
+  for (const Case& c : cases) {
+    std::ofstream(dir.File("log")) << c.text;
+    EXPECT_EQ(LastLogLine(dir.File("log")), c.want);
+  }
+  EXPECT_EQ(LastLogLine(dir.File("absent")), "");
+}
+
+TEST(SelfExecutableTest, IsAbsolute) { EXPECT_TRUE(SelfExecutable().starts_with("/")); }
+
+}  // namespace
+}  // namespace berth

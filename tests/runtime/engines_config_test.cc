@@ -1,0 +1,136 @@
+#include "runtime/process/engines_config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace berth {
+namespace {
+
+EngineTemplate Builtin() { return EngineSimTemplate("/usr/bin/berth", 500); }
+
+TEST(EngineSimTemplateTest, RunsBerthEngineSim) {
+  EngineTemplate t = Builtin();
+  EXPECT_EQ(t.command, (std::vector<std::string>{"/usr/bin/berth", "engine-sim", "--port", "{port}",
+                                                 "--served-model-name", "{served_model_name}",
+                                                 "--startup-ms", "500"}));
+  EXPECT_EQ(t.health_path, "/health");
+  EXPECT_EQ(t.match, "(built-in)");
+}
+
+TEST(ParseEnginesConfigTest, FullEntry) {
+  StatusOr<EnginesConfig> config = ParseEnginesConfig(R"({
+    "comment": "one box, 8 GPUs",
+    "engines": {
+      "qwen3-*": {
+        "command": ["vllm", "serve", "{model_path}", "--port", "{port}"],
+        "env": {"CUDA_VISIBLE_DEVICES": "{gpus}"},
+        "model_path": "/models/{model_name}",
+        "health_path": "/v1/models",
+        "startup_timeout_s": 900,
+        "ptu_tpm_per_replica": {"input": 200000, "output": 20000},
+        "_note": "ignored"
+      }
+    }
+  })",
+                                                      Builtin());
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  const EngineTemplate& t = config->Resolve("qwen3-8b", "qwen3-8b");
+  EXPECT_EQ(t.match, "qwen3-*");
+  EXPECT_EQ(t.command.front(), "vllm");
+  EXPECT_EQ(t.env.at("CUDA_VISIBLE_DEVICES"), "{gpus}");
+  EXPECT_EQ(t.model_path, "/models/{model_name}");
+  EXPECT_EQ(t.health_path, "/v1/models");
+  EXPECT_EQ(t.startup_timeout, Millis(900000));
+  ASSERT_TRUE(t.ptu_sizing.has_value());
+  EXPECT_EQ(t.ptu_sizing->input_tpm_per_replica, 200000);
+  EXPECT_EQ(t.ptu_sizing->output_tpm_per_replica, 20000);
+}
+
+TEST(ParseEnginesConfigTest, Defaults) {
+  StatusOr<EnginesConfig> config =
+      ParseEnginesConfig(R"({"engines": {"m": {"command": ["x"]}}})", Builtin());
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  const EngineTemplate& t = config->Resolve("m", "m");
+  EXPECT_EQ(t.health_path, "/health");
+  EXPECT_EQ(t.startup_timeout, Millis(600000));
+  EXPECT_TRUE(t.env.empty());
+  EXPECT_FALSE(t.ptu_sizing.has_value());
+}
+
+TEST(EnginesConfigTest, ResolveOrder) {
+  StatusOr<EnginesConfig> config = ParseEnginesConfig(R"({"engines": {
+    "*": {"command": ["star"]},
+    "qwen*": {"command": ["qwen-family"]},
+    "qwen3-*": {"command": ["qwen3-family"]},
+    "qwen3-8b": {"command": ["exact"]},
+    "my-base": {"command": ["base-exact"]}
+  }})",
+                                                      Builtin());
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  struct Case {
+    std::string model, base, want;
+  };
+  const Case cases[] = {
+      {"qwen3-8b", "qwen3-8b", "exact"},
+      {"qwen3-32b", "qwen3-32b", "qwen3-family"},  // the longest prefix wins
+      {"qwen2.5-7b", "qwen2.5-7b", "qwen-family"},
+      {"deepseek-r1", "deepseek-r1", "star"},
+      {"my-finetune", "my-base", "base-exact"},  // a custom model uses its base's engine
+      {"my-finetune", "qwen3-8b", "exact"},      // an exact base beats a model prefix
+      {"qwen3-ft", "other", "qwen3-family"},
+      {"", "", "star"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(config->Resolve(c.model, c.base).command.front(), c.want) << c.model;
+  }
+  EnginesConfig empty(Builtin());
+  EXPECT_EQ(empty.Resolve("qwen3-8b", "qwen3-8b").match, "(built-in)");
+}
+
+TEST(ParseEnginesConfigTest, Errors) {
+  struct Case {
+    std::string json;
+    std::string contains;
+  };
+  const Case cases[] = {
+      {"not json", "not valid JSON"},
+      {"[]", "must be a JSON object"},
+      {R"({"engine": {}})", "unknown top-level field \"engine\""},
+      {R"({"engines": []})", "\"engines\" must be an object"},
+      {R"({"engines": {"m": {}}})", "engines[\"m\"].command is required"},
+      {R"({"engines": {"m": {"command": []}}})", "command must be a non-empty array"},
+      {R"({"engines": {"m": {"command": "vllm serve"}}})", "command must be a non-empty array"},
+      {R"({"engines": {"m": {"command": ["x", 1]}}})", "must hold only strings"},
+      {R"({"engines": {"m": {"command": [""]}}})", "must not start with"},
+      {R"({"engines": {"m": {"command": ["x", "{prot}"]}}})", "unknown placeholder {prot}"},
+      {R"({"engines": {"m": {"command": ["x"], "env": {"A": 1}}}})", "env.A must be a string"},
+      {R"({"engines": {"m": {"command": ["x"], "env": {"A=B": "1"}}}})", "bad variable name"},
+      {R"({"engines": {"m": {"command": ["x"], "env": {"A": "{bad}"}}}})", "unknown placeholder"},
+      {R"({"engines": {"m": {"command": ["x"], "health_path": "health"}}})", "starting with /"},
+      {R"({"engines": {"m": {"command": ["x"], "startup_timeout_s": 0}}})", "positive number"},
+      {R"({"engines": {"m": {"command": ["x"], "ptu_tpm_per_replica": {"input": 0}}}})",
+       "positive integer"},
+      {R"({"engines": {"m": {"command": ["x"], "ptu_tpm_per_replica": {"in": 5}}}})",
+       "unknown field \"in\""},
+      {R"({"engines": {"m": {"command": ["x"], "comand": ["y"]}}})",
+       "engines[\"m\"].comand is not a known field"},
+      {R"({"engines": {"a*b": {"command": ["x"]}}})", "bad key \"a*b\""},
+      {R"({"engines": {"": {"command": ["x"]}}})", "bad key"},
+  };
+  for (const Case& c : cases) {
+    StatusOr<EnginesConfig> got = ParseEnginesConfig(c.json, Builtin());
+    ASSERT_FALSE(got.ok()) << c.json;
+    EXPECT_EQ(got.status().code(), StatusCode::kInvalidArgument) << c.json;
+    EXPECT_NE(got.status().message().find(c.contains), std::string::npos)
+        << c.json << " → " << got.status().message();
+  }
+}
+
+TEST(LoadEnginesConfigTest, MissingFile) {
+  StatusOr<EnginesConfig> got = LoadEnginesConfig("/nonexistent/engines.json", Builtin());
+  EXPECT_EQ(got.status(), InvalidArgument("cannot read engines config /nonexistent/engines.json"));
+}
+
+}  // namespace
+}  // namespace berth

@@ -17,7 +17,7 @@ class HealthProbe {
   virtual bool Healthy(int port, const std::string& path, Millis timeout) = 0;
 };
 
-// A blocking HTTP/1.1 GET over a loopback socket: connect, send, read the status line.
+// GET over loopback with berth's blocking HTTP client (http/http_client.h).
 std::unique_ptr<HealthProbe> MakeHttpHealthProbe();
 
 }  // namespace berth

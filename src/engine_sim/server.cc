@@ -173,8 +173,22 @@ void EngineSim::Generate(const HttpRequest& request, bool chat, HttpResponder re
 
 namespace {
 
+// Completion ids must be unique, not secret: a per-thread SplitMix64 sequence seeded once from
+// the OS saves a getrandom(2) call per request.
+std::string UniqueHex32() {
+  thread_local uint64_t state = std::stoull(RandomHex(16), nullptr, 16);
+  const auto next = [] {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  const uint64_t high = next();
+  return fmt::format("{:016x}{:016x}", high, next());
+}
+
 CompletionHeader HeaderFor(bool chat, const std::string& model, int64_t created) {
-  return {chat, (chat ? "chatcmpl-" : "cmpl-") + RandomHex(32), created, model};
+  return {chat, (chat ? "chatcmpl-" : "cmpl-") + UniqueHex32(), created, model};
 }
 
 }  // namespace

@@ -232,6 +232,23 @@ TEST_F(EngineSimTest, LoraAdaptersLoadListServeAndUnload) {
   EXPECT_EQ(Post("/v1/chat/completions", request).status, 404);
 }
 
+TEST_F(EngineSimTest, NamesNeedingEscapesSurviveEveryResponseShape) {
+  Start();
+  const std::string name = "we\"ird\\ \x01\n\xc3\xa9";
+  ASSERT_EQ(Post("/v1/load_lora_adapter", {{"lora_name", name}, {"lora_path", "/a"}}).status, 200);
+  json request = Chat("Hello");
+  request["model"] = name;
+  EXPECT_EQ(json::parse(Post("/v1/chat/completions", request).body)["model"], name);
+  request["stream"] = true;
+  auto writer = std::make_shared<FakeWriter>();
+  Post("/v1/chat/completions", request).on_stream(writer);
+  for (const json& event : Events(writer->body_)) {
+    if (event.is_object()) {
+      EXPECT_EQ(event["model"], name);
+    }
+  }
+}
+
 struct BadRequest {
   std::string path;
   std::string body;

@@ -19,7 +19,7 @@ struct HttpClientRequest {
   int port = 0;
   std::string method = "GET";
   std::string target = "/";  // path and query, e.g. "/health"
-  HeaderList headers;        // Host, Content-Length and Connection are set by the client
+  HeaderList headers;        // Host defaults to host:port; Content-Length and Connection are ours
   std::string body;
   // Bounds the whole exchange: resolving, connecting, sending and reading the response.
   std::chrono::milliseconds timeout{5000};

@@ -17,6 +17,7 @@
 #include "engine_sim/engine_sim_command.h"
 #include "http/http_server.h"
 #include "reconcile/reconciler.h"
+#include "runtime/process/process_setup.h"
 #include "runtime/sim_runtime.h"
 #include "service/admin_service.h"
 #include "service/auth_service.h"
@@ -36,6 +37,9 @@ struct ServeOptions {
   std::vector<std::string> catalogs;
   std::string runtime = "sim";
   int sim_ready_ms = 1000;
+  std::string engines;  // process runtime: engines config file
+  std::string units;    // process runtime: unit inventory
+  std::string placement_timeout = "10m";
   int threads = 2;
   int workers = 32;
   int header_timeout_ms = 10000;
@@ -83,7 +87,6 @@ int Serve(const ServeOptions& options) {
     LOG_ERROR("{}", status.ToString());
     return 1;
   };
-  if (options.runtime != "sim") return fail(InvalidArgument("--runtime must be sim"));
   StatusOr<std::pair<std::string, int>> address = SplitListen(options.listen);
   if (!address.ok()) return fail(address.status());
   std::error_code ec;
@@ -105,9 +108,20 @@ int Serve(const ServeOptions& options) {
   StatusOr<BootstrapResult> boot = Bootstrap(auth, bootstrap_key);
   if (!boot.ok()) return fail(boot.status());
 
-  SimRuntime runtime(clock, Millis(options.sim_ready_ms));
-  Reconciler reconciler(**store, runtime, clock, ReconcilerOptions{});
-  DeploymentService deployments(**store, registry, reconciler, clock, PtuSizing{}, &runtime);
+  std::unique_ptr<RuntimeAdapter> runtime;
+  if (options.runtime == "process") {
+    StatusOr<std::unique_ptr<ProcessRuntime>> process =
+        OpenProcessRuntime({options.data_dir, options.engines, options.units,
+                            options.placement_timeout, options.sim_ready_ms, ""},
+                           clock);
+    if (!process.ok()) return fail(process.status());
+    runtime = std::move(*process);
+  } else {
+    runtime = std::make_unique<SimRuntime>(clock, Millis(options.sim_ready_ms));
+  }
+  Reconciler reconciler(**store, *runtime, clock, ReconcilerOptions{});
+  runtime->OnReplicaChange([&reconciler](const std::string& id) { reconciler.Trigger(id); });
+  DeploymentService deployments(**store, registry, reconciler, clock, PtuSizing{}, runtime.get());
   SqliteStore* sqlite = store->get();
   ApiDeps deps{sqlite, &auth, &registry, &deployments, options.region, {}};
   deps.extra_metrics = [sqlite] {
@@ -152,6 +166,7 @@ int Serve(const ServeOptions& options) {
   LOG_INFO("signal {} received; shutting down", signal_number);
   (*server)->Stop();
   reconciler.Stop();
+  runtime->OnReplicaChange(nullptr);  // engines keep running; the next berth adopts them
   return 0;
 }
 
@@ -173,11 +188,23 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
       ->envname("BERTH_CATALOG");
   serve->add_option("--runtime", options.runtime, "Replica runtime")
       ->envname("BERTH_RUNTIME")
-      ->check(CLI::IsMember({"sim"}))
+      ->check(CLI::IsMember({"sim", "process"}))
       ->capture_default_str();
-  serve->add_option("--sim-ready-ms", options.sim_ready_ms, "Time a sim replica takes to be ready")
+  serve
+      ->add_option("--sim-ready-ms", options.sim_ready_ms,
+                   "Time a sim replica (or the built-in engine-sim) takes to be ready")
       ->envname("BERTH_SIM_READY_MS")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  serve->add_option("--engines", options.engines, "Engines config file (docs/runtime.md)")
+      ->envname("BERTH_ENGINES");
+  serve
+      ->add_option("--units", options.units, "Unit inventory, e.g. MU1=8,MU2=0-7 (none: unlimited)")
+      ->envname("BERTH_UNITS");
+  serve
+      ->add_option("--placement-timeout", options.placement_timeout,
+                   "How long a deployment waits for free units before it fails")
+      ->envname("BERTH_PLACEMENT_TIMEOUT")
       ->capture_default_str();
   serve
       ->add_option("--header-timeout-ms", options.header_timeout_ms,

@@ -24,7 +24,7 @@ KEY = "sk-bench-admin-key"
 def start(berth, data_dir):
     proc = subprocess.Popen(
         [berth, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir, "--api-key", KEY,
-         "--sim-ready-ms", "100"],
+         "--sim-ready-ms", "100", "--runtime", "sim"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
     port = int(re.search(r":(\d+) ", line).group(1))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds berth and runs it on its embedded defaults (SQLite under ./berth-data, sim runtime).
+# Builds berth and runs it on its embedded defaults (SQLite under ./berth-data, process runtime).
 # Extra arguments go to `berth serve`, e.g. scripts/run.sh --listen 0.0.0.0:8080.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -35,7 +35,7 @@ struct ServeOptions {
   std::string api_key;
   std::string region = "cn-beijing";
   std::vector<std::string> catalogs;
-  std::string runtime = "sim";
+  std::string runtime = "process";
   int sim_ready_ms = 1000;
   std::string engines;  // process runtime: engines config file
   std::string units;    // process runtime: unit inventory

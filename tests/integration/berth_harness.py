@@ -88,12 +88,15 @@ class BerthServer:
     """One `berth serve` process and its data directory."""
 
     def __init__(self, data_dir=None, api_key=ADMIN_KEY, sim_ready_ms=200, extra_args=(),
-                 binary=None):
+                 binary=None, runtime="sim"):
         self._tmp = tempfile.mkdtemp(prefix="berth-it-")
         self.data_dir = data_dir or os.path.join(self._tmp, "data")
         self.log_path = os.path.join(self._tmp, "berth.log")
         self.api_key = api_key
         self.sim_ready_ms = sim_ready_ms
+        # berth's default runtime starts engine processes; tests that do not look at processes
+        # use the in-memory sim runtime (test_process_runtime.py passes runtime="process").
+        self.runtime = runtime
         self.extra_args = list(extra_args)
         self.binary = binary or berth_binary()
         self.proc = None
@@ -113,7 +116,7 @@ class BerthServer:
             raise RuntimeError("berth binary not found: %s (pass --berth PATH)" % self.binary)
         env = {k: v for k, v in os.environ.items() if not k.startswith("BERTH_")}
         args = [self.binary, "serve", "--listen", HOST + ":0", "--data-dir", self.data_dir,
-                "--sim-ready-ms", str(self.sim_ready_ms)]
+                "--sim-ready-ms", str(self.sim_ready_ms), "--runtime", self.runtime]
         if self.api_key:
             args += ["--api-key", self.api_key]
         args += self.extra_args

@@ -118,7 +118,7 @@ class ProcessRuntimeTestCase(h.BerthTestCase):
     shared_server = False
 
     def process_server(self, *extra):
-        server = self.new_server(extra_args=["--runtime", "process"] + list(extra))
+        server = self.new_server(runtime="process", extra_args=list(extra))
         _DATA_DIRS.append(server.data_dir)
 
         def stop_everything():

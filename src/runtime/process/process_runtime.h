@@ -74,6 +74,8 @@ class ProcessRuntime : public RuntimeAdapter {
   // Stops every replica without drain and waits (up to term_timeout + 2s) until their
   // processes are gone. For tests and an explicit shutdown.
   void StopAll();
+  // The engines config, e.g. for a model's ptu_tpm_per_replica. Immutable; any thread.
+  const EnginesConfig& engines() const { return engines_; }
   std::string ReplicasDir() const;
   std::string LogPath(const std::string& replica_id) const;
 

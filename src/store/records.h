@@ -18,7 +18,7 @@ struct Workspace {
 };
 
 struct ApiKey {
-  std::string key_id;      // "key-" + 12 hex; public, used to delete the key
+  std::string key_id;  // "key-" + 12 hex; public, used to delete the key
   std::string workspace_id;
   std::string key_hash;    // hex SHA-256 of the secret; the secret itself is never stored
   std::string key_prefix;  // the first characters of the secret, to recognise it in lists

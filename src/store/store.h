@@ -16,9 +16,9 @@
 namespace berth {
 
 struct ListDeploymentsQuery {
-  std::string workspace_id;   // required: lists only this workspace
-  std::optional<Plan> plan;   // optional filter
-  int page_no = 1;            // 1-based
+  std::string workspace_id;  // required: lists only this workspace
+  std::optional<Plan> plan;  // optional filter
+  int page_no = 1;           // 1-based
   int page_size = 50;
 };
 

@@ -167,6 +167,9 @@ TEST_F(ProcessRuntimeTest, EngineExitingAtOnceFailsWithItsLastWords) {
       "echo loading; echo 'error: model path /models/x not found' >&2; "
       "exit 127",
       probe, FastOptions(data_dir_));
+  // This engine never serves. A probe that answered "healthy" could win the race against the
+  // exit and make it an engine that served once, which is (rightly) never given up on.
+  probe->healthy = false;
   ReplicaInfo r = *runtime->StartReplica(Spec("u1"));
   std::optional<ReplicaInfo> failed = WaitState(*runtime, r.replica_id, ReplicaState::kFailed);
   ASSERT_TRUE(failed && failed->state == ReplicaState::kFailed);

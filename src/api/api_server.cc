@@ -173,8 +173,11 @@ void ApiServer::Handle(HttpRequest request, HttpResponder respond) {
   if (!prepared.ok()) {
     HttpResponse error = ErrorResponse(prepared.status(), request_id);
     if (prepared.status().code() == StatusCode::kMethodNotAllowed) {
-      std::string allowed = prepared.status().message();
-      error.headers.emplace_back("Allow", allowed.substr(allowed.find("allowed: ") + 9));
+      // The path decoded once already (or it would not have matched a route).
+      StatusOr<std::vector<std::string>> segments = DecodePathSegments(shared->path);
+      if (segments.ok()) {
+        error.headers.emplace_back("Allow", table_.router().AllowedMethods(*segments));
+      }
     }
     return finish("unmatched", std::move(error));
   }

@@ -84,22 +84,39 @@ int Router::Score(const Route& route, const std::vector<std::string>& path) {
   return score;
 }
 
-StatusOr<RouteMatch> Router::Match(std::string_view method,
-                                   const std::vector<std::string>& path) const {
-  int best_score = 0, best = -1;
-  std::string allowed;
+int Router::BestScore(const std::vector<std::string>& path) const {
   // Among the patterns that match the path, the most specific one decides, so that
   // "/deployments/models" is never taken for "/deployments/{id}".
+  int best_score = 0;
   for (const Route& route : routes_) best_score = std::max(best_score, Score(route, path));
+  return best_score;
+}
+
+std::string Router::AllowedMethods(const std::vector<std::string>& path) const {
+  int best_score = BestScore(path);
+  std::string allowed;
+  for (const Route& route : routes_) {
+    if (best_score > 0 && Score(route, path) == best_score) {
+      allowed += (allowed.empty() ? "" : ", ") + route.method;
+    }
+  }
+  return allowed;
+}
+
+StatusOr<RouteMatch> Router::Match(std::string_view method,
+                                   const std::vector<std::string>& path) const {
+  int best_score = BestScore(path);
   if (best_score == 0) return NotFound("no route for this path");
-  for (size_t i = 0; i < routes_.size(); ++i) {
-    if (Score(routes_[i], path) != best_score) continue;
-    if (routes_[i].method == method) best = static_cast<int>(i);
-    allowed += (allowed.empty() ? "" : ", ") + routes_[i].method;
+  int best = -1;
+  for (size_t i = 0; i < routes_.size() && best < 0; ++i) {
+    if (routes_[i].method == method && Score(routes_[i], path) == best_score) {
+      best = static_cast<int>(i);
+    }
   }
   if (best < 0) {
-    return Status(StatusCode::kMethodNotAllowed,
-                  "method " + std::string(method) + " is not allowed here; allowed: " + allowed);
+    return Status(
+        StatusCode::kMethodNotAllowed,
+        "method " + std::string(method) + " is not allowed here; allowed: " + AllowedMethods(path));
   }
   RouteMatch match{best, {}};
   const Route& route = routes_[best];

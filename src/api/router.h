@@ -28,6 +28,9 @@ class Router {
   // NotFound when no pattern matches the path; MethodNotAllowed (message lists the allowed
   // methods) when patterns match but not for this method.
   StatusOr<RouteMatch> Match(std::string_view method, const std::vector<std::string>& path) const;
+  // The methods of the most specific patterns matching `path`, e.g. "POST, GET" (the value of
+  // an Allow header); empty when no pattern matches.
+  std::string AllowedMethods(const std::vector<std::string>& path) const;
   const std::string& Pattern(int route_index) const { return routes_[route_index].pattern; }
 
  private:
@@ -38,6 +41,7 @@ class Router {
   };
   // 0 if no match; otherwise 1 + number of static segments (more static = more specific).
   static int Score(const Route& route, const std::vector<std::string>& path);
+  int BestScore(const std::vector<std::string>& path) const;
 
   std::vector<Route> routes_;
 };

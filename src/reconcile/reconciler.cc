@@ -117,10 +117,14 @@ void Reconciler::ResyncOnce() {
 }
 
 Status Reconciler::StopOrphans() {
+  // Replicas first: one listed before the deployments can be an orphan only if its deployment is
+  // missing from the later list. The other order would stop the first replica of a deployment
+  // created between the two reads.
+  std::vector<ReplicaInfo> replicas = runtime_.ListAllReplicas();
   ASSIGN_OR_RETURN(std::vector<Deployment> all, store_.ListAllDeployments());
   std::set<std::string> live_uids;
   for (const Deployment& d : all) live_uids.insert(d.uid);
-  for (const ReplicaInfo& r : runtime_.ListAllReplicas()) {
+  for (const ReplicaInfo& r : replicas) {
     if (live_uids.count(r.deployment_uid)) continue;
     LOG_INFO("stopping orphan replica {} of deployment uid {}", r.replica_id, r.deployment_uid);
     RETURN_IF_ERROR(runtime_.StopReplica(r.replica_id));

@@ -24,7 +24,25 @@ ReplicaSpec SpecFor(const Deployment& d) {
   return spec;
 }
 
-Observation Observe(const std::vector<ReplicaInfo>& replicas) {
+// A lora deployment has no replicas of its own: it is one adapter on its base model's pool,
+// live while attached and ready when every pool replica serves it.
+Observation ObserveAdapter(const std::vector<ReplicaInfo>& pool) {
+  Observation o;
+  if (pool.empty()) return o;
+  o.live_replicas = 1;
+  bool all_ready = true;
+  for (const ReplicaInfo& r : pool) {
+    if (r.state == ReplicaState::kFailed && o.failure.empty()) {
+      o.failure = r.last_error.empty() ? "pool replica failed" : r.last_error;
+    }
+    all_ready = all_ready && r.state == ReplicaState::kReady;
+  }
+  o.ready_replicas = all_ready ? 1 : 0;
+  return o;
+}
+
+Observation Observe(const Deployment& d, const std::vector<ReplicaInfo>& replicas) {
+  if (d.plan == Plan::kLora) return ObserveAdapter(replicas);
   Observation o;
   for (const ReplicaInfo& r : replicas) {
     if (r.state == ReplicaState::kFailed) {
@@ -126,6 +144,12 @@ Status Reconciler::StopOrphans() {
   for (const Deployment& d : all) live_uids.insert(d.uid);
   for (const ReplicaInfo& r : replicas) {
     if (live_uids.count(r.deployment_uid)) continue;
+    if (!r.pool.empty()) {
+      LOG_INFO("detaching the orphan adapter of deployment uid {} from pool {}", r.deployment_uid,
+               r.pool);
+      RETURN_IF_ERROR(runtime_.DetachAdapter(r.deployment_uid));
+      continue;
+    }
     LOG_INFO("stopping orphan replica {} of deployment uid {}", r.replica_id, r.deployment_uid);
     RETURN_IF_ERROR(runtime_.StopReplica(r.replica_id));
   }
@@ -140,11 +164,13 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
   // A failure is judged on the replicas as found, before the plan stops the failed ones, and
   // decides the status the plan works towards (a FAILED deployment keeps no replicas).
   std::vector<ReplicaInfo> found = runtime_.ListReplicas(d.uid);
-  Observation first = Observe(found);
+  Observation first = Observe(d, found);
   Deployment after = d;
   if (!first.failure.empty()) ApplyObservation(first, after);
-  RETURN_IF_ERROR(ApplyPlan(after, found));
-  Observation observed = Observe(runtime_.ListReplicas(d.uid));
+  Status planned = ApplyPlan(after, found);
+  NoteWaiting(d, planned);
+  RETURN_IF_ERROR(planned);
+  Observation observed = Observe(d, runtime_.ListReplicas(d.uid));
   observed.failure = first.failure;
 
   if (d.desired == DesiredState::kDeleted && observed.live_replicas == 0) {
@@ -168,6 +194,10 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
 }
 
 Status Reconciler::ApplyPlan(const Deployment& d, const std::vector<ReplicaInfo>& replicas) {
+  if (d.plan == Plan::kLora) {
+    if (TargetReplicas(d) == 0) return runtime_.DetachAdapter(d.uid);
+    return MayStartReplicas(d) ? runtime_.AttachAdapter(SpecFor(d)) : Status::Ok();
+  }
   std::vector<ReplicaView> views;
   for (const ReplicaInfo& r : replicas) {
     views.push_back(
@@ -180,6 +210,24 @@ Status Reconciler::ApplyPlan(const Deployment& d, const std::vector<ReplicaInfo>
     if (!started.ok()) return started.status();
   }
   return Status::Ok();
+}
+
+void Reconciler::NoteWaiting(const Deployment& d, const Status& planned) {
+  bool waiting = planned.code() == StatusCode::kUnavailable;
+  {
+    std::lock_guard lock(mu_);
+    bool noted = waiting_.count(d.deployed_model) > 0;
+    if (!waiting) waiting_.erase(d.deployed_model);
+    if (!waiting || noted) return;
+    waiting_.insert(d.deployed_model);
+  }
+  // Once per wait, so the user sees in the events why the deployment is not progressing.
+  Status written = store_.UpdateDeployment(
+      d, {MakeEvent(d, "WaitingForCapacity", planned.message(), kActor, clock_.Now())});
+  if (!written.ok()) {
+    std::lock_guard lock(mu_);
+    waiting_.erase(d.deployed_model);  // try again on the next pass
+  }
 }
 
 Status Reconciler::WriteObservation(const Deployment& before, const Deployment& after) {

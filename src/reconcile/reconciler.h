@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -51,6 +52,9 @@ class Reconciler : public ReconcileTrigger {
   void ResyncOnce();
   Status ApplyPlan(const Deployment& d, const std::vector<ReplicaInfo>& replicas);
   Status WriteObservation(const Deployment& before, const Deployment& after);
+  // Records a WaitingForCapacity event the first time a pass cannot start replicas for lack of
+  // room (`planned` is Unavailable), and forgets the wait once a pass gets through.
+  void NoteWaiting(const Deployment& d, const Status& planned);
 
   Store& store_;
   RuntimeAdapter& runtime_;
@@ -62,6 +66,7 @@ class Reconciler : public ReconcileTrigger {
   std::condition_variable stop_cv_;
   bool stopping_ = false;                // guarded by mu_
   std::map<std::string, int> failures_;  // consecutive failed passes by id; guarded by mu_
+  std::set<std::string> waiting_;        // ids whose wait for room is recorded; guarded by mu_
 };
 
 }  // namespace berth

@@ -42,6 +42,9 @@ struct ReplicaInfo {
   int pid = 0;
   int restarts = 0;
   std::string last_error;
+  // Set when this is a replica of a shared pool (lora: the base model's pool), seen from one
+  // of the deployments it serves: stop it with DetachAdapter(deployment_uid), not StopReplica.
+  std::string pool;
 };
 
 class RuntimeAdapter {
@@ -54,8 +57,17 @@ class RuntimeAdapter {
   virtual Status StopReplica(const std::string& replica_id) = 0;
   // The replicas of one deployment incarnation, oldest first.
   virtual std::vector<ReplicaInfo> ListReplicas(const std::string& deployment_uid) = 0;
-  // Every replica this runtime knows about (to find orphans).
+  // Every replica this runtime knows about (to find orphans); a pool replica is listed once
+  // per deployment it serves.
   virtual std::vector<ReplicaInfo> ListAllReplicas() = 0;
+
+  // lora: serves the adapter of deployment `spec.deployment_uid` on the shared replica pool of
+  // `spec.base_model`, starting the pool if this is its first adapter. Idempotent. From then on
+  // ListReplicas(uid) lists the pool's replicas, ready where the adapter is loaded.
+  virtual Status AttachAdapter(const ReplicaSpec& spec) = 0;
+  // Unloads the deployment's adapter from its pool, and stops the pool if it was the last one.
+  // OK if it is not attached.
+  virtual Status DetachAdapter(const std::string& deployment_uid) = 0;
 
   // Called with a deployed_model whenever one of its replicas changes on its own (became
   // ready, died, gave up), so the owner can look at it again (the composition root passes

@@ -5,15 +5,56 @@
 
 namespace berth {
 
+namespace {
+constexpr char kPoolUidPrefix[] = "pool:";
+}
+
 StatusOr<ReplicaInfo> SimRuntime::StartReplica(const ReplicaSpec& spec) {
   std::lock_guard lock(mu_);
+  return Observe(AddLocked(spec.deployment_uid, spec.units));
+}
+
+ReplicaInfo SimRuntime::AddLocked(const std::string& deployment_uid, int units) {
   ReplicaInfo replica;
   replica.replica_id = "sim-" + std::to_string(next_id_++);
-  replica.deployment_uid = spec.deployment_uid;
-  replica.units = spec.units;
+  replica.deployment_uid = deployment_uid;
+  replica.units = units;
   replica.started = clock_.Now();
   replicas_[replica.replica_id] = replica;
-  return Observe(replica);
+  return replica;
+}
+
+Status SimRuntime::AttachAdapter(const ReplicaSpec& spec) {
+  std::lock_guard lock(mu_);
+  if (attached_.count(spec.deployment_uid)) return Status::Ok();
+  Pool& pool = pools_[spec.base_model];
+  if (pool.adapters.empty()) {
+    pool.replica_id = AddLocked(kPoolUidPrefix + spec.base_model, 1).replica_id;
+  }
+  pool.adapters.insert(spec.deployment_uid);
+  attached_[spec.deployment_uid] = spec.base_model;
+  return Status::Ok();
+}
+
+Status SimRuntime::DetachAdapter(const std::string& deployment_uid) {
+  std::lock_guard lock(mu_);
+  auto it = attached_.find(deployment_uid);
+  if (it == attached_.end()) return Status::Ok();
+  Pool& pool = pools_[it->second];
+  pool.adapters.erase(deployment_uid);
+  if (pool.adapters.empty()) {
+    replicas_.erase(pool.replica_id);
+    pools_.erase(it->second);
+  }
+  attached_.erase(it);
+  return Status::Ok();
+}
+
+ReplicaInfo SimRuntime::PoolViewLocked(const std::string& base, const std::string& uid) const {
+  ReplicaInfo view = Observe(replicas_.at(pools_.at(base).replica_id));
+  view.deployment_uid = uid;
+  view.pool = base;
+  return view;
 }
 
 Status SimRuntime::StopReplica(const std::string& replica_id) {
@@ -24,6 +65,9 @@ Status SimRuntime::StopReplica(const std::string& replica_id) {
 
 std::vector<ReplicaInfo> SimRuntime::ListReplicas(const std::string& deployment_uid) {
   std::lock_guard lock(mu_);
+  if (auto it = attached_.find(deployment_uid); it != attached_.end()) {
+    return {PoolViewLocked(it->second, deployment_uid)};
+  }
   std::vector<ReplicaInfo> out;
   for (const auto& [id, replica] : replicas_) {
     if (replica.deployment_uid == deployment_uid) out.push_back(Observe(replica));
@@ -39,7 +83,10 @@ std::vector<ReplicaInfo> SimRuntime::ListReplicas(const std::string& deployment_
 std::vector<ReplicaInfo> SimRuntime::ListAllReplicas() {
   std::lock_guard lock(mu_);
   std::vector<ReplicaInfo> out;
-  for (const auto& [id, replica] : replicas_) out.push_back(Observe(replica));
+  for (const auto& [id, replica] : replicas_) {
+    if (!replica.deployment_uid.starts_with(kPoolUidPrefix)) out.push_back(Observe(replica));
+  }
+  for (const auto& [uid, base] : attached_) out.push_back(PoolViewLocked(base, uid));
   return out;
 }
 

@@ -1,10 +1,13 @@
 // SimRuntime: replicas modelled in memory. A replica is ready `ready_delay` after it starts
-// and stays ready until stopped. For developers and CI, where no engine should run.
-// Thread-safe.
+// and stays ready until stopped. lora adapters share one replica per base model, which starts
+// with the base's first adapter and stops with its last; an adapter is ready when that replica
+// is. For developers and CI, where no engine should run. Thread-safe.
 #pragma once
 
 #include <map>
 #include <mutex>
+#include <set>
+#include <string>
 
 #include "runtime/runtime_adapter.h"
 
@@ -19,15 +22,27 @@ class SimRuntime : public RuntimeAdapter {
   Status StopReplica(const std::string& replica_id) override;
   std::vector<ReplicaInfo> ListReplicas(const std::string& deployment_uid) override;
   std::vector<ReplicaInfo> ListAllReplicas() override;
+  Status AttachAdapter(const ReplicaSpec& spec) override;
+  Status DetachAdapter(const std::string& deployment_uid) override;
 
  private:
+  struct Pool {
+    std::string replica_id;
+    std::set<std::string> adapters;  // deployment uids
+  };
+
   ReplicaInfo Observe(const ReplicaInfo& replica) const;
+  ReplicaInfo AddLocked(const std::string& deployment_uid, int units);
+  // The pool replica seen from the deployment `uid` it serves.
+  ReplicaInfo PoolViewLocked(const std::string& base, const std::string& uid) const;
 
   const Clock& clock_;
   const Millis ready_delay_;
   std::mutex mu_;
   int64_t next_id_ = 1;                          // guarded by mu_
-  std::map<std::string, ReplicaInfo> replicas_;  // by replica_id; guarded by mu_
+  std::map<std::string, ReplicaInfo> replicas_;  // by replica_id, pools' too; guarded by mu_
+  std::map<std::string, Pool> pools_;            // by base model; guarded by mu_
+  std::map<std::string, std::string> attached_;  // deployment uid -> base model; guarded by mu_
 };
 
 }  // namespace berth

@@ -52,6 +52,27 @@ class FakeRuntime : public RuntimeAdapter {
     return replicas_;
   }
 
+  // An attached adapter is modelled as one pool replica seen from its deployment.
+  Status AttachAdapter(const ReplicaSpec& spec) override {
+    std::lock_guard lock(mu_);
+    if (!start_error_.ok()) return start_error_;
+    for (const ReplicaInfo& r : replicas_) {
+      if (r.deployment_uid == spec.deployment_uid) return Status::Ok();
+    }
+    attached_.push_back(spec);
+    AddLocked(spec.deployment_uid, ReplicaState::kStarting, 1);
+    replicas_.back().pool = spec.base_model;
+    return Status::Ok();
+  }
+  Status DetachAdapter(const std::string& deployment_uid) override {
+    std::lock_guard lock(mu_);
+    size_t erased = std::erase_if(replicas_, [&](const ReplicaInfo& r) {
+      return r.deployment_uid == deployment_uid && !r.pool.empty();
+    });
+    if (erased > 0) detached_.push_back(deployment_uid);
+    return Status::Ok();
+  }
+
   // A replica that exists without the reconciler having started it (adopted or orphaned).
   std::string Seed(const std::string& uid, ReplicaState state) {
     std::lock_guard lock(mu_);
@@ -89,6 +110,14 @@ class FakeRuntime : public RuntimeAdapter {
     std::lock_guard lock(mu_);
     return stopped_;
   }
+  std::vector<ReplicaSpec> attached() {
+    std::lock_guard lock(mu_);
+    return attached_;
+  }
+  std::vector<std::string> detached() {
+    std::lock_guard lock(mu_);
+    return detached_;
+  }
   std::vector<std::string> ids(const std::string& uid) {
     std::vector<std::string> out;
     for (const ReplicaInfo& r : ListReplicas(uid)) out.push_back(r.replica_id);
@@ -111,6 +140,8 @@ class FakeRuntime : public RuntimeAdapter {
   std::vector<ReplicaInfo> replicas_;                 // oldest first; guarded by mu_
   std::vector<ReplicaSpec> started_;                  // guarded by mu_
   std::vector<std::string> stopped_;                  // guarded by mu_
+  std::vector<ReplicaSpec> attached_;                 // guarded by mu_
+  std::vector<std::string> detached_;                 // guarded by mu_
   Status start_error_;                                // guarded by mu_
   std::function<void(const ReplicaSpec&)> on_start_;  // guarded by mu_
 };

@@ -46,6 +46,22 @@ class ReconcilerTest : public ::testing::Test {
     ASSERT_TRUE(store_->CreateDeployment(d, MakeEvent(d, "Created", "", "key-1", d.created)).ok());
   }
 
+  // A PENDING lora deployment of an adapter of qwen3-8b.
+  void CreateLora() {
+    Deployment d;
+    d.deployed_model = kId;
+    d.uid = kUid;
+    d.name = "svc";
+    d.model_name = "qwen3-8b-ft-1";
+    d.base_model = "qwen3-8b";
+    d.workspace_id = "llm-ws1";
+    d.plan = Plan::kLora;
+    d.capacity = 1;
+    d.created = d.modified = clock_.Now();
+    d.version = 1;
+    ASSERT_TRUE(store_->CreateDeployment(d, MakeEvent(d, "Created", "", "key-1", d.created)).ok());
+  }
+
   Deployment Get() {
     StatusOr<Deployment> d = store_->GetDeployment(kId);
     EXPECT_TRUE(d.ok()) << d.status().ToString();
@@ -284,6 +300,91 @@ TEST_F(ReconcilerTest, ConcurrentWriteWinsAndReconcileRetries) {
   EXPECT_EQ(d.ready_capacity, 2);
   EXPECT_EQ(d.version, 3);
   EXPECT_EQ(runtime_.ids(kUid).size(), 3u);
+}
+
+TEST_F(ReconcilerTest, WaitingForRoomIsRecordedOnceAsAnEvent) {
+  Create();
+  runtime_.FailStarts(Unavailable("no free MU1 units: need 2, free 0 of 8"));
+  for (int pass = 0; pass < 3; ++pass) EXPECT_FALSE(reconciler_->Reconcile(kId).ok());
+  std::vector<DeploymentEvent> events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].type, "WaitingForCapacity");
+  EXPECT_EQ(events[1].message, "no free MU1 units: need 2, free 0 of 8");
+  EXPECT_EQ(events[1].status, DeploymentStatus::kPending);
+
+  runtime_.FailStarts(Status::Ok());  // room again: the wait ends, a new one is recorded anew
+  Reconcile();
+  runtime_.FailStarts(Unavailable("no free MU1 units"));
+  Change([](Deployment& d) { d.capacity = 6; });
+  EXPECT_FALSE(reconciler_->Reconcile(kId).ok());
+  EXPECT_EQ(Events().back().type, "WaitingForCapacity");
+}
+
+TEST_F(ReconcilerTest, LoraAttachesToThePoolInsteadOfStartingReplicas) {
+  CreateLora();
+  Reconcile();
+  EXPECT_TRUE(runtime_.started().empty());
+  ASSERT_EQ(runtime_.attached().size(), 1u);
+  EXPECT_EQ(runtime_.attached()[0].base_model, "qwen3-8b");
+  EXPECT_EQ(runtime_.attached()[0].model_name, "qwen3-8b-ft-1");
+  EXPECT_EQ(Get().status, DeploymentStatus::kPending);
+
+  Reconcile();  // attaching is idempotent
+  EXPECT_EQ(runtime_.attached().size(), 1u);
+  runtime_.SetAllReady(kUid);
+  EXPECT_EQ(Reconcile(), Again());
+  Deployment d = Get();
+  EXPECT_EQ(d.status, DeploymentStatus::kRunning);
+  EXPECT_EQ(d.ready_capacity, 1);
+}
+
+TEST_F(ReconcilerTest, LoraIsReadyOnlyWhenEveryPoolReplicaServesTheAdapter) {
+  CreateLora();
+  Reconcile();
+  runtime_.Seed(kUid, ReplicaState::kReady);  // a second pool replica, already serving it
+  Reconcile();
+  EXPECT_EQ(Get().status, DeploymentStatus::kPending);  // the first one is still loading
+  runtime_.SetAllReady(kUid);
+  Reconcile();
+  EXPECT_EQ(Get().status, DeploymentStatus::kRunning);
+  EXPECT_EQ(Get().ready_capacity, 1);
+}
+
+TEST_F(ReconcilerTest, LoraAdapterThatCannotLoadFailsTheDeployment) {
+  CreateLora();
+  Reconcile();
+  runtime_.SetState(runtime_.ids(kUid)[0], ReplicaState::kFailed, "adapter refused: no such path");
+  Reconcile();
+  Deployment d = Get();
+  EXPECT_EQ(d.status, DeploymentStatus::kFailed);
+  EXPECT_EQ(d.fail_reason, "adapter refused: no such path");
+  EXPECT_EQ(runtime_.detached(), std::vector<std::string>{kUid});  // FAILED keeps nothing
+}
+
+TEST_F(ReconcilerTest, LoraStopAndDeleteDetachTheAdapter) {
+  CreateLora();
+  Reconcile();
+  runtime_.SetAllReady(kUid);
+  Reconcile();
+  Change([](Deployment& d) { ApplyStop(d); });
+  Reconcile();
+  EXPECT_EQ(runtime_.detached(), std::vector<std::string>{kUid});
+  EXPECT_EQ(Get().status, DeploymentStatus::kStopped);
+  EXPECT_EQ(Get().ready_capacity, 0);
+
+  Change([](Deployment& d) { ApplyDelete(d); });
+  Reconcile();
+  EXPECT_EQ(store_->GetDeployment(kId).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(ReconcilerTest, StopOrphansDetachesAdaptersOfUnknownDeployments) {
+  ReplicaSpec spec;
+  spec.deployment_uid = "uid-gone";
+  spec.base_model = "qwen3-8b";
+  ASSERT_TRUE(runtime_.AttachAdapter(spec).ok());
+  ASSERT_TRUE(reconciler_->StopOrphans().ok());
+  EXPECT_EQ(runtime_.detached(), std::vector<std::string>{"uid-gone"});
+  EXPECT_TRUE(runtime_.stopped().empty());
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Helpers for the process runtime's tests: fast options, engine templates for the fake engine
-// (tests/runtime/fake_engine.py) and for shell commands, a fake HealthProbe, waiting, and a
+// (tests/runtime/fake_engine.py) and for shell commands, a fake EngineClient, waiting, and a
 // fixture that kills every process group a test created. Single test thread only.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -24,12 +25,35 @@
 namespace berth::testing {
 
 // Answers what the test sets; counts calls. Shared with the runtime through a raw pointer.
-class FakeProbe : public HealthProbe {
+class FakeProbe : public EngineClient {
  public:
   bool Healthy(int, const std::string&, Millis) override {
     ++calls;
     return healthy.load();
   }
+  Status EnsureAdapter(int, const std::string& name, const std::string& path, Millis) override {
+    std::lock_guard lock(mu);
+    if (!adapters_load.load()) return FailedPrecondition("refused by the fake");
+    loads.push_back(name + "@" + path);
+    return Status::Ok();
+  }
+  Status RemoveAdapter(int, const std::string& name, Millis) override {
+    std::lock_guard lock(mu);
+    unloads.push_back(name);
+    return Status::Ok();
+  }
+  std::vector<std::string> Loads() {
+    std::lock_guard lock(mu);
+    return loads;
+  }
+  std::vector<std::string> Unloads() {
+    std::lock_guard lock(mu);
+    return unloads;
+  }
+  std::atomic<bool> adapters_load{true};
+  std::mutex mu;
+  std::vector<std::string> loads;    // "name@path" per successful load; guarded by mu
+  std::vector<std::string> unloads;  // guarded by mu
   std::atomic<bool> healthy{true};
   std::atomic<int> calls{0};
 };
@@ -101,15 +125,15 @@ inline std::optional<ReplicaInfo> Find(RuntimeAdapter& runtime, const std::strin
 }
 
 inline bool PortAnswers(int port) {
-  return MakeHttpHealthProbe()->Healthy(port, "/health", Millis(300));
+  return MakeHttpEngineClient()->Healthy(port, "/health", Millis(300));
 }
 
 class ProcessRuntimeFixture : public ::testing::Test {
  protected:
   // Opens a runtime on the test's data dir; `probe` null: the real HTTP probe.
   std::unique_ptr<ProcessRuntime> Open(EngineTemplate engine, ProcessRuntimeOptions options,
-                                       std::unique_ptr<HealthProbe> probe = nullptr) {
-    if (!probe) probe = MakeHttpHealthProbe();
+                                       std::unique_ptr<EngineClient> probe = nullptr) {
+    if (!probe) probe = MakeHttpEngineClient();
     auto runtime = ProcessRuntime::Open(std::move(options), EnginesConfig(std::move(engine)),
                                         std::move(probe), clock_);
     EXPECT_TRUE(runtime.ok()) << runtime.status().ToString();

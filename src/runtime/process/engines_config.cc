@@ -88,6 +88,17 @@ StatusOr<EngineTemplate> ParseEntry(const std::string& key, const Json& j) {
       t.startup_timeout = Millis(static_cast<int64_t>(value.get<double>() * 1000));
     } else if (field == "ptu_tpm_per_replica") {
       ASSIGN_OR_RETURN(t.ptu_sizing, ParsePtu(key, value));
+    } else if (field == "lora_pool_replicas") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > 64) {
+        return FieldError(key, field, "must be an integer from 1 to 64");
+      }
+      t.lora_pool_replicas = value.get<int>();
+    } else if (field == "lora_path") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        return FieldError(key, field, "must be a non-empty string");
+      }
+      t.lora_path = value.get<std::string>();
+      RETURN_IF_ERROR(CheckTemplate(t.lora_path));
     } else {
       return FieldError(key, field, "is not a known field");
     }

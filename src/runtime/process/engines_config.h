@@ -24,6 +24,8 @@ struct EngineTemplate {
   std::string health_path = "/health";     // GET answering 200 when the engine serves
   Millis startup_timeout{600000};          // time one start may take to become healthy
   std::optional<PtuSizing> ptu_sizing;     // per-replica throughput for ptu deployments
+  int lora_pool_replicas = 1;              // replicas of the base model's shared lora pool
+  std::string lora_path = "{model_name}";  // where an adapter is, for the engine's load call
 };
 
 class EnginesConfig {

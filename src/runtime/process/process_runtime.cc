@@ -25,7 +25,7 @@ std::string FormatWait(Millis wait) {
 }  // namespace
 
 ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, EnginesConfig engines,
-                               std::unique_ptr<HealthProbe> probe, const Clock& clock)
+                               std::unique_ptr<EngineClient> probe, const Clock& clock)
     : options_(std::move(options)),
       engines_(std::move(engines)),
       probe_(std::move(probe)),
@@ -35,7 +35,7 @@ ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, EnginesConfig engi
 
 StatusOr<std::unique_ptr<ProcessRuntime>> ProcessRuntime::Open(ProcessRuntimeOptions options,
                                                                EnginesConfig engines,
-                                                               std::unique_ptr<HealthProbe> probe,
+                                                               std::unique_ptr<EngineClient> probe,
                                                                const Clock& clock) {
   std::unique_ptr<ProcessRuntime> runtime(
       new ProcessRuntime(std::move(options), std::move(engines), std::move(probe), clock));
@@ -84,38 +84,40 @@ std::string ProcessRuntime::NewReplicaId(const std::string& deployed_model) cons
 }
 
 StatusOr<ReplicaInfo> ProcessRuntime::StartReplica(const ReplicaSpec& spec) {
-  const EngineTemplate& engine = engines_.Resolve(spec.model_name, spec.base_model);
-  std::vector<ReplicaInfo> info;
-  {
+  StatusOr<ReplicaInfo> started = [&] {
     std::lock_guard lock(mu_);
-    if (stopping_) return Unavailable("the process runtime is shutting down");
-    StatusOr<std::vector<int>> slots = placement_.Take(spec.unit_spec, spec.units);
-    if (!slots.ok()) return UnplaceableLocked(spec, slots.status());
-    unplaceable_.erase(spec.deployment_uid);
-
-    Replica r;
-    r.rec.replica_id = NewReplicaId(spec.deployed_model);
-    r.rec.deployment_uid = spec.deployment_uid;
-    r.rec.deployed_model = spec.deployed_model;
-    r.rec.model_name = spec.model_name;
-    r.rec.base_model = spec.base_model;
-    r.rec.plan = std::string(PlanName(spec.plan));
-    r.rec.unit_spec = spec.unit_spec;
-    r.rec.units = spec.units;
-    r.rec.slots = std::move(*slots);
-    r.rec.started_ms = ToUnixMillis(clock_.Now());
-    r.engine = engine;
-    r.seq = next_seq_++;
-    Replica& added = replicas_[r.rec.replica_id] = std::move(r);
-    LOG_INFO("replica {} of {}: starting with engine \"{}\"", added.rec.replica_id,
-             spec.deployed_model, engine.match);
-    SpawnLocked(added, clock_.Now());
-    dirty_ = true;
-    PersistLocked();
-    info.push_back(InfoLocked(added));
-  }
+    return StartLocked(spec);
+  }();
   cv_.notify_all();
-  return info.front();
+  return started;
+}
+
+StatusOr<ReplicaInfo> ProcessRuntime::StartLocked(const ReplicaSpec& spec) {
+  if (stopping_) return Unavailable("the process runtime is shutting down");
+  StatusOr<std::vector<int>> slots = placement_.Take(spec.unit_spec, spec.units);
+  if (!slots.ok()) return UnplaceableLocked(spec, slots.status());
+  unplaceable_.erase(spec.deployment_uid);
+
+  Replica r;
+  r.rec.replica_id = NewReplicaId(spec.deployed_model);
+  r.rec.deployment_uid = spec.deployment_uid;
+  r.rec.deployed_model = spec.deployed_model;
+  r.rec.model_name = spec.model_name;
+  r.rec.base_model = spec.base_model;
+  r.rec.plan = std::string(PlanName(spec.plan));
+  r.rec.unit_spec = spec.unit_spec;
+  r.rec.units = spec.units;
+  r.rec.slots = std::move(*slots);
+  r.rec.started_ms = ToUnixMillis(clock_.Now());
+  r.engine = engines_.Resolve(spec.model_name, spec.base_model);
+  r.seq = next_seq_++;
+  Replica& added = replicas_[r.rec.replica_id] = std::move(r);
+  LOG_INFO("replica {} of {}: starting with engine \"{}\"", added.rec.replica_id,
+           spec.deployed_model, added.engine.match);
+  SpawnLocked(added, clock_.Now());
+  dirty_ = true;
+  PersistLocked();
+  return InfoLocked(added);
 }
 
 StatusOr<ReplicaInfo> ProcessRuntime::UnplaceableLocked(const ReplicaSpec& spec,
@@ -150,20 +152,24 @@ StatusOr<ReplicaInfo> ProcessRuntime::UnplaceableLocked(const ReplicaSpec& spec,
 Status ProcessRuntime::StopReplica(const std::string& replica_id) {
   {
     std::lock_guard lock(mu_);
-    auto it = replicas_.find(replica_id);
-    if (it == replicas_.end()) return Status::Ok();
-    Replica& r = it->second;
-    // Only a serving engine can have requests in flight; the others go at once.
-    SystemTime term_at = clock_.Now();
-    if (r.phase == Phase::kReady) term_at += options_.drain_grace;
-    LOG_INFO("replica {} of {}: stopping (pid {})", replica_id, r.rec.deployed_model, r.rec.pid);
-    RetireProcessLocked(r, term_at, /*release_slots=*/true);
-    replicas_.erase(it);
-    dirty_ = true;
-    PersistLocked();
+    StopLocked(replica_id);
   }
   cv_.notify_all();
   return Status::Ok();
+}
+
+void ProcessRuntime::StopLocked(const std::string& replica_id) {
+  auto it = replicas_.find(replica_id);
+  if (it == replicas_.end()) return;
+  Replica& r = it->second;
+  // Only a serving engine can have requests in flight; the others go at once.
+  SystemTime term_at = clock_.Now();
+  if (r.phase == Phase::kReady) term_at += options_.drain_grace;
+  LOG_INFO("replica {} of {}: stopping (pid {})", replica_id, r.rec.deployed_model, r.rec.pid);
+  RetireProcessLocked(r, term_at, /*release_slots=*/true);
+  replicas_.erase(it);
+  dirty_ = true;
+  PersistLocked();
 }
 
 std::vector<ReplicaInfo> ProcessRuntime::ListReplicas(const std::string& deployment_uid) {
@@ -177,14 +183,18 @@ std::vector<ReplicaInfo> ProcessRuntime::ListAllReplicas() {
 }
 
 std::vector<ReplicaInfo> ProcessRuntime::ListLocked(const std::string* deployment_uid) const {
+  std::vector<ReplicaInfo> out;
+  ListPoolViewsLocked(deployment_uid, out);
+  // An attached lora deployment has no replicas of its own.
+  if (deployment_uid != nullptr && !out.empty()) return out;
   std::vector<const Replica*> found;
   for (const auto& [id, r] : replicas_) {
+    if (IsPoolReplica(r.rec)) continue;  // listed above, as seen by each deployment they serve
     if (deployment_uid == nullptr || r.rec.deployment_uid == *deployment_uid) found.push_back(&r);
   }
   std::sort(found.begin(), found.end(), [](const Replica* a, const Replica* b) {
     return std::tie(a->rec.started_ms, a->seq) < std::tie(b->rec.started_ms, b->seq);
   });
-  std::vector<ReplicaInfo> out;
   for (const Replica* r : found) out.push_back(InfoLocked(*r));
   return out;
 }
@@ -215,6 +225,9 @@ void ProcessRuntime::StopAll() {
   SystemTime now = clock_.Now();
   for (auto& [id, r] : replicas_) RetireProcessLocked(r, now, /*release_slots=*/true);
   replicas_.clear();
+  pools_.clear();
+  attached_.clear();
+  unloads_.clear();
   for (Dying& d : dying_) d.term_at = std::min(d.term_at, now);
   dirty_ = true;
   PersistLocked();
@@ -240,7 +253,15 @@ void ProcessRuntime::PersistLocked() {
   dirty_ = false;
 }
 
-void ProcessRuntime::ChangedLocked(const Replica& r) { changed_.insert(r.rec.deployed_model); }
+void ProcessRuntime::ChangedLocked(const Replica& r) {
+  if (!IsPoolReplica(r.rec)) {
+    changed_.insert(r.rec.deployed_model);
+    return;
+  }
+  auto pool = pools_.find(r.rec.base_model);
+  if (pool == pools_.end()) return;
+  for (const auto& [uid, adapter] : pool->second.adapters) changed_.insert(adapter.deployed_model);
+}
 
 std::set<int> ProcessRuntime::PortsInUseLocked() const {
   std::set<int> ports;

@@ -4,8 +4,13 @@
 //
 // Threads: the RuntimeAdapter methods may be called from any thread (the reconciler's
 // workers); they only fork/exec and update the table, never wait on an engine. One supervisor
-// thread watches the processes, restarts and kills them; health probes run on a small pool.
-// All state is guarded by one mutex.
+// thread watches the processes, restarts and kills them; health probes and LoRA adapter loads
+// run on a small pool. All state is guarded by one mutex.
+//
+// lora deployments share a pool of replicas of their base model (lora_pool_replicas of the
+// base's template), started with the first adapter attached and stopped after the last one is
+// detached; the supervisor loads each attached adapter onto every ready pool replica, again
+// after a replica restarts.
 //
 // Engines run in their own sessions and outlive berth: destroying a ProcessRuntime stops
 // watching them but leaves them running, and the next Open() on the same data directory
@@ -23,7 +28,7 @@
 #include "common/thread_pool.h"
 #include "core/placement.h"
 #include "runtime/process/engines_config.h"
-#include "runtime/process/health_probe.h"
+#include "runtime/process/engine_client.h"
 #include "runtime/process/replica_records.h"
 #include "runtime/runtime_adapter.h"
 
@@ -43,6 +48,8 @@ struct ProcessRuntimeOptions {
   Millis term_timeout{10000};  // SIGTERM, then SIGKILL after this
   Millis tick{100};            // supervisor period
   int probe_threads = 4;
+  Millis adapter_timeout{60000};      // one adapter load or unload call
+  Millis idle_pool_grace{30000};      // an adopted pool nobody attaches to is stopped after this
 };
 
 class ProcessRuntime : public RuntimeAdapter {
@@ -52,7 +59,7 @@ class ProcessRuntime : public RuntimeAdapter {
   // and starts the supervisor. Internal when the directory cannot be created.
   static StatusOr<std::unique_ptr<ProcessRuntime>> Open(ProcessRuntimeOptions options,
                                                         EnginesConfig engines,
-                                                        std::unique_ptr<HealthProbe> probe,
+                                                        std::unique_ptr<EngineClient> probe,
                                                         const Clock& clock);
   // Stops the supervisor; leaves every engine running (see above).
   ~ProcessRuntime() override;
@@ -67,6 +74,10 @@ class ProcessRuntime : public RuntimeAdapter {
   Status StopReplica(const std::string& replica_id) override;
   std::vector<ReplicaInfo> ListReplicas(const std::string& deployment_uid) override;
   std::vector<ReplicaInfo> ListAllReplicas() override;
+  // Returns at once; the supervisor loads the adapter. A load the engine refuses
+  // max_start_tries times in a row shows as a failed replica of the deployment.
+  Status AttachAdapter(const ReplicaSpec& spec) override;
+  Status DetachAdapter(const std::string& deployment_uid) override;
   // Waits for a running call of the previous callback, so after OnReplicaChange(nullptr) the
   // old one is never called again (call it before destroying what the callback uses).
   void OnReplicaChange(ChangeCallback callback) override;
@@ -115,16 +126,58 @@ class ProcessRuntime : public RuntimeAdapter {
     SystemTime since;
     SystemTime last_try;
   };
+  // One adapter on one pool replica.
+  struct AdapterLoad {
+    uint64_t loaded_generation = 0;  // the replica process it is loaded on; 0: none
+    bool busy = false;               // a call to the engine is under way
+    int failures = 0;                // refused loads in a row
+    SystemTime next_try;
+    std::string last_error;
+  };
+  struct Adapter {
+    std::string deployed_model;  // also the name the engine serves it under
+    std::string path;
+    std::map<std::string, AdapterLoad> loads;  // by pool replica id
+  };
+  struct Pool {
+    std::vector<std::string> replica_ids;
+    std::map<std::string, Adapter> adapters;  // by deployment uid
+    SystemTime idle_since;                    // adopted without adapters: stopped after grace
+  };
+  struct AdapterJob {
+    std::string base_model;
+    std::string deployment_uid;  // empty for an unload
+    std::string replica_id;
+    uint64_t generation = 0;
+    int port = 0;
+    std::string name;
+    std::string path;
+    bool load = true;
+    Status result;
+  };
 
   ProcessRuntime(ProcessRuntimeOptions options, EnginesConfig engines,
-                 std::unique_ptr<HealthProbe> probe, const Clock& clock);
+                 std::unique_ptr<EngineClient> probe, const Clock& clock);
 
   // process_runtime_adopt.cc
   void Adopt(std::vector<ReplicaRecord> records);
 
+  // process_runtime_pools.cc
+  void AdoptPoolsLocked(SystemTime now);
+  void CollectAdapterJobsLocked(SystemTime now, std::vector<AdapterJob>& jobs);
+  void ApplyAdapterJob(const AdapterJob& job, SystemTime now);
+  void StopIdlePoolsLocked(SystemTime now);
+  void StopPoolLocked(const std::string& base_model);
+  ReplicaInfo PoolViewLocked(const Replica& r, const std::string& base_model,
+                             const std::string& deployment_uid, const Adapter& adapter) const;
+  void ListPoolViewsLocked(const std::string* deployment_uid,
+                           std::vector<ReplicaInfo>& out) const;
+  static bool IsPoolReplica(const ReplicaRecord& rec);
+
   // process_supervisor.cc; all *Locked methods need mu_.
   void SupervisorLoop();
-  void RunProbes(std::vector<ProbeJob>& jobs);  // without mu_; waits for every answer
+  // Without mu_; waits for every answer.
+  void RunEngineCalls(std::vector<ProbeJob>& probes, std::vector<AdapterJob>& adapter_jobs);
   void Tick();
   void TickDying(SystemTime now);
   void TickReplica(Replica& r, SystemTime now, std::vector<ProbeJob>& probes);
@@ -139,10 +192,12 @@ class ProcessRuntime : public RuntimeAdapter {
   std::vector<ReplicaInfo> ListLocked(const std::string* deployment_uid) const;
   StatusOr<ReplicaInfo> UnplaceableLocked(const ReplicaSpec& spec, const Status& why);
   std::string NewReplicaId(const std::string& deployed_model) const;
+  StatusOr<ReplicaInfo> StartLocked(const ReplicaSpec& spec);
+  void StopLocked(const std::string& replica_id);
 
   const ProcessRuntimeOptions options_;
   const EnginesConfig engines_;
-  const std::unique_ptr<HealthProbe> probe_;
+  const std::unique_ptr<EngineClient> probe_;
   const Clock& clock_;
   ThreadPool probe_pool_;
 
@@ -152,6 +207,9 @@ class ProcessRuntime : public RuntimeAdapter {
   std::map<std::string, Replica> replicas_;         // by replica_id; guarded by mu_
   std::vector<Dying> dying_;                        // guarded by mu_
   std::map<std::string, Unplaceable> unplaceable_;  // by deployment_uid; guarded by mu_
+  std::map<std::string, Pool> pools_;               // by base model; guarded by mu_
+  std::map<std::string, std::string> attached_;     // deployment uid -> base; guarded by mu_
+  std::vector<AdapterJob> unloads_;                 // to send on the next tick; guarded by mu_
   std::set<std::string> changed_;                   // deployed_models to report; guarded by mu_
   std::mutex callback_mu_;                          // held while on_change_ runs
   ChangeCallback on_change_;                        // guarded by callback_mu_

@@ -40,7 +40,8 @@ void ProcessRuntime::Adopt(std::vector<ReplicaRecord> records) {
       replicas_[rec.replica_id] = std::move(r);
     }
   }
-  RunProbes(probes);
+  std::vector<AdapterJob> no_adapter_jobs;
+  RunEngineCalls(probes, no_adapter_jobs);
   std::lock_guard lock(mu_);
   for (const ProbeJob& job : probes) {
     Replica& r = replicas_.at(job.replica_id);
@@ -52,6 +53,7 @@ void ProcessRuntime::Adopt(std::vector<ReplicaRecord> records) {
              r.rec.deployed_model, r.rec.pid, r.rec.port,
              job.healthy ? "ready" : "not answering yet");
   }
+  AdoptPoolsLocked(clock_.Now());
   dirty_ = true;
   PersistLocked();
 }

@@ -47,7 +47,7 @@ StatusOr<std::unique_ptr<ProcessRuntime>> OpenProcessRuntime(const ProcessRuntim
   LOG_INFO("process runtime: units {}, placement timeout {} ms, {} engines config entries",
            FormatUnitInventory(options.units), options.placement_timeout.count(),
            engines->entries().size());
-  return ProcessRuntime::Open(std::move(options), std::move(*engines), MakeHttpHealthProbe(),
+  return ProcessRuntime::Open(std::move(options), std::move(*engines), MakeHttpEngineClient(),
                               clock);
 }
 

@@ -52,18 +52,22 @@ void ProcessRuntime::SupervisorLoop() {
 
 void ProcessRuntime::Tick() {
   std::vector<ProbeJob> probes;
+  std::vector<AdapterJob> adapter_jobs;
   {
     std::lock_guard lock(mu_);
     SystemTime now = clock_.Now();
     TickDying(now);
     for (auto& [id, r] : replicas_) TickReplica(r, now, probes);
+    StopIdlePoolsLocked(now);
+    CollectAdapterJobsLocked(now, adapter_jobs);
   }
-  RunProbes(probes);
+  RunEngineCalls(probes, adapter_jobs);
   std::set<std::string> changed;
   {
     std::lock_guard lock(mu_);
     SystemTime now = clock_.Now();
     for (const ProbeJob& job : probes) ApplyProbe(job, now);
+    for (const AdapterJob& job : adapter_jobs) ApplyAdapterJob(job, now);
     PersistLocked();
     changed.swap(changed_);
   }
@@ -73,21 +77,35 @@ void ProcessRuntime::Tick() {
   }
 }
 
-void ProcessRuntime::RunProbes(std::vector<ProbeJob>& jobs) {
-  if (jobs.empty()) return;
+void ProcessRuntime::RunEngineCalls(std::vector<ProbeJob>& probes,
+                                    std::vector<AdapterJob>& adapter_jobs) {
+  size_t total = probes.size() + adapter_jobs.size();
+  if (total == 0) return;
   std::mutex done_mu;
   std::condition_variable done_cv;
   size_t done = 0;
-  for (ProbeJob& job : jobs) {
+  auto finished = [&] {
+    std::lock_guard lock(done_mu);
+    ++done;
+    done_cv.notify_all();
+  };
+  for (ProbeJob& job : probes) {
     probe_pool_.Submit([&, job_ptr = &job] {
       job_ptr->healthy = probe_->Healthy(job_ptr->port, job_ptr->path, options_.probe_timeout);
-      std::lock_guard lock(done_mu);
-      ++done;
-      done_cv.notify_all();
+      finished();
+    });
+  }
+  for (AdapterJob& job : adapter_jobs) {
+    probe_pool_.Submit([&, job_ptr = &job] {
+      const AdapterJob& j = *job_ptr;
+      job_ptr->result =
+          j.load ? probe_->EnsureAdapter(j.port, j.name, j.path, options_.adapter_timeout)
+                 : probe_->RemoveAdapter(j.port, j.name, options_.adapter_timeout);
+      finished();
     });
   }
   std::unique_lock lock(done_mu);
-  done_cv.wait(lock, [&] { return done == jobs.size(); });
+  done_cv.wait(lock, [&] { return done == total; });
 }
 
 void ProcessRuntime::TickDying(SystemTime now) {

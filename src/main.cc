@@ -109,19 +109,24 @@ int Serve(const ServeOptions& options) {
   if (!boot.ok()) return fail(boot.status());
 
   std::unique_ptr<RuntimeAdapter> runtime;
+  PtuSizingFor ptu_sizing;  // the sim runtime has no engines config: PtuSizing's defaults
   if (options.runtime == "process") {
     StatusOr<std::unique_ptr<ProcessRuntime>> process =
         OpenProcessRuntime({options.data_dir, options.engines, options.units,
                             options.placement_timeout, options.sim_ready_ms, ""},
                            clock);
     if (!process.ok()) return fail(process.status());
+    ptu_sizing = [&engines = (*process)->engines()](const std::string& model,
+                                                      const std::string& base) {
+      return engines.Resolve(model, base).ptu_sizing.value_or(PtuSizing{});
+    };
     runtime = std::move(*process);
   } else {
     runtime = std::make_unique<SimRuntime>(clock, Millis(options.sim_ready_ms));
   }
   Reconciler reconciler(**store, *runtime, clock, ReconcilerOptions{});
   runtime->OnReplicaChange([&reconciler](const std::string& id) { reconciler.Trigger(id); });
-  DeploymentService deployments(**store, registry, reconciler, clock, PtuSizing{}, runtime.get());
+  DeploymentService deployments(**store, registry, reconciler, clock, ptu_sizing, runtime.get());
   SqliteStore* sqlite = store->get();
   ApiDeps deps{sqlite, &auth, &registry, &deployments, options.region, {}};
   deps.extra_metrics = [sqlite] {

@@ -162,6 +162,7 @@ OrderedJson EncodeReplica(const ReplicaInfo& r) {
   j["restarts"] = r.restarts;
   j["last_error"] = r.last_error;
   j["gmt_started"] = FormatApiTime(r.started);
+  if (!r.pool.empty()) j["pool"] = r.pool;
   return j;
 }
 

@@ -24,21 +24,27 @@ std::string LimitText(const std::optional<int64_t>& limit) {
 Status ModelNotFound(const std::string& id) { return NotFound("Model: " + id + " not found!"); }
 
 DeploymentService::DeploymentService(Store& store, ModelRegistry& models, ReconcileTrigger& trigger,
-                                     const Clock& clock, PtuSizing ptu_sizing,
+                                     const Clock& clock, PtuSizingFor ptu_sizing,
                                      RuntimeAdapter* runtime)
     : store_(store),
       models_(models),
       trigger_(trigger),
       clock_(clock),
-      ptu_sizing_(ptu_sizing),
+      ptu_sizing_(std::move(ptu_sizing)),
       runtime_(runtime) {}
+
+PtuSizing DeploymentService::SizingFor(const std::string& model_name,
+                                       const std::string& base_model) const {
+  return ptu_sizing_ ? ptu_sizing_(model_name, base_model) : PtuSizing{};
+}
 
 StatusOr<Deployment> DeploymentService::Create(const Caller& caller,
                                                const CreateDeploymentRequest& request) {
   if (!request.model_name) return InvalidArgument("model_name is required");
   std::optional<CatalogModel> model = models_.Find(*request.model_name);
   if (!model) return ModelNotFound(*request.model_name);
-  CreateContext context{caller.workspace_id, caller.key_id, clock_.Now(), ptu_sizing_};
+  CreateContext context{caller.workspace_id, caller.key_id, clock_.Now(),
+                        SizingFor(model->model_name, model->base_model)};
   ASSIGN_OR_RETURN(Deployment d, BuildDeployment(request, *model, context));
   d.uid = RandomHex(16);
   d.version = 1;
@@ -95,7 +101,7 @@ StatusOr<Deployment> DeploymentService::Scale(const Caller& caller, const std::s
                 [&](Deployment& d) -> StatusOr<std::string> {
                   std::string before = CapacityText(d);
                   int old_capacity = d.capacity;
-                  RETURN_IF_ERROR(ApplyScale(request, ptu_sizing_, d));
+                  RETURN_IF_ERROR(ApplyScale(request, SizingFor(d.model_name, d.base_model), d));
                   ApplyScaled(d, old_capacity);
                   return before + " -> " + CapacityText(d);
                 });

@@ -22,10 +22,16 @@
 
 namespace berth {
 
+// How much one replica of a ptu deployment of (model_name, base_model) serves; the process
+// runtime answers from the engines config's ptu_tpm_per_replica.
+using PtuSizingFor =
+    std::function<PtuSizing(const std::string& model_name, const std::string& base_model)>;
+
 class DeploymentService {
  public:
+  // `ptu_sizing` null: every model gets PtuSizing's defaults.
   DeploymentService(Store& store, ModelRegistry& models, ReconcileTrigger& trigger,
-                    const Clock& clock, PtuSizing ptu_sizing = {},
+                    const Clock& clock, PtuSizingFor ptu_sizing = nullptr,
                     RuntimeAdapter* runtime = nullptr);
 
   // NotFound ("Model: x not found!") for an unknown model; AlreadyExists for a taken name;
@@ -60,7 +66,9 @@ class DeploymentService {
   ModelRegistry& models_;
   ReconcileTrigger& trigger_;
   const Clock& clock_;
-  const PtuSizing ptu_sizing_;
+  PtuSizing SizingFor(const std::string& model_name, const std::string& base_model) const;
+
+  const PtuSizingFor ptu_sizing_;
   RuntimeAdapter* const runtime_;  // may be null (no runtime: no replicas to show)
   // Writers of the same deployment in this process take turns (striped by id), so they do not
   // burn their retries on each other; the store's version check still catches every other

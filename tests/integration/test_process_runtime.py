@@ -6,8 +6,11 @@
   process is gone; delete → no process, no port, no record left.
 - kill -9 `berth serve` and start it again → the same engine pids keep serving (adopted).
 - a broken engine template → FAILED with a fail_reason naming the cause.
-- no free units → PENDING, then FAILED after --placement-timeout; an unplaceable scale-up
-  → UPDATING_FAILED.
+- no free units → PENDING (with a WaitingForCapacity event), then FAILED after
+  --placement-timeout; an unplaceable scale-up → UPDATING_FAILED.
+- lora deployments of one base share one engine: each adapter is loaded into it (the engine's
+  /v1/models lists it), unloaded on delete, and the engine is gone after the last delete.
+- ptu replicas follow the engines config's ptu_tpm_per_replica of the model.
 
 Every engine a test started is killed when it ends (engines outlive berth by design).
 """
@@ -128,6 +131,13 @@ class ProcessRuntimeTestCase(h.BerthTestCase):
         self.addCleanup(stop_everything)
         return server
 
+    def write_engines(self, config):
+        fd, path = tempfile.mkstemp(prefix="berth-engines-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump(config, f)
+        self.addCleanup(os.remove, path)
+        return path
+
     def replicas(self, server, deployed_model):
         return self.assertOk(server.get(dpath(deployed_model, "replicas")))["replicas"]
 
@@ -240,13 +250,6 @@ class AdoptionTest(ProcessRuntimeTestCase):
 
 
 class FailureTest(ProcessRuntimeTestCase):
-    def write_engines(self, config):
-        fd, path = tempfile.mkstemp(prefix="berth-engines-", suffix=".json")
-        with os.fdopen(fd, "w") as f:
-            json.dump(config, f)
-        self.addCleanup(os.remove, path)
-        return path
-
     def test_broken_engine_template_fails_with_a_clear_reason(self):
         engines = self.write_engines({"engines": {
             "qwen3-8b": {"command": ["/nonexistent/vllm", "serve", "--port", "{port}"]},
@@ -274,6 +277,8 @@ class FailureTest(ProcessRuntimeTestCase):
         time.sleep(1.0)
         r = server.get_deployment(waiting["deployed_model"])
         self.assertEqual(r.output["status"], "PENDING", r)
+        types = [e["type"] for e in self.assertOk(server.events(waiting["deployed_model"]))["events"]]
+        self.assertIn("WaitingForCapacity", types)
         r = server.wait_status(waiting["deployed_model"], "FAILED", timeout=30)
         self.assertEqual(r.output["status"], "FAILED", r)
         self.assertEqual(r.output["fail_reason"],
@@ -291,6 +296,55 @@ class FailureTest(ProcessRuntimeTestCase):
         r = server.wait_status(never["deployed_model"], "FAILED", timeout=10)
         self.assertEqual(r.output["fail_reason"],
                          "cannot place replica: no MU2 units are configured (--units MU1=0-3)")
+
+
+class SharedPoolAndSizingTest(ProcessRuntimeTestCase):
+    def register_lora(self, server, model):
+        self.assertOk(server.post("/api/v1/admin/models", {
+            "model_name": model, "base_model": "qwen3-8b", "plans": ["lora"]}))
+        return self.create_running(server, {"model_name": model, "plan": "lora", "capacity": 1})
+
+    def test_lora_deployments_share_their_base_models_engine(self):
+        server = self.process_server()
+        a = self.register_lora(server, "qwen3-8b-ft-a")["deployed_model"]
+        b = self.register_lora(server, "qwen3-8b-ft-b")["deployed_model"]
+        ra, rb = self.replicas(server, a), self.replicas(server, b)
+        self.assertEqual(len(ra), 1, ra)
+        self.assertEqual((ra[0]["pid"], ra[0]["port"]), (rb[0]["pid"], rb[0]["port"]))
+        self.assertEqual(ra[0]["pool"], "qwen3-8b")
+        self.assertEqual(engine_pids("qwen3-8b"), [ra[0]["pid"]])
+        port, pid = ra[0]["port"], ra[0]["pid"]
+        status, models = engine_get(port, "/v1/models")
+        self.assertEqual(status, 200, models)
+        self.assertTrue({a, b} <= {m["id"] for m in models["data"]}, models)
+        self.assertServing(ra, a)
+        self.assertServing(rb, b)
+
+        self.assertOk(server.delete(dpath(a)))
+        server.wait_gone(a)
+        self.assertTrue(wait_until(
+            lambda: a not in {m["id"] for m in engine_get(port, "/v1/models")[1]["data"]}))
+        self.assertTrue(process_alive(pid))
+        self.assertServing(self.replicas(server, b), b)
+
+        self.assertOk(server.delete(dpath(b)))
+        server.wait_gone(b)
+        self.assertTrue(wait_until(lambda: not process_alive(pid), timeout=20), pid)
+
+    def test_ptu_replicas_follow_the_models_engine_throughput(self):
+        engines = self.write_engines({"engines": {"qwen-flash*": {
+            "command": [h.berth_binary(), "engine-sim", "--port", "{port}",
+                        "--served-model-name", "{served_model_name}"],
+            "ptu_tpm_per_replica": {"input": 20000, "output": 2000}}}})
+        server = self.process_server("--engines", engines)
+        out = self.create_running(server, {
+            "model_name": "qwen-flash-2025-07-28", "plan": "ptu",
+            "ptu_capacity": {"input_tpm": 50000, "output_tpm": 1000}})
+        self.assertEqual(out["capacity"], 3, out)  # ceil(50000 / 20000) replicas
+        self.assertEqual(len(self.replicas(server, out["deployed_model"])), 3)
+        scaled = self.assertOk(server.put(dpath(out["deployed_model"], "scale"), {
+            "ptu_capacity": {"input_tpm": 10000, "output_tpm": 3000}}))
+        self.assertEqual(scaled["capacity"], 2, scaled)  # the output side needs two now
 
 
 if __name__ == "__main__":

@@ -129,5 +129,33 @@ TEST_F(SimReconcileTest, WorkersConvergeTriggeredDeployments) {
   EXPECT_TRUE(runtime.ListReplicas("uid-orphan").empty());  // stopped by Start()
 }
 
+TEST(SimRuntimeTest, LoraAdaptersOfOneBaseShareOneReplica) {
+  FakeClock clock;
+  SimRuntime runtime(clock, Millis(100));
+  ReplicaSpec a = Spec("uid-a");
+  ReplicaSpec b = Spec("uid-b");
+  a.plan = b.plan = Plan::kLora;
+  a.base_model = b.base_model = "qwen3-8b";
+  ASSERT_TRUE(runtime.AttachAdapter(a).ok());
+  ASSERT_TRUE(runtime.AttachAdapter(b).ok());
+  ASSERT_TRUE(runtime.AttachAdapter(a).ok());
+  std::vector<ReplicaInfo> ra = runtime.ListReplicas("uid-a");
+  std::vector<ReplicaInfo> rb = runtime.ListReplicas("uid-b");
+  ASSERT_EQ(ra.size(), 1u);
+  ASSERT_EQ(rb.size(), 1u);
+  EXPECT_EQ(ra[0].replica_id, rb[0].replica_id);
+  EXPECT_EQ(ra[0].pool, "qwen3-8b");
+  EXPECT_EQ(ra[0].state, ReplicaState::kStarting);
+  clock.Advance(Millis(100));
+  EXPECT_EQ(runtime.ListReplicas("uid-a")[0].state, ReplicaState::kReady);
+  EXPECT_EQ(runtime.ListAllReplicas().size(), 2u);
+
+  ASSERT_TRUE(runtime.DetachAdapter("uid-a").ok());
+  EXPECT_TRUE(runtime.ListReplicas("uid-a").empty());
+  EXPECT_EQ(runtime.ListReplicas("uid-b").size(), 1u);
+  ASSERT_TRUE(runtime.DetachAdapter("uid-b").ok());
+  EXPECT_TRUE(runtime.ListAllReplicas().empty());
+}
+
 }  // namespace
 }  // namespace berth

@@ -1,0 +1,294 @@
+#include "http/upstream_client.h"
+
+#include <array>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "common/log.h"
+#include "http/beast_asio.h"
+
+namespace berth {
+namespace {
+
+using http_internal::error_code;
+using http_internal::tcp;
+namespace asio = http_internal::asio;
+namespace beast = http_internal::beast;
+namespace http = http_internal::http;
+
+constexpr std::uint32_t kMaxHeaderBytes = 64 << 10;
+constexpr size_t kReadChunk = 16 << 10;
+
+// Idle kept-alive connections by port. Thread-safe.
+class ConnectionPool {
+ public:
+  explicit ConnectionPool(size_t max_idle_per_port) : max_idle_(max_idle_per_port) {}
+
+  std::optional<tcp::socket> Take(int port) {
+    std::lock_guard lock(mu_);
+    auto it = idle_.find(port);
+    if (it == idle_.end() || it->second.empty()) return std::nullopt;
+    tcp::socket socket = std::move(it->second.back());
+    it->second.pop_back();
+    --count_;
+    return socket;
+  }
+
+  void Put(int port, tcp::socket socket) {
+    std::lock_guard lock(mu_);
+    std::vector<tcp::socket>& list = idle_[port];
+    if (list.size() >= max_idle_) return;  // closes it
+    list.push_back(std::move(socket));
+    ++count_;
+  }
+
+  size_t count() const {
+    std::lock_guard lock(mu_);
+    return count_;
+  }
+
+ private:
+  const size_t max_idle_;
+  mutable std::mutex mu_;
+  std::map<int, std::vector<tcp::socket>> idle_;  // guarded by mu_
+  size_t count_ = 0;                              // guarded by mu_
+};
+
+// One request/response exchange. Every step runs on the call's strand; each async operation
+// holds a shared_ptr to the call, so it lives until the last one completes.
+class Call final : public UpstreamCall, public std::enable_shared_from_this<Call> {
+ public:
+  Call(asio::io_context& ioc, std::shared_ptr<ConnectionPool> pool, UpstreamRequest request,
+       UpstreamHandlers handlers)
+      : strand_(asio::make_strand(ioc)),
+        pool_(std::move(pool)),
+        request_(std::move(request)),
+        handlers_(std::move(handlers)),
+        socket_(strand_),
+        timer_(strand_) {}
+
+  void Start() {
+    BuildRequest();
+    asio::dispatch(strand_, [self = shared_from_this()] { self->Connect(); });
+  }
+
+  void Cancel() override {
+    asio::dispatch(strand_, [self = shared_from_this()] {
+      if (self->done_) return;
+      self->cancelled_ = true;
+      self->CloseSocket();
+      self->timer_.cancel();
+    });
+  }
+
+ private:
+  void BuildRequest() {
+    http::verb verb = http::string_to_verb(request_.method);
+    beast_request_ = {verb == http::verb::unknown ? http::verb::post : verb, request_.target, 11};
+    beast_request_.set(http::field::host, "127.0.0.1:" + std::to_string(request_.port));
+    for (const auto& [name, value] : request_.headers) beast_request_.set(name, value);
+    beast_request_.body() = std::move(request_.body);
+    beast_request_.keep_alive(true);
+    beast_request_.prepare_payload();
+  }
+
+  // Reuses an idle connection when there is one, else connects.
+  void Connect() {
+    if (std::optional<tcp::socket> idle = pool_->Take(request_.port)) {
+      socket_ = tcp::socket(strand_, tcp::v4(), idle->release());
+      reused_ = true;
+      Write();
+      return;
+    }
+    reused_ = false;
+    Arm(request_.connect_timeout);
+    tcp::endpoint endpoint(asio::ip::address_v4::loopback(),
+                           static_cast<unsigned short>(request_.port));
+    socket_.async_connect(endpoint, [self = shared_from_this()](error_code ec) {
+      self->timer_.cancel();
+      if (ec) return self->Fail("cannot connect", ec, /*nothing_sent=*/true);
+      error_code ignored;
+      self->socket_.set_option(tcp::no_delay(true), ignored);
+      self->Write();
+    });
+  }
+
+  void Write() {
+    Arm(request_.read_timeout);
+    http::async_write(socket_, beast_request_,
+                      [self = shared_from_this()](error_code ec, size_t) {
+                        if (ec) return self->RetryOrFail("cannot send", ec);
+                        self->ReadHeader();
+                      });
+  }
+
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(kMaxHeaderBytes);
+    // Not boost::none: Boost 1.74 compares a Content-Length with the optional and rejects it.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    http::async_read_header(socket_, buffer_, *parser_,
+                            [self = shared_from_this()](error_code ec, size_t) {
+                              if (ec) return self->RetryOrFail("no answer", ec);
+                              self->OnHeader();
+                            });
+  }
+
+  void OnHeader() {
+    got_bytes_ = true;
+    HeaderList headers;
+    for (const auto& field : parser_->get()) {
+      headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    if (handlers_.on_head) handlers_.on_head(parser_->get().result_int(), headers);
+    ReadBody();
+  }
+
+  void ReadBody() {
+    if (parser_->is_done()) return Complete();
+    Arm(request_.read_timeout);
+    parser_->get().body().data = chunk_.data();
+    parser_->get().body().size = chunk_.size();
+    http::async_read_some(socket_, buffer_, *parser_,
+                          [self = shared_from_this()](error_code ec, size_t) {
+                            self->OnBody(ec);
+                          });
+  }
+
+  void OnBody(error_code ec) {
+    size_t got = chunk_.size() - parser_->get().body().size;
+    if (got > 0 && handlers_.on_data && !cancelled_) {
+      handlers_.on_data(std::string_view(chunk_.data(), got));
+    }
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) return Fail("the answer broke off", ec, /*nothing_sent=*/false);
+    ReadBody();
+  }
+
+  void Complete() {
+    timer_.cancel();
+    if (parser_->get().keep_alive() && !cancelled_ && buffer_.size() == 0) {
+      pool_->Put(request_.port, std::move(socket_));
+    } else {
+      CloseSocket();
+    }
+    Done(Status::Ok(), false);
+  }
+
+  // A kept-alive connection the engine closed meanwhile fails before any answer: that is not
+  // the engine refusing the request, so it is sent again on a new connection.
+  void RetryOrFail(const char* what, error_code ec) {
+    if (reused_ && !got_bytes_ && !cancelled_ && !timed_out_) {
+      CloseSocket();
+      buffer_.clear();
+      socket_ = tcp::socket(strand_);
+      reused_ = false;
+      Connect();
+      return;
+    }
+    Fail(what, ec, /*nothing_sent=*/false);
+  }
+
+  void Fail(const char* what, error_code ec, bool nothing_sent) {
+    timer_.cancel();
+    CloseSocket();
+    if (cancelled_) return Done(Aborted("cancelled"), nothing_sent);
+    std::string where = "engine on port " + std::to_string(request_.port);
+    if (timed_out_) {
+      return Done(DeadlineExceeded(where + " did not answer in time (" + what + ")"),
+                  nothing_sent);
+    }
+    Done(Unavailable(where + ": " + what + ": " + ec.message()), nothing_sent);
+  }
+
+  void Done(const Status& status, bool nothing_sent) {
+    if (done_) return;
+    done_ = true;
+    UpstreamHandlers handlers = std::move(handlers_);
+    if (handlers.on_done) handlers.on_done(status, nothing_sent);
+  }
+
+  void Arm(std::chrono::milliseconds timeout) {
+    timer_.expires_after(timeout);
+    timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (ec || self->done_) return;  // cancelled: the operation finished first
+      self->timed_out_ = true;
+      self->CloseSocket();
+    });
+  }
+
+  void CloseSocket() {
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  asio::strand<asio::io_context::executor_type> strand_;
+  const std::shared_ptr<ConnectionPool> pool_;
+  UpstreamRequest request_;
+  UpstreamHandlers handlers_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> beast_request_;
+  std::optional<http::response_parser<http::buffer_body>> parser_;
+  std::array<char, kReadChunk> chunk_{};
+  bool reused_ = false;
+  bool got_bytes_ = false;
+  bool cancelled_ = false;
+  bool timed_out_ = false;
+  bool done_ = false;
+};
+
+class BeastUpstreamClient final : public UpstreamClient {
+ public:
+  explicit BeastUpstreamClient(UpstreamClientOptions options)
+      : pool_(std::make_shared<ConnectionPool>(options.max_idle_per_port)),
+        work_(asio::make_work_guard(ioc_)) {
+    int threads = std::max(1, options.threads);
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] {
+        for (;;) {
+          try {
+            ioc_.run();
+            return;
+          } catch (const std::exception& e) {
+            LOG_ERROR("upstream client: io thread caught: {}", e.what());
+          }
+        }
+      });
+    }
+  }
+
+  ~BeastUpstreamClient() override {
+    work_.reset();
+    ioc_.stop();
+    for (std::thread& t : threads_) t.join();
+  }
+
+  std::shared_ptr<UpstreamCall> Send(UpstreamRequest request, UpstreamHandlers handlers) override {
+    auto call = std::make_shared<Call>(ioc_, pool_, std::move(request), std::move(handlers));
+    call->Start();
+    return call;
+  }
+
+  size_t IdleConnections() const override { return pool_->count(); }
+
+ private:
+  asio::io_context ioc_;
+  std::shared_ptr<ConnectionPool> pool_;  // before the calls that share it
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+std::unique_ptr<UpstreamClient> StartUpstreamClient(UpstreamClientOptions options) {
+  return std::make_unique<BeastUpstreamClient>(options);
+}
+
+}  // namespace berth

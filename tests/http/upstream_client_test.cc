@@ -1,0 +1,245 @@
+// UpstreamClient against a real berth HttpServer on loopback: whole and streamed answers,
+// connection reuse, refused ports, cancellation and the read timeout.
+#include "http/upstream_client.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/http_server.h"
+#include "http_test_util.h"
+
+namespace berth {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::Start;
+using testing::TestOptions;
+
+// What one call delivered, for the test thread to wait on.
+class Collector {
+ public:
+  UpstreamHandlers Handlers() {
+    return {[this](int status, const HeaderList& headers) {
+              std::lock_guard lock(mu_);
+              this->status = status;
+              this->headers = headers;
+            },
+            [this](std::string_view data) {
+              std::lock_guard lock(mu_);
+              pieces.emplace_back(data);
+              cv_.notify_all();
+            },
+            [this](const Status& s, bool nothing) {
+              std::lock_guard lock(mu_);
+              result = s;
+              nothing_sent = nothing;
+              ++done_calls;
+              cv_.notify_all();
+            }};
+  }
+  bool WaitDone(milliseconds timeout = milliseconds(5000)) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return done_calls > 0; });
+  }
+  bool WaitPieces(size_t n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, milliseconds(5000), [&] { return pieces.size() >= n; });
+  }
+  std::string Body() {
+    std::lock_guard lock(mu_);
+    std::string all;
+    for (const std::string& p : pieces) all += p;
+    return all;
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int status = 0;
+  HeaderList headers;
+  std::vector<std::string> pieces;
+  Status result;
+  bool nothing_sent = false;
+  int done_calls = 0;
+};
+
+// The upstream: /json answers at once; /stream sends three events 30 ms apart; /hold sends one
+// event and then waits for the client to leave (and says so); /late answers after 600 ms.
+class Upstream {
+ public:
+  Upstream() {
+    server_ = Start(TestOptions([this](HttpRequest request, HttpResponder respond) {
+      Handle(std::move(request), std::move(respond));
+    }));
+  }
+  ~Upstream() {
+    if (server_) server_->Stop();
+    std::lock_guard lock(mu_);
+    for (std::thread& t : threads_) t.join();
+  }
+  int port() const { return server_->port(); }
+  std::atomic<bool> client_left{false};
+  std::atomic<int> requests{0};
+  std::string last_body;
+
+ private:
+  void Handle(HttpRequest request, HttpResponder respond) {
+    ++requests;
+    HttpResponse response;
+    if (request.path == "/json") {
+      last_body = request.body;
+      response.body = R"({"ok":1})";
+    } else if (request.path == "/stream" || request.path == "/hold") {
+      bool hold = request.path == "/hold";
+      response.content_type = "text/event-stream";
+      response.on_stream = [this, hold](std::shared_ptr<HttpStreamWriter> writer) {
+        if (hold) {
+          writer->OnClientGone([this] { client_left = true; });
+          writer->Write("data: 0\n\n");
+          Spawn([writer] {  // keeps the writer until the client leaves
+            for (int i = 0; i < 250 && writer->Write(""); ++i) {
+              std::this_thread::sleep_for(milliseconds(20));
+            }
+          });
+          return;
+        }
+        Spawn([writer] {
+          for (int i = 0; i < 3; ++i) {
+            writer->Write("data: " + std::to_string(i) + "\n\n");
+            std::this_thread::sleep_for(milliseconds(30));
+          }
+          writer->Finish();
+        });
+      };
+    } else if (request.path == "/late") {
+      Spawn([respond] {
+        std::this_thread::sleep_for(milliseconds(600));
+        respond(HttpResponse{});
+      });
+      return;
+    } else {
+      response.status = 404;
+    }
+    respond(std::move(response));
+  }
+
+  // Handlers run on several server threads at once.
+  void Spawn(std::function<void()> work) {
+    std::lock_guard lock(mu_);
+    threads_.emplace_back(std::move(work));
+  }
+
+  std::mutex mu_;
+  std::vector<std::thread> threads_;  // guarded by mu_
+  std::unique_ptr<HttpServer> server_;
+};
+
+UpstreamRequest Post(int port, std::string target, std::string body = "{}") {
+  UpstreamRequest r;
+  r.port = port;
+  r.target = std::move(target);
+  r.headers = {{"Content-Type", "application/json"}};
+  r.body = std::move(body);
+  return r;
+}
+
+TEST(UpstreamClientTest, WholeAnswerAndConnectionReuse) {
+  Upstream upstream;
+  auto client = StartUpstreamClient();
+  for (int i = 0; i < 3; ++i) {
+    Collector c;
+    client->Send(Post(upstream.port(), "/json", R"({"n":)" + std::to_string(i) + "}"),
+                 c.Handlers());
+    ASSERT_TRUE(c.WaitDone());
+    EXPECT_TRUE(c.result.ok()) << c.result.ToString();
+    EXPECT_EQ(c.status, 200);
+    EXPECT_EQ(c.Body(), R"({"ok":1})");
+    EXPECT_EQ(upstream.last_body, R"({"n":)" + std::to_string(i) + "}");
+    EXPECT_EQ(client->IdleConnections(), 1u);  // the same kept-alive connection every time
+  }
+}
+
+TEST(UpstreamClientTest, StreamPiecesArriveAsTheyAreSent) {
+  Upstream upstream;
+  auto client = StartUpstreamClient();
+  Collector c;
+  auto start = std::chrono::steady_clock::now();
+  client->Send(Post(upstream.port(), "/stream"), c.Handlers());
+  ASSERT_TRUE(c.WaitPieces(1));
+  // The first event is here long before the stream ends (3 × 30 ms).
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(60));
+  ASSERT_TRUE(c.WaitDone());
+  EXPECT_TRUE(c.result.ok()) << c.result.ToString();
+  EXPECT_EQ(c.Body(), "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+  EXPECT_GE(c.pieces.size(), 3u);
+}
+
+TEST(UpstreamClientTest, RefusedPortSaysNothingWasSent) {
+  int port = 0;
+  {
+    Upstream gone;
+    port = gone.port();
+  }
+  auto client = StartUpstreamClient();
+  Collector c;
+  client->Send(Post(port, "/json"), c.Handlers());
+  ASSERT_TRUE(c.WaitDone());
+  EXPECT_EQ(c.result.code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(c.nothing_sent);
+  EXPECT_EQ(c.status, 0);
+}
+
+TEST(UpstreamClientTest, CancelClosesTheUpstreamConnection) {
+  Upstream upstream;
+  auto client = StartUpstreamClient();
+  Collector c;
+  auto call = client->Send(Post(upstream.port(), "/hold"), c.Handlers());
+  ASSERT_TRUE(c.WaitPieces(1));
+  call->Cancel();
+  ASSERT_TRUE(c.WaitDone());
+  EXPECT_EQ(c.result.code(), StatusCode::kAborted);
+  EXPECT_EQ(c.done_calls, 1);
+  auto deadline = std::chrono::steady_clock::now() + milliseconds(3000);
+  while (!upstream.client_left && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_TRUE(upstream.client_left);
+  EXPECT_EQ(client->IdleConnections(), 0u);
+}
+
+TEST(UpstreamClientTest, QuietEngineHitsTheReadTimeout) {
+  Upstream upstream;
+  auto client = StartUpstreamClient();
+  Collector c;
+  UpstreamRequest r = Post(upstream.port(), "/late");
+  r.read_timeout = milliseconds(100);
+  client->Send(r, c.Handlers());
+  ASSERT_TRUE(c.WaitDone());
+  EXPECT_EQ(c.result.code(), StatusCode::kDeadlineExceeded) << c.result.ToString();
+  EXPECT_FALSE(c.nothing_sent);
+}
+
+TEST(UpstreamClientTest, ManyConcurrentStreams) {
+  Upstream upstream;
+  auto client = StartUpstreamClient({2, 256});
+  std::vector<std::unique_ptr<Collector>> calls;
+  for (int i = 0; i < 64; ++i) {
+    calls.push_back(std::make_unique<Collector>());
+    client->Send(Post(upstream.port(), "/stream"), calls.back()->Handlers());
+  }
+  for (auto& c : calls) {
+    ASSERT_TRUE(c->WaitDone());
+    EXPECT_TRUE(c->result.ok()) << c->result.ToString();
+    EXPECT_EQ(c->Body(), "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+  }
+  EXPECT_EQ(upstream.requests, 64);
+}
+
+}  // namespace
+}  // namespace berth

@@ -221,8 +221,7 @@ bool IsBilledStatus(DeploymentStatus status) {
          status == DeploymentStatus::kUpdatingFailed;
 }
 
-std::optional<double> UnitHourlyPrice(const CatalogModel& model, Plan plan,
-                                      std::string_view spec) {
+std::optional<double> UnitHourlyPrice(const CatalogModel& model, Plan plan, std::string_view spec) {
   const UnitSpec* row = model.FindSpec(plan, spec);
   if (row == nullptr || !row->hourly_price || row->units_per_replica <= 0) return std::nullopt;
   return *row->hourly_price / row->units_per_replica;

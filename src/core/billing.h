@@ -42,14 +42,14 @@ struct BillingWindow {
 
 // What a line charges for, in the order lines of one hour are listed.
 enum class BillingItem {
-  kUnits,                        // mu / cu: ready units × time
-  kPtuInputTpm,                  // ptu: purchased input TPM × time
-  kPtuOutputTpm,                 // ptu: purchased output TPM × time
-  kPtuThinkingOutputTpm,         // ptu: purchased thinking output TPM × time
-  kLoraInputTokens,              // lora tokens
+  kUnits,                 // mu / cu: ready units × time
+  kPtuInputTpm,           // ptu: purchased input TPM × time
+  kPtuOutputTpm,          // ptu: purchased output TPM × time
+  kPtuThinkingOutputTpm,  // ptu: purchased thinking output TPM × time
+  kLoraInputTokens,       // lora tokens
   kLoraOutputTokens,
   kLoraThinkingOutputTokens,
-  kOverflowInputTokens,          // ptu overflow tokens at pay-as-you-go prices
+  kOverflowInputTokens,  // ptu overflow tokens at pay-as-you-go prices
   kOverflowOutputTokens,
   kOverflowThinkingOutputTokens,
 };
@@ -82,8 +82,7 @@ bool IsBilledStatus(DeploymentStatus status);
 
 // The hourly price of one unit of `spec` on a unit plan (mu, cu): the row's hourly price for a
 // replica / its units per replica. Absent for an unknown spec or an unpriced row.
-std::optional<double> UnitHourlyPrice(const CatalogModel& model, Plan plan,
-                                      std::string_view spec);
+std::optional<double> UnitHourlyPrice(const CatalogModel& model, Plan plan, std::string_view spec);
 
 // What `d`'s capacity costs per hour while billed: capacity × the unit price (mu, cu), or its
 // purchased TPM at the pay-as-you-go PTU prices (ptu). Absent for lora (billed per token) and

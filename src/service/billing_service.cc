@@ -59,8 +59,7 @@ StatusOr<BillingReport> BillingService::Report(const Caller& caller,
     if (query.deployed_model && *query.deployed_model != incarnation.deployed_model) continue;
     ASSIGN_OR_RETURN(IncarnationHistory history, LoadHistory(incarnation, query));
     std::optional<CatalogModel> model = models_.Find(incarnation.model_name);
-    std::vector<BillingLine> lines =
-        BillIncarnation(history, model ? &*model : nullptr, window);
+    std::vector<BillingLine> lines = BillIncarnation(history, model ? &*model : nullptr, window);
     report.lines.insert(report.lines.end(), lines.begin(), lines.end());
   }
   // Incarnations come oldest first and each one's lines by hour, then item; a stable sort

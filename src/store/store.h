@@ -52,8 +52,7 @@ class Store {
   // Incarnations of `workspace_id` alive at some time in [start, end) (created before `end`,
   // not deleted before `start`), deleted ones included; oldest first.
   virtual StatusOr<std::vector<Incarnation>> ListIncarnations(const std::string& workspace_id,
-                                                              SystemTime start,
-                                                              SystemTime end) = 0;
+                                                              SystemTime start, SystemTime end) = 0;
   // Events of the incarnation `uid`, oldest first.
   virtual StatusOr<std::vector<DeploymentEvent>> ListEvents(const std::string& uid) = 0;
   virtual StatusOr<std::map<DeploymentStatus, int64_t>> CountDeploymentsByStatus() = 0;

@@ -157,8 +157,8 @@ TEST_F(ApiServerTest, CreateAndScaleCarryTheEstimatedHourlyCost) {
   EXPECT_EQ(created.body["output"]["estimated_hourly_cost"],
             json({{"amount", 40.0}, {"currency", "USD"}}));
   std::string id = created.body["output"]["deployed_model"];
-  Reply scaled = Send("PUT", "/api/v1/deployments/" + id + "/scale", user_key_,
-                      R"({"capacity": 6})");
+  Reply scaled =
+      Send("PUT", "/api/v1/deployments/" + id + "/scale", user_key_, R"({"capacity": 6})");
   ASSERT_EQ(scaled.status, 200) << scaled.body.dump();
   EXPECT_EQ(scaled.body["output"]["estimated_hourly_cost"]["amount"], 60.0);
   Reply lora = Send("POST", "/api/v1/deployments", user_key_,
@@ -178,8 +178,7 @@ TEST_F(ApiServerTest, BillingListsTheLedgerOfTheWorkspace) {
   d->status = DeploymentStatus::kRunning;
   d->ready_capacity = 4;
   ASSERT_TRUE(
-      env_.store->UpdateDeployment(*d, {MakeEvent(*d, "StatusChanged", "", "r", d->created)})
-          .ok());
+      env_.store->UpdateDeployment(*d, {MakeEvent(*d, "StatusChanged", "", "r", d->created)}).ok());
   env_.clock.Advance(std::chrono::minutes(30));
   std::string range = "start=" + FormatApiTime(d->created - std::chrono::hours(1)) +
                       "&end=" + FormatApiTime(d->created + std::chrono::hours(2));

@@ -137,9 +137,7 @@ std::vector<Case> Cases() {
       // Scale 2 -> 4 units at 10:15, new replica ready at 10:20: (2*20 + 4*40) / 60 unit-hours.
       {"mu_scale_mid_hour",
        Qwen3_8b(),
-       {kMu,
-        {Event(0, S::kRunning, 2), Event(15, S::kUpdating, 2), Event(20, S::kRunning, 4)},
-        {}},
+       {kMu, {Event(0, S::kRunning, 2), Event(15, S::kUpdating, 2), Event(20, S::kRunning, 4)}, {}},
        Window(0, 60, 60),
        {{0, "mu_units", 10.0 / 3, 7.426, 10.0 / 3 * 7.426}}},
       // RUNNING 10:00-10:30, STOPPED until 11:30, PENDING until 11:40, RUNNING to 12:00.
@@ -154,9 +152,7 @@ std::vector<Case> Cases() {
       // A failed scale keeps the old capacity serving, and billed; FAILED is not billed.
       {"mu_updating_failed_billed_failed_not",
        Qwen3_8b(),
-       {kMu,
-        {Event(0, S::kUpdatingFailed, 2), Event(30, S::kFailed, 0)},
-        {}},
+       {kMu, {Event(0, S::kUpdatingFailed, 2), Event(30, S::kFailed, 0)}, {}},
        Window(0, 120, 120),
        {{0, "mu_units", 1.0, 7.426, 7.426}}},
       // Deleted at 10:46 (DELETING from 10:45): its past 45 minutes stay on the bill.

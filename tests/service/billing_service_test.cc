@@ -43,8 +43,8 @@ class BillingServiceTest : public ::testing::Test {
     d.status = status;
     d.ready_capacity = ready;
     ASSERT_TRUE(env_.store
-                    ->UpdateDeployment(d, {MakeEvent(d, "StatusChanged", "", "reconciler",
-                                                     env_.clock.Now())})
+                    ->UpdateDeployment(
+                        d, {MakeEvent(d, "StatusChanged", "", "reconciler", env_.clock.Now())})
                     .ok());
     ++d.version;
   }
@@ -132,8 +132,8 @@ TEST_F(BillingServiceTest, RejectsBadRanges) {
   StatusOr<BillingReport> backwards = billing_->Report(kUser, {t0_, t0_, std::nullopt});
   EXPECT_EQ(backwards.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(backwards.status().message(), "end must be later than start");
-  StatusOr<BillingReport> too_long = billing_->Report(
-      kUser, {t0_, t0_ + BillingService::kMaxRange + minutes(1), std::nullopt});
+  StatusOr<BillingReport> too_long =
+      billing_->Report(kUser, {t0_, t0_ + BillingService::kMaxRange + minutes(1), std::nullopt});
   EXPECT_EQ(too_long.status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(billing_->Report(kUser, {t0_, t0_ + BillingService::kMaxRange, std::nullopt}).ok());
 }

@@ -130,10 +130,9 @@ StatusOr<Deployment> ReadDeployment(const Statement& st) {
 const std::string& InsertEventSql() {
   // seq is assigned by sqlite, so the insert skips the first column.
   static const std::string sql =
-      InsertSql("deployment_events",
-                {"deployed_model", "uid", "time", "type", "message", "status", "capacity",
-                 "ready_capacity", "actor", "ptu_input_tpm", "ptu_output_tpm",
-                 "ptu_thinking_output_tpm"});
+      InsertSql("deployment_events", {"deployed_model", "uid", "time", "type", "message", "status",
+                                      "capacity", "ready_capacity", "actor", "ptu_input_tpm",
+                                      "ptu_output_tpm", "ptu_thinking_output_tpm"});
   return sql;
 }
 

@@ -186,8 +186,7 @@ Status SqliteStore::DeleteDeployment(const std::string& deployed_model, int64_t 
 }
 
 StatusOr<std::vector<Incarnation>> SqliteStore::ListIncarnations(const std::string& workspace_id,
-                                                                 SystemTime start,
-                                                                 SystemTime end) {
+                                                                 SystemTime start, SystemTime end) {
   ASSIGN_OR_RETURN(sqlite::ReadPool::Lease db, readers_->Acquire());
   ASSIGN_OR_RETURN(Statement select,
                    db->Prepare(sqlite::SelectIncarnationSql() +

@@ -4,6 +4,7 @@
 
 #include "api/admin_routes.h"
 #include "api/api_errors.h"
+#include "api/billing_routes.h"
 #include "api/codec.h"
 #include "api/deployment_routes.h"
 #include "api/json_fields.h"
@@ -82,9 +83,13 @@ struct ApiServer::Prepared {
 };
 
 ApiServer::ApiServer(ApiDeps deps, int worker_threads)
-    : deps_(std::move(deps)), pool_(std::make_unique<ThreadPool>(worker_threads)) {
+    : deps_(std::move(deps)),
+      billing_(std::make_unique<BillingService>(*deps_.store, *deps_.models,
+                                                deps_.clock ? *deps_.clock : real_clock_)),
+      pool_(std::make_unique<ThreadPool>(worker_threads)) {
   AddSystemRoutes();
-  AddDeploymentRoutes(table_, *deps_.deployments, *deps_.models);
+  AddDeploymentRoutes(table_, *deps_.deployments, *deps_.models, billing_.get());
+  AddBillingRoutes(table_, *billing_);
   AddAdminRoutes(table_, *deps_.auth, *deps_.models, *deps_.store);
 }
 

@@ -13,6 +13,7 @@
 #include "common/thread_pool.h"
 #include "http/http_types.h"
 #include "service/auth_service.h"
+#include "service/billing_service.h"
 #include "service/deployment_service.h"
 #include "service/model_registry.h"
 #include "store/store.h"
@@ -27,6 +28,8 @@ struct ApiDeps {
   std::string region;
   // Extra Prometheus text appended to /metrics (e.g. the store's commit counters); optional.
   std::function<std::string()> extra_metrics;
+  // The clock billing reads "now" from; null: the real clock.
+  const Clock* clock = nullptr;
 };
 
 class ApiServer {
@@ -44,6 +47,8 @@ class ApiServer {
   HttpResponse Run(const Route& route, ApiCall& call) const;
 
   ApiDeps deps_;
+  RealClock real_clock_;
+  std::unique_ptr<BillingService> billing_;
   RouteTable table_;
   ApiMetrics metrics_;
   std::unique_ptr<ThreadPool> pool_;  // last: destroyed (drained) first

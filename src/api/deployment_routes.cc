@@ -1,5 +1,6 @@
 #include "api/deployment_routes.h"
 
+#include "api/billing_codec.h"
 #include "api/codec.h"
 #include "api/json_fields.h"
 
@@ -11,6 +12,17 @@ constexpr int64_t kMaxPageSize = 200;
 StatusOr<OrderedJson> EncodeOne(StatusOr<Deployment> d) {
   if (!d.ok()) return d.status();
   return EncodeDeployment(*d);
+}
+
+// The create and scale answers also say what the new capacity costs per hour.
+StatusOr<OrderedJson> EncodeWithCost(StatusOr<Deployment> d, const BillingService* billing) {
+  if (!d.ok()) return d.status();
+  OrderedJson j = EncodeDeployment(*d);
+  if (billing != nullptr) {
+    j["estimated_hourly_cost"] =
+        EncodeHourlyCost(d->plan, billing->EstimateHourlyCost(*d), billing->currency());
+  }
+  return j;
 }
 
 struct Page {
@@ -86,7 +98,7 @@ StatusOr<OrderedJson> ListReplicas(const ApiCall& call, DeploymentService& deplo
 }  // namespace
 
 void AddDeploymentRoutes(RouteTable& table, DeploymentService& deployments,
-                         const ModelRegistry& models) {
+                         const ModelRegistry& models, const BillingService* billing) {
   const std::string base = "/api/v1/deployments";
   DeploymentService* svc = &deployments;
   table.Add({"GET",
@@ -99,9 +111,9 @@ void AddDeploymentRoutes(RouteTable& table, DeploymentService& deployments,
              base,
              Access::kUser,
              BodyRule::kJson,
-             [svc](const ApiCall& call) -> StatusOr<OrderedJson> {
+             [svc, billing](const ApiCall& call) -> StatusOr<OrderedJson> {
                ASSIGN_OR_RETURN(CreateDeploymentRequest request, DecodeCreateRequest(call.body));
-               return EncodeOne(svc->Create(call.caller, request));
+               return EncodeWithCost(svc->Create(call.caller, request), billing);
              },
              {}});
   table.Add({"GET",
@@ -128,9 +140,9 @@ void AddDeploymentRoutes(RouteTable& table, DeploymentService& deployments,
              base + "/{id}/scale",
              Access::kUser,
              BodyRule::kJson,
-             [svc](const ApiCall& call) -> StatusOr<OrderedJson> {
+             [svc, billing](const ApiCall& call) -> StatusOr<OrderedJson> {
                ASSIGN_OR_RETURN(ScaleDeploymentRequest request, DecodeScaleRequest(call.body));
-               return EncodeOne(svc->Scale(call.caller, call.params[0], request));
+               return EncodeWithCost(svc->Scale(call.caller, call.params[0], request), billing);
              },
              {}});
   table.Add({"PUT",

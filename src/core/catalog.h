@@ -23,7 +23,8 @@ struct UnitSpec {
 
 struct PtuPrices {
   std::optional<double> payg_input_per_10k_tpm_hour;
-  std::optional<double> payg_output_per_1k_tpm_hour;
+  std::optional<double> payg_output_per_1k_tpm_hour;  // non-thinking output where both are listed
+  std::optional<double> payg_thinking_output_per_1k_tpm_hour;  // only where listed apart
   std::optional<double> subscription_input_per_10k_tpm_day;
   std::optional<double> subscription_output_per_1k_tpm_day;
   std::optional<int64_t> max_input_tokens;

@@ -101,8 +101,25 @@ DeploymentEvent MakeEvent(const Deployment& d, std::string type, std::string mes
   e.status = d.status;
   e.capacity = d.capacity;
   e.ready_capacity = d.ready_capacity;
+  e.ptu_capacity = d.ptu_capacity;
   e.actor = std::move(actor);
   return e;
+}
+
+Incarnation MakeIncarnation(const Deployment& d) {
+  Incarnation i;
+  i.uid = d.uid;
+  i.deployed_model = d.deployed_model;
+  i.workspace_id = d.workspace_id;
+  i.model_name = d.model_name;
+  i.plan = d.plan;
+  i.model_unit_spec = d.model_unit_spec;
+  i.base_capacity = d.base_capacity;
+  i.charge_type = d.charge_type;
+  i.billing_method = d.billing_method;
+  i.ptu_capacity = d.ptu_capacity;
+  i.created = d.created;
+  return i;
 }
 
 }  // namespace berth

@@ -91,8 +91,30 @@ struct DeploymentEvent {
   DeploymentStatus status = DeploymentStatus::kPending;
   int capacity = 0;
   int ready_capacity = 0;
-  std::string actor;  // key id of the caller, or "reconciler"
+  std::optional<PtuCapacity> ptu_capacity;  // ptu: the purchased throughput right after it
+  std::string actor;                        // key id of the caller, or "reconciler"
 };
+
+// The facts of one incarnation (uid) that never change while it lives. The store keeps them
+// after the deployment record is deleted, so past hours can still be billed.
+struct Incarnation {
+  std::string uid;
+  std::string deployed_model;
+  std::string workspace_id;
+  std::string model_name;
+  Plan plan = Plan::kMu;
+  std::string model_unit_spec;  // mu and cu
+  int base_capacity = 1;        // units per replica
+  std::string charge_type;
+  std::string billing_method;
+  std::optional<PtuCapacity> ptu_capacity;  // at creation; events carry later changes
+  SystemTime created;
+  std::optional<SystemTime> deleted;  // when the record was removed
+  bool operator==(const Incarnation&) const = default;
+};
+
+// The incarnation facts of `d`.
+Incarnation MakeIncarnation(const Deployment& d);
 
 // Builds the event that records `type` on `d` as it is now.
 DeploymentEvent MakeEvent(const Deployment& d, std::string type, std::string message,

@@ -11,7 +11,8 @@
 //                  "payg_output_per_1k_tpm_hour"?, "subscription_input_per_10k_tpm_day"?,
 //                  "subscription_output_per_1k_tpm_day"?}        → ptu = true, ptu_prices
 //                  A price is a number, {"price": n}, or {"non_thinking": n, "thinking": m}
-//                  (PtuPrices holds one output price: the non-thinking one is kept).
+//                  (the payg output price keeps both, for billing thinking output TPM;
+//                  subscription prices keep the non-thinking one).
 //   "token_usage": {"input_per_1k_tokens"?, "output_per_1k_tokens_non_thinking"?,
 //                  "output_per_1k_tokens_thinking"?}            → lora = true, token_prices
 // berth extensions, for --catalog files:

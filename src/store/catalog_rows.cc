@@ -80,6 +80,16 @@ StatusOr<std::optional<double>> PtuPrice(const json& obj, const char* key, const
                   " must be a number, {\"price\": n} or {\"non_thinking\": n, \"thinking\": n}");
 }
 
+// The thinking half of a {"non_thinking": n, "thinking": m} PTU price; absent for other forms.
+StatusOr<std::optional<double>> PtuThinkingPrice(const json& obj, const char* key,
+                                                 const Where& at) {
+  const json* value = Find(obj, key);
+  if (value == nullptr || !value->is_object() || !value->contains("non_thinking")) {
+    return std::optional<double>();
+  }
+  return OptionalPrice(*value, "thinking", at.Key(key));
+}
+
 // The fields every row has; `plan` is what the row's array implies.
 StatusOr<CatalogModel> DecodeCommon(const json& row, const Where& at, const char* plan) {
   if (const json* stated = Find(row, "plan"); stated != nullptr && plan != nullptr) {
@@ -127,6 +137,8 @@ StatusOr<PtuPrices> DecodePtuPrices(const json& row, const Where& at) {
   PtuPrices p;
   ASSIGN_OR_RETURN(p.payg_input_per_10k_tpm_hour, PtuPrice(row, "payg_input_per_10k_tpm_hour", at));
   ASSIGN_OR_RETURN(p.payg_output_per_1k_tpm_hour, PtuPrice(row, "payg_output_per_1k_tpm_hour", at));
+  ASSIGN_OR_RETURN(p.payg_thinking_output_per_1k_tpm_hour,
+                   PtuThinkingPrice(row, "payg_output_per_1k_tpm_hour", at));
   ASSIGN_OR_RETURN(p.subscription_input_per_10k_tpm_day,
                    PtuPrice(row, "subscription_input_per_10k_tpm_day", at));
   ASSIGN_OR_RETURN(p.subscription_output_per_1k_tpm_day,

@@ -42,6 +42,7 @@ struct UsageRecord {
   SystemTime time;
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
+  bool thinking = false;  // the output tokens were thinking output (billed at its own price)
   bool ptu = false;
   bool overflow = false;
   int http_status = 200;

@@ -32,8 +32,8 @@ class Store {
   virtual ~Store() = default;
 
   // --- deployments ---
-  // Inserts `d` with version 1 and appends `event`, atomically. AlreadyExists if the
-  // deployed_model is taken.
+  // Inserts `d` with version 1, records its incarnation and appends `event`, atomically.
+  // AlreadyExists if the deployed_model is taken.
   virtual Status CreateDeployment(const Deployment& d, const DeploymentEvent& event) = 0;
   // NotFound if there is no such deployment.
   virtual StatusOr<Deployment> GetDeployment(const std::string& deployed_model) = 0;
@@ -44,10 +44,15 @@ class Store {
   // appends `events`, atomically. Aborted on a version mismatch; NotFound if gone.
   virtual Status UpdateDeployment(const Deployment& d,
                                   const std::vector<DeploymentEvent>& events) = 0;
-  // Removes the record if its version equals `expected_version` and appends `event` (events
-  // and usage outlive the record). Aborted on a version mismatch; NotFound if gone.
+  // Removes the record if its version equals `expected_version`, marks its incarnation deleted
+  // at event.time and appends `event` (incarnation, events and usage outlive the record).
+  // Aborted on a version mismatch; NotFound if gone.
   virtual Status DeleteDeployment(const std::string& deployed_model, int64_t expected_version,
                                   const DeploymentEvent& event) = 0;
+  // Incarnations of `workspace_id` alive at some time in [start, end) (created before `end`,
+  // not deleted before `start`), deleted ones included; oldest first.
+  virtual StatusOr<std::vector<Incarnation>> ListIncarnations(const std::string& workspace_id,
+                                                              SystemTime start, SystemTime end) = 0;
   // Events of the incarnation `uid`, oldest first.
   virtual StatusOr<std::vector<DeploymentEvent>> ListEvents(const std::string& uid) = 0;
   virtual StatusOr<std::map<DeploymentStatus, int64_t>> CountDeploymentsByStatus() = 0;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/time_format.h"
 #include "service/service_env.h"
 
 namespace berth {
@@ -44,7 +45,8 @@ class ApiServerTest : public ::testing::Test {
                                                   env_.models.get(),
                                                   env_.deployments.get(),
                                                   "cn-beijing",
-                                                  {}},
+                                                  {},
+                                                  &env_.clock},
                                           2);
   }
 
@@ -145,6 +147,74 @@ TEST_F(ApiServerTest, CreateGetAndConflict) {
   ExpectError(Send("POST", "/api/v1/deployments", user_key_,
                    R"({"model_name": "qwen3-8b", "capacity": "8"})"),
               400, "InvalidParameter", "capacity must be an integer, got string \"8\"");
+}
+
+TEST_F(ApiServerTest, CreateAndScaleCarryTheEstimatedHourlyCost) {
+  // qwen3-8b of the test catalog: MU1 x 2 at 20.0 a replica-hour, 10.0 a unit-hour.
+  Reply created = Send("POST", "/api/v1/deployments", user_key_,
+                       R"({"model_name": "qwen3-8b", "capacity": 4})");
+  ASSERT_EQ(created.status, 200) << created.body.dump();
+  EXPECT_EQ(created.body["output"]["estimated_hourly_cost"],
+            json({{"amount", 40.0}, {"currency", "USD"}}));
+  std::string id = created.body["output"]["deployed_model"];
+  Reply scaled =
+      Send("PUT", "/api/v1/deployments/" + id + "/scale", user_key_, R"({"capacity": 6})");
+  ASSERT_EQ(scaled.status, 200) << scaled.body.dump();
+  EXPECT_EQ(scaled.body["output"]["estimated_hourly_cost"]["amount"], 60.0);
+  Reply lora = Send("POST", "/api/v1/deployments", user_key_,
+                    R"({"model_name": "qwen3-8b", "plan": "lora", "capacity": 1})");
+  ASSERT_EQ(lora.status, 200) << lora.body.dump();
+  EXPECT_TRUE(lora.body["output"]["estimated_hourly_cost"]["amount"].is_null());
+  EXPECT_EQ(lora.body["output"]["estimated_hourly_cost"]["note"],
+            "lora deployments are billed per token, not per hour");
+}
+
+TEST_F(ApiServerTest, BillingListsTheLedgerOfTheWorkspace) {
+  Reply created = Send("POST", "/api/v1/deployments", user_key_,
+                       R"({"model_name": "qwen3-8b", "capacity": 4})");
+  ASSERT_EQ(created.status, 200);
+  StatusOr<Deployment> d = env_.store->GetDeployment(created.body["output"]["deployed_model"]);
+  ASSERT_TRUE(d.ok());
+  d->status = DeploymentStatus::kRunning;
+  d->ready_capacity = 4;
+  ASSERT_TRUE(
+      env_.store->UpdateDeployment(*d, {MakeEvent(*d, "StatusChanged", "", "r", d->created)}).ok());
+  env_.clock.Advance(std::chrono::minutes(30));
+  std::string range = "start=" + FormatApiTime(d->created - std::chrono::hours(1)) +
+                      "&end=" + FormatApiTime(d->created + std::chrono::hours(2));
+  Reply r = Send("GET", "/api/v1/billing?" + range, user_key_);
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  const json& out = r.body["output"];
+  EXPECT_EQ(out["currency"], "USD");
+  double amount = 0;
+  for (const json& line : out["lines"]) {
+    EXPECT_EQ(line["item"], "mu_units");
+    EXPECT_EQ(line["unit"], "unit-hour");
+    EXPECT_EQ(line["unit_price"], 10.0);
+    EXPECT_EQ(line["priced"], true);
+    EXPECT_EQ(line["billing_method"], "POST_PAY");
+    amount += line["amount"].get<double>();
+  }
+  EXPECT_NEAR(amount, 20.0, 1e-6);  // 4 units for half an hour at 10.0
+  EXPECT_EQ(out["totals"]["amount"], 20.0);
+  EXPECT_EQ(out["totals"]["unpriced_tokens"], 0);
+  r = Send("GET", "/api/v1/billing?" + range + "&deployed_model=other", user_key_);
+  EXPECT_TRUE(r.body["output"]["lines"].empty());
+}
+
+TEST_F(ApiServerTest, BillingRejectsBadRanges) {
+  const std::string path = "/api/v1/billing";
+  ExpectError(Send("GET", path + "?end=2026-11-23", user_key_), 400, "InvalidParameter",
+              "start is required, e.g. start=2026-11-23T10:00:00.000");
+  ExpectError(Send("GET", path + "?start=yesterday&end=2026-11-23", user_key_), 400,
+              "InvalidParameter",
+              "start must be a UTC time like 2026-11-23T10:00:00.000 or a date like 2026-11-23, "
+              "got 'yesterday'");
+  ExpectError(Send("GET", path + "?start=2026-11-23&end=2026-11-23", user_key_), 400,
+              "InvalidParameter", "end must be later than start");
+  ExpectError(Send("GET", path + "?start=2026-10-01&end=2026-11-23", user_key_), 400,
+              "InvalidParameter", "the range from start to end must not exceed 31 days");
+  ExpectError(Send("GET", path + "?start=2026-11-01&end=2026-11-02"), 401, "InvalidApiKey");
 }
 
 TEST_F(ApiServerTest, AuthErrors) {

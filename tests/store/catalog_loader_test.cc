@@ -58,14 +58,16 @@ TEST(CatalogLoaderTest, RowsOfOneModelMergeAcrossArrays) {
   ASSERT_EQ(plus->mu_specs.size(), 1u);
   EXPECT_EQ(plus->mu_specs[0].spec, "MU1");
   EXPECT_EQ(plus->mu_specs[0].units_per_replica, 4);
-  // Its output prices are split by thinking mode; the non-thinking one is kept.
+  // Its output prices are split by thinking mode; both are kept, for billing.
   EXPECT_DOUBLE_EQ(*plus->ptu_prices.payg_output_per_1k_tpm_hour, 0.07);
+  EXPECT_DOUBLE_EQ(*plus->ptu_prices.payg_thinking_output_per_1k_tpm_hour, 0.28);
   EXPECT_TRUE(plus->ptu_prices.payg_input_per_10k_tpm_hour.has_value());
   EXPECT_TRUE(plus->ptu_prices.max_input_tokens.has_value());
 
   const CatalogModel* flash = Find(models, "qwen-flash-2025-07-28");
   ASSERT_NE(flash, nullptr);
   EXPECT_TRUE(flash->Offers(Plan::kPtu));
+  EXPECT_FALSE(flash->ptu_prices.payg_thinking_output_per_1k_tpm_hour.has_value());
 }
 
 TEST(CatalogLoaderTest, SingaporeQwen3_14bOffersLora) {

@@ -236,6 +236,60 @@ TEST_F(SqliteStoreDeploymentsTest, EventsComeOldestFirstAndOutliveTheRecord) {
   EXPECT_EQ(scaled.actor, "key-1");
 }
 
+TEST_F(SqliteStoreDeploymentsTest, EventsCarryThePtuCapacity) {
+  Deployment d = MakeDeployment("p1");
+  d.plan = Plan::kPtu;
+  d.ptu_capacity = PtuCapacity{10000, 1000, std::nullopt};
+  Create(d);
+  d.ptu_capacity = PtuCapacity{20000, 3000, 2000};
+  ASSERT_TRUE(store_->UpdateDeployment(d, {MakeEvent(d, "Scaled", "", "key-1", At(5))}).ok());
+  Create(MakeDeployment("m1"));
+
+  StatusOr<std::vector<DeploymentEvent>> ptu = store_->ListEvents(d.uid);
+  ASSERT_TRUE(ptu.ok());
+  ASSERT_EQ(ptu->size(), 2u);
+  EXPECT_EQ((*ptu)[0].ptu_capacity, (PtuCapacity{10000, 1000, std::nullopt}));
+  EXPECT_EQ((*ptu)[1].ptu_capacity, (PtuCapacity{20000, 3000, 2000}));
+  StatusOr<std::vector<DeploymentEvent>> mu = store_->ListEvents("uid-m1");
+  ASSERT_TRUE(mu.ok());
+  ASSERT_EQ(mu->size(), 1u);
+  EXPECT_EQ((*mu)[0].ptu_capacity, std::nullopt);
+}
+
+TEST_F(SqliteStoreDeploymentsTest, IncarnationsOutliveTheRecordAndFilterByTime) {
+  const std::string ws = "llm-aaaaaaaaaaaaaaaa";
+  Deployment gone = MakeDeployment("m1", ws, 10);
+  gone.plan = Plan::kPtu;
+  gone.ptu_capacity = PtuCapacity{10000, 1000, 1000};
+  Create(gone);
+  ASSERT_TRUE(
+      store_->DeleteDeployment("m1", 1, MakeEvent(gone, "Deleted", "", "key-1", At(20))).ok());
+  Deployment again = MakeDeployment("m1", ws, 30);
+  again.uid = "uid-m1-again";
+  Create(again);
+  Create(MakeDeployment("other-ws", "llm-bbbbbbbbbbbbbbbb", 10));
+
+  auto uids = [&](SystemTime start, SystemTime end) {
+    StatusOr<std::vector<Incarnation>> got = store_->ListIncarnations(ws, start, end);
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+    std::vector<std::string> out;
+    if (!got.ok()) return out;
+    for (const Incarnation& i : *got) out.push_back(i.uid);
+    return out;
+  };
+  EXPECT_EQ(uids(At(0), At(100)), (std::vector<std::string>{"uid-m1", "uid-m1-again"}));
+  EXPECT_EQ(uids(At(0), At(10)), std::vector<std::string>{});  // created at the end: excluded
+  EXPECT_EQ(uids(At(20), At(30)), std::vector<std::string>{"uid-m1"});
+  EXPECT_EQ(uids(At(21), At(31)), std::vector<std::string>{"uid-m1-again"});
+
+  StatusOr<std::vector<Incarnation>> all = store_->ListIncarnations(ws, At(0), At(100));
+  ASSERT_TRUE(all.ok());
+  Incarnation want = MakeIncarnation(gone);
+  want.deleted = At(20);
+  EXPECT_EQ((*all)[0], want);
+  EXPECT_EQ((*all)[1], MakeIncarnation(again));
+}
+
 struct ListCase {
   std::string name;
   ListDeploymentsQuery query;

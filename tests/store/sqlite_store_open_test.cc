@@ -123,6 +123,47 @@ TEST(SqliteStoreOpenTest, ReadsADeploymentWrittenBySchemaVersion1) {
   EXPECT_EQ(d->version, 3);
 }
 
+TEST(SqliteStoreOpenTest, Version2BackfillsIncarnationsOfLiveDeployments) {
+  TempDir dir;
+  std::string path = dir.File("berth.db");
+  {
+    auto db = OpenRaw(path);
+    ASSERT_TRUE(sqlite::Migrate(*db, {sqlite::Migrations().front()}).ok());
+    ASSERT_TRUE(db->Exec(R"sql(
+      INSERT INTO deployments VALUES ('qwen-plus-abcd1234', 'u-1', 'n', 'qwen-plus', 'qwen-plus',
+        'llm-aaaaaaaaaaaaaaaa', 'ptu', '', 1, 2, 1, 'post_paid', 'POST_PAY', 'key-c', 'key-m',
+        1, NULL, 60, NULL, 20000, 2000, NULL, 'enable', 'running', 'RUNNING', '',
+        1750000000000, 1750000001000, 3);
+      INSERT INTO deployment_events (uid, deployed_model, time, type, message, status, capacity,
+        ready_capacity, actor) VALUES ('u-1', 'qwen-plus-abcd1234', 1750000000000, 'Created', '',
+        'PENDING', 1, 0, 'key-c');
+      INSERT INTO usage_records (deployed_model, deployment_uid, workspace_id, key_id, time,
+        input_tokens, output_tokens, ptu, overflow, http_status, latency_ms, streamed, aborted)
+        VALUES ('qwen-plus-abcd1234', 'u-1', 'llm-aaaaaaaaaaaaaaaa', 'k', 1750000000000, 1, 2,
+        1, 0, 200, 5, 0, 0))sql")
+                    .ok());
+  }
+  auto store = SqliteStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto incarnations = (*store)->ListIncarnations("llm-aaaaaaaaaaaaaaaa", At(0), At(10));
+  ASSERT_TRUE(incarnations.ok()) << incarnations.status().ToString();
+  ASSERT_EQ(incarnations->size(), 1u);
+  const Incarnation& i = (*incarnations)[0];
+  EXPECT_EQ(i.uid, "u-1");
+  EXPECT_EQ(i.plan, Plan::kPtu);
+  EXPECT_EQ(i.ptu_capacity, (PtuCapacity{20000, 2000, std::nullopt}));
+  EXPECT_EQ(i.created, At(0));
+  EXPECT_EQ(i.deleted, std::nullopt);
+  auto events = (*store)->ListEvents("u-1");
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].ptu_capacity, std::nullopt);  // not recorded before version 2
+  auto usage = (*store)->ListUsage("qwen-plus-abcd1234", At(0), At(1));
+  ASSERT_TRUE(usage.ok());
+  ASSERT_EQ(usage->size(), 1u);
+  EXPECT_FALSE((*usage)[0].thinking);
+}
+
 TEST(SchemaTest, MigrateAppliesOnlyNewerMigrations) {
   TempDir dir;
   auto db = OpenRaw(dir.File("m.db"));

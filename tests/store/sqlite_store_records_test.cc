@@ -115,6 +115,7 @@ TEST_F(SqliteStoreRecordsTest, UsageAppendsAndListsAHalfOpenRange) {
   full.latency_ms = 1234;
   full.streamed = true;
   full.aborted = true;
+  full.thinking = true;
   ASSERT_TRUE(store_->AppendUsage({Usage("m1", 3, 1), Usage("m1", 1, 2), full}).ok());
   ASSERT_TRUE(store_->AppendUsage({Usage("m2", 2, 3), Usage("m1", 4, 4)}).ok());
   ASSERT_TRUE(store_->AppendUsage({}).ok());
@@ -136,8 +137,10 @@ TEST_F(SqliteStoreRecordsTest, UsageAppendsAndListsAHalfOpenRange) {
   EXPECT_EQ(first.latency_ms, 1234);
   EXPECT_TRUE(first.streamed);
   EXPECT_TRUE(first.aborted);
+  EXPECT_TRUE(first.thinking);
   EXPECT_EQ((*got)[1].time, At(3));
   EXPECT_FALSE((*got)[1].ptu);
+  EXPECT_FALSE((*got)[1].thinking);
   EXPECT_EQ((*got)[1].http_status, 200);
 
   EXPECT_EQ(store_->ListUsage("m1", At(0), At(100))->size(), 4u);

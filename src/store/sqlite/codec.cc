@@ -17,10 +17,11 @@ constexpr std::initializer_list<const char*> kDeploymentColumns = {
     "enable_thinking", "max_context_length", "rpm_limit", "tpm_limit",
     "ptu_input_tpm", "ptu_output_tpm", "ptu_thinking_output_tpm", "overflow_strategy",
     "desired", "status", "fail_reason", "created", "modified", "version"};
-// clang-format on
 constexpr std::initializer_list<const char*> kEventColumns = {
-    "seq",     "deployed_model", "uid",      "time",           "type",
-    "message", "status",         "capacity", "ready_capacity", "actor"};
+    "seq", "deployed_model", "uid", "time", "type", "message",
+    "status", "capacity", "ready_capacity", "actor",
+    "ptu_input_tpm", "ptu_output_tpm", "ptu_thinking_output_tpm"};
+// clang-format on
 
 }  // namespace
 
@@ -73,10 +74,7 @@ void BindDeployment(Statement& st, const Deployment& d, int64_t version) {
   b.OptionalInt(d.max_context_length);
   b.OptionalInt(d.rpm_limit);
   b.OptionalInt(d.tpm_limit);
-  const std::optional<PtuCapacity>& ptu = d.ptu_capacity;
-  b.OptionalInt(ptu ? std::optional<int64_t>(ptu->input_tpm) : std::nullopt);
-  b.OptionalInt(ptu ? std::optional<int64_t>(ptu->output_tpm) : std::nullopt);
-  b.OptionalInt(ptu ? ptu->thinking_output_tpm : std::nullopt);
+  BindPtu(b, d.ptu_capacity);
   b.Text(d.overflow_strategy);
   b.Text(DesiredStateName(d.desired));
   b.Text(StatusName(d.status));
@@ -108,10 +106,7 @@ StatusOr<Deployment> ReadDeployment(const Statement& st) {
   d.max_context_length = r.OptionalInt();
   d.rpm_limit = r.OptionalInt();
   d.tpm_limit = r.OptionalInt();
-  std::optional<int64_t> input_tpm = r.OptionalInt();
-  std::optional<int64_t> output_tpm = r.OptionalInt();
-  std::optional<int64_t> thinking_tpm = r.OptionalInt();
-  if (input_tpm) d.ptu_capacity = PtuCapacity{*input_tpm, output_tpm.value_or(0), thinking_tpm};
+  d.ptu_capacity = ReadPtu(r);
   d.overflow_strategy = r.Text();
   std::string desired = r.Text();
   std::string status = r.Text();
@@ -136,7 +131,8 @@ const std::string& InsertEventSql() {
   // seq is assigned by sqlite, so the insert skips the first column.
   static const std::string sql =
       InsertSql("deployment_events", {"deployed_model", "uid", "time", "type", "message", "status",
-                                      "capacity", "ready_capacity", "actor"});
+                                      "capacity", "ready_capacity", "actor", "ptu_input_tpm",
+                                      "ptu_output_tpm", "ptu_thinking_output_tpm"});
   return sql;
 }
 
@@ -157,6 +153,7 @@ void BindEvent(Statement& st, const DeploymentEvent& e) {
   b.Int(e.capacity);
   b.Int(e.ready_capacity);
   b.Text(e.actor);
+  BindPtu(b, e.ptu_capacity);
 }
 
 StatusOr<DeploymentEvent> ReadEvent(const Statement& st) {
@@ -172,6 +169,7 @@ StatusOr<DeploymentEvent> ReadEvent(const Statement& st) {
   e.capacity = r.Int32();
   e.ready_capacity = r.Int32();
   e.actor = r.Text();
+  e.ptu_capacity = ReadPtu(r);
   std::optional<DeploymentStatus> parsed = ParseStatus(status);
   if (!parsed) return Corrupt("event " + std::to_string(e.seq), "status", status);
   e.status = *parsed;

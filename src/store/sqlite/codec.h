@@ -36,6 +36,12 @@ const std::string& SelectEventsByUidSql();
 void BindEvent(Statement& st, const DeploymentEvent& e);
 StatusOr<DeploymentEvent> ReadEvent(const Statement& st);
 
+// --- incarnations (codec_incarnations.cc) ---
+const std::string& InsertIncarnationSql();
+const std::string& SelectIncarnationSql();
+void BindIncarnation(Statement& st, const Incarnation& i);
+StatusOr<Incarnation> ReadIncarnation(const Statement& st);
+
 // --- workspaces, keys, custom models, usage ---
 const std::string& InsertWorkspaceSql();
 const std::string& SelectWorkspaceSql();

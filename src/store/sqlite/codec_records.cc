@@ -17,7 +17,7 @@ constexpr std::initializer_list<const char*> kCustomModelColumns = {"model_name"
 constexpr std::initializer_list<const char*> kUsageColumns = {
     "deployed_model", "deployment_uid", "workspace_id", "key_id",   "time",
     "input_tokens",   "output_tokens",  "ptu",          "overflow", "http_status",
-    "latency_ms",     "streamed",       "aborted"};
+    "latency_ms",     "streamed",       "aborted",      "thinking"};
 
 }  // namespace
 
@@ -133,6 +133,7 @@ void BindUsage(Statement& st, const UsageRecord& u) {
   b.Int(u.latency_ms);
   b.Bool(u.streamed);
   b.Bool(u.aborted);
+  b.Bool(u.thinking);
 }
 
 UsageRecord ReadUsage(const Statement& st) {
@@ -151,6 +152,7 @@ UsageRecord ReadUsage(const Statement& st) {
   u.latency_ms = r.Int();
   u.streamed = r.Bool();
   u.aborted = r.Bool();
+  u.thinking = r.Bool();
   return u;
 }
 

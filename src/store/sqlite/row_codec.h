@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "core/deployment.h"
 #include "store/sqlite/connection.h"
 
 namespace berth::sqlite {
@@ -43,6 +44,21 @@ class Reader {
   const Statement& st_;
   int next_ = 0;
 };
+
+// A ptu capacity as three nullable columns: input_tpm, output_tpm, thinking_output_tpm.
+inline void BindPtu(Binder& b, const std::optional<PtuCapacity>& ptu) {
+  b.OptionalInt(ptu ? std::optional<int64_t>(ptu->input_tpm) : std::nullopt);
+  b.OptionalInt(ptu ? std::optional<int64_t>(ptu->output_tpm) : std::nullopt);
+  b.OptionalInt(ptu ? ptu->thinking_output_tpm : std::nullopt);
+}
+
+inline std::optional<PtuCapacity> ReadPtu(Reader& r) {
+  std::optional<int64_t> input_tpm = r.OptionalInt();
+  std::optional<int64_t> output_tpm = r.OptionalInt();
+  std::optional<int64_t> thinking_tpm = r.OptionalInt();
+  if (!input_tpm) return std::nullopt;
+  return PtuCapacity{*input_tpm, output_tpm.value_or(0), thinking_tpm};
+}
 
 inline std::string ColumnList(std::initializer_list<const char*> columns) {
   std::string out;

@@ -94,6 +94,42 @@ CREATE TABLE usage_records (
 CREATE INDEX usage_by_deployment_time ON usage_records (deployed_model, time);
 )sql";
 
+// Version 2, for billing: events record the ptu capacity they leave behind (a scale changes
+// it); usage records say whether their output was thinking output; `incarnations` keeps the
+// facts of every incarnation past its deletion. Incarnations deleted before this migration
+// are not recoverable (their plan and spec were never kept), so the backfill covers the live
+// deployments only.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE deployment_events ADD COLUMN ptu_input_tpm INTEGER;
+ALTER TABLE deployment_events ADD COLUMN ptu_output_tpm INTEGER;
+ALTER TABLE deployment_events ADD COLUMN ptu_thinking_output_tpm INTEGER;
+ALTER TABLE usage_records ADD COLUMN thinking INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE incarnations (
+  uid TEXT NOT NULL PRIMARY KEY,
+  deployed_model TEXT NOT NULL,
+  workspace_id TEXT NOT NULL,
+  model_name TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  model_unit_spec TEXT NOT NULL,
+  base_capacity INTEGER NOT NULL,
+  charge_type TEXT NOT NULL,
+  billing_method TEXT NOT NULL,
+  ptu_input_tpm INTEGER,
+  ptu_output_tpm INTEGER,
+  ptu_thinking_output_tpm INTEGER,
+  created INTEGER NOT NULL,
+  deleted INTEGER
+) STRICT;
+CREATE INDEX incarnations_by_workspace ON incarnations (workspace_id, created);
+
+INSERT INTO incarnations
+  SELECT uid, deployed_model, workspace_id, model_name, plan, model_unit_spec, base_capacity,
+         charge_type, billing_method, ptu_input_tpm, ptu_output_tpm, ptu_thinking_output_tpm,
+         created, NULL
+  FROM deployments;
+)sql";
+
 Status ApplyPending(Connection& db, const std::vector<Migration>& migrations) {
   ASSIGN_OR_RETURN(int current, SchemaVersion(db));
   int newest = migrations.empty() ? 0 : migrations.back().version;
@@ -120,6 +156,7 @@ Status ApplyPending(Connection& db, const std::vector<Migration>& migrations) {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, kSchemaV1},
+      {2, kSchemaV2},
   };
   return migrations;
 }

@@ -112,6 +112,11 @@ Status SqliteStore::CreateDeployment(const Deployment& d, const DeploymentEvent&
       }
       RETURN_IF_ERROR(inserted);
     }
+    {
+      ASSIGN_OR_RETURN(Statement insert, db.Prepare(sqlite::InsertIncarnationSql()));
+      sqlite::BindIncarnation(insert, MakeIncarnation(d));
+      RETURN_IF_ERROR(insert.Run());
+    }
     return InsertEvents(db, {event});
   });
 }
@@ -169,8 +174,28 @@ Status SqliteStore::DeleteDeployment(const std::string& deployed_model, int64_t 
       RETURN_IF_ERROR(remove.Run());
     }
     if (db.Changes() == 0) return MissingOrConflict(db, deployed_model);
+    {
+      ASSIGN_OR_RETURN(Statement mark,
+                       db.Prepare("UPDATE incarnations SET deleted = ?1 WHERE uid = ?2"));
+      mark.BindInt(1, ToUnixMillis(event.time));
+      mark.BindText(2, event.uid);
+      RETURN_IF_ERROR(mark.Run());
+    }
     return InsertEvents(db, {event});
   });
+}
+
+StatusOr<std::vector<Incarnation>> SqliteStore::ListIncarnations(const std::string& workspace_id,
+                                                                 SystemTime start, SystemTime end) {
+  ASSIGN_OR_RETURN(sqlite::ReadPool::Lease db, readers_->Acquire());
+  ASSIGN_OR_RETURN(Statement select,
+                   db->Prepare(sqlite::SelectIncarnationSql() +
+                               " WHERE workspace_id = ?1 AND created < ?3"
+                               " AND (deleted IS NULL OR deleted >= ?2) ORDER BY created, uid"));
+  select.BindText(1, workspace_id);
+  select.BindInt(2, ToUnixMillis(start));
+  select.BindInt(3, ToUnixMillis(end));
+  return sqlite::CollectRows<Incarnation>(select, sqlite::ReadIncarnation);
 }
 
 StatusOr<std::vector<DeploymentEvent>> SqliteStore::ListEvents(const std::string& uid) {

@@ -32,6 +32,8 @@ class SqliteStore final : public Store {
   Status UpdateDeployment(const Deployment& d, const std::vector<DeploymentEvent>& events) override;
   Status DeleteDeployment(const std::string& deployed_model, int64_t expected_version,
                           const DeploymentEvent& event) override;
+  StatusOr<std::vector<Incarnation>> ListIncarnations(const std::string& workspace_id,
+                                                      SystemTime start, SystemTime end) override;
   StatusOr<std::vector<DeploymentEvent>> ListEvents(const std::string& uid) override;
   // Every status is present in the map, with 0 where no deployment has it.
   StatusOr<std::map<DeploymentStatus, int64_t>> CountDeploymentsByStatus() override;

@@ -22,6 +22,14 @@ namespace berth {
 
 inline constexpr int kTokensPerMessage = 4;
 
+// A request's tokens: prompt (input) and generated (output).
+struct TokenCount {
+  int64_t input = 0;
+  int64_t output = 0;
+  int64_t total() const { return input + output; }
+  bool operator==(const TokenCount&) const = default;
+};
+
 // The number of tokens in `text` under the rule above.
 int CountTokens(std::string_view text);
 

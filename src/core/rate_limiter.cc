@@ -83,8 +83,7 @@ Reservation RateLimiter::Reserve(const TokenCount& estimate, int64_t now_ms) {
   return reservation;
 }
 
-void RateLimiter::Settle(const Reservation& reservation, const TokenCount& actual,
-                         int64_t now_ms) {
+void RateLimiter::Settle(const Reservation& reservation, const TokenCount& actual, int64_t now_ms) {
   if (reservation.admission != Admission::kAdmitted) return;
   std::lock_guard lock(mu_);
   const TokenCount& reserved = reservation.reserved;

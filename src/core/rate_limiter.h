@@ -27,7 +27,7 @@
 
 namespace berth {
 
-struct RateLimits {  // per deployment; nullopt = no limit of that kind
+struct RateLimits {                   // per deployment; nullopt = no limit of that kind
   std::optional<int64_t> rpm;         // mu rpm_limit: requests per minute
   std::optional<int64_t> tpm;         // mu tpm_limit: input + output tokens per minute
   std::optional<int64_t> input_tpm;   // ptu purchased input tokens per minute
@@ -75,11 +75,11 @@ class RateLimiter {
   Reservation Admit(const TokenCount& estimate, int64_t now_ms);
 
   mutable std::mutex mu_;
-  RateLimits limits_;        // guarded by mu_
-  SlidingWindow requests_;   // guarded by mu_
-  SlidingWindow tokens_;     // guarded by mu_: input + output
-  SlidingWindow input_;      // guarded by mu_
-  SlidingWindow output_;     // guarded by mu_
+  RateLimits limits_;       // guarded by mu_
+  SlidingWindow requests_;  // guarded by mu_
+  SlidingWindow tokens_;    // guarded by mu_: input + output
+  SlidingWindow input_;     // guarded by mu_
+  SlidingWindow output_;    // guarded by mu_
 };
 
 }  // namespace berth

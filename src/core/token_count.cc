@@ -26,7 +26,6 @@ const json* Field(const json& object, const char* name) {
   return &*it;
 }
 
-
 }  // namespace
 
 int CountTokens(std::string_view text) {

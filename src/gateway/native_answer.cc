@@ -48,8 +48,7 @@ std::optional<TokenCount> OpenAiUsage(const json& body) {
   if (!usage) return std::nullopt;
   const json* prompt = Field(*usage, "prompt_tokens");
   const json* completion = Field(*usage, "completion_tokens");
-  if (!prompt || !completion || !prompt->is_number_integer() ||
-      !completion->is_number_integer()) {
+  if (!prompt || !completion || !prompt->is_number_integer() || !completion->is_number_integer()) {
     return std::nullopt;
   }
   return TokenCount{prompt->get<int64_t>(), completion->get<int64_t>()};
@@ -59,8 +58,7 @@ StatusOr<std::string> NativeAnswer(std::string_view openai_body, const NativeCal
                                    std::string_view request_id) {
   const json body = json::parse(openai_body, nullptr, /*allow_exceptions=*/false);
   const json* choices = Field(body, "choices");
-  if (!choices || !choices->is_array() || choices->empty() ||
-      !Field((*choices)[0], "message")) {
+  if (!choices || !choices->is_array() || choices->empty() || !Field((*choices)[0], "message")) {
     return Internal("the engine's answer is not a chat completion");
   }
   const std::optional<TokenCount> usage = OpenAiUsage(body);
@@ -68,12 +66,11 @@ StatusOr<std::string> NativeAnswer(std::string_view openai_body, const NativeCal
   const json& choice = (*choices)[0];
   const json& message = choice["message"];
   const json* finish = Field(choice, "finish_reason");
-  const json answer = {
-      {"output", NativeOutput(call.message_format, StringField(message, "content"),
-                              StringField(message, "reasoning_content"),
-                              finish ? *finish : json(nullptr))},
-      {"usage", NativeUsage(*usage)},
-      {"request_id", request_id}};
+  const json answer = {{"output", NativeOutput(call.message_format, StringField(message, "content"),
+                                               StringField(message, "reasoning_content"),
+                                               finish ? *finish : json(nullptr))},
+                       {"usage", NativeUsage(*usage)},
+                       {"request_id", request_id}};
   return Dump(answer);
 }
 
@@ -126,8 +123,8 @@ std::string NativeStreamTranslator::FinalEvent() {
     text_.clear();
     reasoning_.clear();
   }
-  return Event(*finish_reason_, usage_.value_or(TokenCount{estimated_input_tokens_,
-                                                           output_tokens_}));
+  return Event(*finish_reason_,
+               usage_.value_or(TokenCount{estimated_input_tokens_, output_tokens_}));
 }
 
 std::string NativeStreamTranslator::Event(const std::string& finish_reason,
@@ -137,8 +134,8 @@ std::string NativeStreamTranslator::Event(const std::string& finish_reason,
                      {"request_id", request_id_}};
   pending_text_ = false;
   ++events_sent_;
-  return "id:" + std::to_string(events_sent_) + "\nevent:result\n:HTTP_STATUS/200\ndata:" +
-         Dump(data) + "\n\n";
+  return "id:" + std::to_string(events_sent_) +
+         "\nevent:result\n:HTTP_STATUS/200\ndata:" + Dump(data) + "\n\n";
 }
 
 }  // namespace berth

@@ -106,9 +106,12 @@ Status ParseParameters(const json& parameters, NativeCall& call) {
   RETURN_IF_ERROR(ParseMaxTokens(parameters, call));
   ASSIGN_OR_RETURN(call.incremental_output, OptionalBool(parameters, "incremental_output"));
   const std::pair<const char*, Kind> passed[] = {
-      {"temperature", Kind::kNumber},      {"top_p", Kind::kNumber},
-      {"top_k", Kind::kInteger},           {"seed", Kind::kInteger},
-      {"stop", Kind::kStop},               {"presence_penalty", Kind::kNumber},
+      {"temperature", Kind::kNumber},
+      {"top_p", Kind::kNumber},
+      {"top_k", Kind::kInteger},
+      {"seed", Kind::kInteger},
+      {"stop", Kind::kStop},
+      {"presence_penalty", Kind::kNumber},
       {"repetition_penalty", Kind::kNumber},
   };
   for (const auto& [name, kind] : passed) {
@@ -158,8 +161,8 @@ std::string NativeErrorEvent(int n, int http_status, std::string_view code,
   const json data = {{"code", code}, {"message", message}, {"request_id", request_id}};
   // A message quoting client input may hold invalid UTF-8; replace rather than throw.
   const std::string text = data.dump(-1, ' ', false, json::error_handler_t::replace);
-  return "id:" + std::to_string(n) + "\nevent:error\n:HTTP_STATUS/" +
-         std::to_string(http_status) + "\ndata:" + text + "\n\n";
+  return "id:" + std::to_string(n) + "\nevent:error\n:HTTP_STATUS/" + std::to_string(http_status) +
+         "\ndata:" + text + "\n\n";
 }
 
 }  // namespace berth

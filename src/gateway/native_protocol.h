@@ -5,11 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "core/token_count.h"
@@ -18,8 +17,8 @@ namespace berth {
 
 struct NativeCall {
   std::string model;
-  nlohmann::json openai_body;   // the OpenAI /v1/chat/completions body to send to the engine
-  bool stream = false;          // SSE requested (X-DashScope-SSE: enable or Accept: text/event-stream)
+  nlohmann::json openai_body;  // the OpenAI /v1/chat/completions body to send to the engine
+  bool stream = false;  // SSE requested (X-DashScope-SSE: enable or Accept: text/event-stream)
   bool incremental_output = false;
   bool message_format = false;  // parameters.result_format == "message"
   std::optional<int64_t> max_tokens;
@@ -84,10 +83,10 @@ class NativeStreamTranslator {
   std::string request_id_;
   int64_t estimated_input_tokens_;
   int events_sent_ = 0;
-  int64_t output_tokens_ = 0;          // content chunks so far
-  std::string text_;                   // cumulative, or the pending delta when incremental
-  std::string reasoning_;              // likewise
-  bool pending_text_ = false;          // text_/reasoning_ hold output not yet sent
+  int64_t output_tokens_ = 0;  // content chunks so far
+  std::string text_;           // cumulative, or the pending delta when incremental
+  std::string reasoning_;      // likewise
+  bool pending_text_ = false;  // text_/reasoning_ hold output not yet sent
   std::optional<std::string> finish_reason_;
   std::optional<TokenCount> usage_;
   bool final_sent_ = false;

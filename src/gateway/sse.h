@@ -24,8 +24,8 @@ class SseSplitter {
   std::string Rest();
 
  private:
-  std::string buffer_;      // from the start of the current (incomplete) event
-  size_t line_start_ = 0;   // start of the first line of buffer_ not yet seen complete
+  std::string buffer_;     // from the start of the current (incomplete) event
+  size_t line_start_ = 0;  // start of the first line of buffer_ not yet seen complete
 };
 
 // The data of `event`: the values of its "data:" lines (one leading space dropped), joined with

@@ -48,14 +48,11 @@ TEST(RateLimiterTest, TpmAdmitsUntilFullThenThrottlesUntilSlotsRollOff) {
   RateLimiter limiter;
   limiter.SetLimits(Mu(std::nullopt, 1000));
   const TpmStep steps[] = {
-      {0, 400, Admission::kAdmitted, 0},
-      {10'000, 400, Admission::kAdmitted, 0},
+      {0, 400, Admission::kAdmitted, 0},        {10'000, 400, Admission::kAdmitted, 0},
       {20'000, 300, Admission::kThrottled, 40},  // fits when the +0 s slot leaves at +60 s
       {20'000, 200, Admission::kAdmitted, 0},    // exactly 1000
-      {30'000, 1, Admission::kThrottled, 30},
-      {59'999, 1, Admission::kThrottled, 1},
-      {60'000, 400, Admission::kAdmitted, 0},
-      {60'000, 1, Admission::kThrottled, 10},
+      {30'000, 1, Admission::kThrottled, 30},   {59'999, 1, Admission::kThrottled, 1},
+      {60'000, 400, Admission::kAdmitted, 0},   {60'000, 1, Admission::kThrottled, 10},
   };
   for (const TpmStep& step : steps) {
     const Reservation r = limiter.Reserve(Tokens(step.estimate, 0), kT0 + step.at);
@@ -161,14 +158,14 @@ TEST(RateLimiterTest, ABurstOfConcurrentRequestsAdmitsAtMostTheLimit) {
     int64_t admitted;
   };
   const Case cases[] = {
-      {30, 1000, 990},   // 33 requests
+      {30, 1000, 990},  // 33 requests
       {100, 1000, 1000},
       {999, 1000, 999},
       {1500, 1000, 1500},  // one oversized request, admitted into the empty window
   };
   for (const Case& c : cases) {
     RateLimiter limiter;
-  limiter.SetLimits(Mu(std::nullopt, c.limit));
+    limiter.SetLimits(Mu(std::nullopt, c.limit));
     EXPECT_EQ(AdmittedTokensInABurst(limiter, c.estimate, 100), c.admitted)
         << "estimate " << c.estimate << " limit " << c.limit;
   }
@@ -204,7 +201,7 @@ TEST(RateLimiterTest, UnderEstimatesOvershootByAtMostTheEstimationError) {
   constexpr int64_t kInFlightError = (kSettleMs / 100) * (kActual - kEstimate);
   RateLimiter limiter;
   limiter.SetLimits(Mu(std::nullopt, kLimit));
-  std::multimap<int64_t, Reservation> in_flight;  // by settle time
+  std::multimap<int64_t, Reservation> in_flight;              // by settle time
   std::map<int64_t, std::pair<int64_t, int64_t>> per_second;  // second → (actual, error)
   for (int64_t now = kT0; now < kT0 + 240'000; now += 100) {
     while (!in_flight.empty() && in_flight.begin()->first <= now) {
@@ -278,7 +275,7 @@ TEST(RateLimiterTest, PtuOverflowsOrThrottlesWhatDoesNotFit) {
   };
   for (const PtuCase& c : cases) {
     RateLimiter limiter;
-  limiter.SetLimits(Ptu(1000, 500, c.overflow));
+    limiter.SetLimits(Ptu(1000, 500, c.overflow));
     ASSERT_EQ(limiter.Reserve(Tokens(800, 400), kT0).admission, Admission::kAdmitted);
     const Reservation r = limiter.Reserve(c.estimate, kT0);
     EXPECT_EQ(r.admission, c.admission) << c.what;

@@ -43,7 +43,7 @@ TEST(SlidingWindowTest, NegativeAmountRefundsItsSlot) {
 TEST(SlidingWindowTest, AddToARolledOffSlotIsIgnored) {
   SlidingWindow window;
   window.Add(kT0 + 61'000, 5, kT0 + 61'000);
-  window.Add(kT0, -100, kT0 + 60'000);     // exactly 60 s old
+  window.Add(kT0, -100, kT0 + 60'000);       // exactly 60 s old
   window.Add(kT0 + 1'500, 7, kT0 + 61'000);  // 59.5 s old, but its second's slot is gone
   EXPECT_EQ(window.Used(kT0 + 61'000), 5);
 }

@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace berth {
 namespace {
@@ -53,7 +52,8 @@ TEST(TokensTest, ChatPromptIsTextTokensPlusFourPerMessage) {
   const PromptCase cases[] = {
       {"one string", R"([{"role":"user","content":"Hello, world!"}])", 4 + 4},
       {"two messages", R"([{"role":"system","content":"Be brief."},
-                           {"role":"user","content":"Hi"}])", 3 + 4 + 1 + 4},
+                           {"role":"user","content":"Hi"}])",
+       3 + 4 + 1 + 4},
       {"null content", R"([{"role":"assistant","content":null}])", 4},
       {"absent content", R"([{"role":"assistant"}])", 4},
       // Text parts are joined with '\n', so "a" and "b" stay two tokens; images count 0.

@@ -189,8 +189,8 @@ std::vector<std::string> Translate(NativeStreamTranslator& translator,
 }
 
 std::string ResultEvent(int n, const std::string& data) {
-  return "id:" + std::to_string(n) + "\nevent:result\n:HTTP_STATUS/200\ndata:" +
-         json::parse(data).dump() + "\n\n";
+  return "id:" + std::to_string(n) +
+         "\nevent:result\n:HTTP_STATUS/200\ndata:" + json::parse(data).dump() + "\n\n";
 }
 
 TEST(NativeStreamTranslatorTest, CumulativeTextFormat) {
@@ -245,7 +245,8 @@ TEST(NativeStreamTranslatorTest, FinishSendsTheHeldEventWithoutAUsageChunk) {
   chunks.pop_back();  // an engine that never sends usage
   NativeStreamTranslator translator(Call(false), "req", 6);
   const std::vector<std::string> out = Translate(translator, chunks);
-  EXPECT_EQ(out.back(), ResultEvent(4, R"({"output":{"text":"Was so green","finish_reason":"length"},
+  EXPECT_EQ(out.back(),
+            ResultEvent(4, R"({"output":{"text":"Was so green","finish_reason":"length"},
       "usage":{"input_tokens":6,"output_tokens":3,"total_tokens":9},"request_id":"req"})"));
   EXPECT_EQ(translator.usage(), std::nullopt);
   EXPECT_EQ(translator.Finish(), "");  // sent once
@@ -254,11 +255,11 @@ TEST(NativeStreamTranslatorTest, FinishSendsTheHeldEventWithoutAUsageChunk) {
 TEST(NativeStreamTranslatorTest, ContentInTheFinishChunkGoesInTheFinalEvent) {
   NativeStreamTranslator translator(Call(false, /*incremental=*/true), "req", 1);
   EXPECT_NE(translator.OnChunk(json::parse(R"({"choices":[{"delta":{"content":"a"}}]})")), "");
-  EXPECT_EQ(translator.OnChunk(json::parse(
-                R"({"choices":[{"delta":{"content":"b"},"finish_reason":"stop"}]})")),
+  EXPECT_EQ(translator.OnChunk(
+                json::parse(R"({"choices":[{"delta":{"content":"b"},"finish_reason":"stop"}]})")),
             "");
-  const std::string last = translator.OnChunk(json::parse(
-      R"({"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}})"));
+  const std::string last = translator.OnChunk(
+      json::parse(R"({"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}})"));
   EXPECT_EQ(last, ResultEvent(2, R"({"output":{"text":"b","finish_reason":"stop"},
       "usage":{"input_tokens":1,"output_tokens":2,"total_tokens":3},"request_id":"req"})"));
 }

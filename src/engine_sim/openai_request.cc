@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine_sim/tokens.h"
+#include "core/token_count.h"
 
 namespace berth::engine_sim {
 namespace {
@@ -75,31 +75,6 @@ Status ParseCommon(const json& object, GenerationRequest& request) {
   return Status::Ok();
 }
 
-// The text of one message's content: a string, null, or an array of parts whose "text" parts
-// count (images and other parts carry no text tokens here).
-StatusOr<std::string> ContentText(const json& message) {
-  const json* content = Field(message, "content");
-  if (!content) return std::string();
-  if (content->is_string()) return content->get<std::string>();
-  if (!content->is_array()) {
-    return InvalidArgument("A message's 'content' must be a string or an array of parts.");
-  }
-  std::string text;
-  for (const json& part : *content) {
-    if (!part.is_object()) return InvalidArgument("A content part must be an object.");
-    const json* type = Field(part, "type");
-    if (!type || !type->is_string()) return InvalidArgument("A content part needs a 'type'.");
-    if (type->get<std::string>() != "text") continue;
-    const json* part_text = Field(part, "text");
-    if (!part_text || !part_text->is_string()) {
-      return InvalidArgument("A text content part needs a string 'text'.");
-    }
-    if (!text.empty()) text += '\n';
-    text += part_text->get<std::string>();
-  }
-  return text;
-}
-
 Status ParseMessages(const json& object, GenerationRequest& request) {
   const json* messages = Field(object, "messages");
   if (!messages) return InvalidArgument("'messages' is required.");
@@ -110,39 +85,30 @@ Status ParseMessages(const json& object, GenerationRequest& request) {
     if (!message.is_object()) return InvalidArgument("Each message must be an object.");
     const json* role = Field(message, "role");
     if (!role || !role->is_string()) return InvalidArgument("Each message needs a string 'role'.");
-    ASSIGN_OR_RETURN(std::string text, ContentText(message));
+    ASSIGN_OR_RETURN(std::string text, ChatMessageText(message));
     request.prompt_text += role->get<std::string>();
     request.prompt_text += '\n';
     request.prompt_text += text;
     request.prompt_text += '\n';
-    request.prompt_tokens += CountTokens(text) + kTokensPerMessage;
   }
+  request.prompt_tokens = static_cast<int>(EstimateChatPromptTokens(*messages));
   return Status::Ok();
-}
-
-bool IsTokenIds(const json& value) {
-  if (!value.is_array() || value.empty()) return false;
-  for (const json& id : value) {
-    if (!id.is_number_integer()) return false;
-  }
-  return true;
 }
 
 Status ParsePrompt(const json& object, GenerationRequest& request) {
   const json* prompt = Field(object, "prompt");
   if (!prompt) return InvalidArgument("'prompt' is required.");
-  if (prompt->is_array() && prompt->size() == 1 && !IsTokenIds(*prompt)) prompt = &(*prompt)[0];
+  prompt = &UnwrapPrompt(*prompt);
   if (prompt->is_string()) {
     request.prompt_text = prompt->get<std::string>();
-    request.prompt_tokens = CountTokens(request.prompt_text);
   } else if (IsTokenIds(*prompt)) {
     request.prompt_text = prompt->dump();
-    request.prompt_tokens = static_cast<int>(prompt->size());
   } else if (prompt->is_array()) {
     return InvalidArgument("engine-sim accepts one prompt per request.");
   } else {
     return InvalidArgument("'prompt' must be a string or an array of token ids.");
   }
+  request.prompt_tokens = static_cast<int>(EstimateCompletionPromptTokens(*prompt));
   if (request.prompt_tokens == 0) return InvalidArgument("The prompt cannot be empty.");
   return Status::Ok();
 }

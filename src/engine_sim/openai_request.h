@@ -17,7 +17,7 @@ namespace berth::engine_sim {
 struct GenerationRequest {
   std::string model;        // "" when absent: the served model
   std::string prompt_text;  // what the output is derived from (roles and contents for chat)
-  int prompt_tokens = 0;    // by the rule in tokens.h
+  int prompt_tokens = 0;    // by the rule in core/token_count.h
   std::optional<int> max_tokens;
   std::optional<uint64_t> seed;  // the request's "seed", mixed with --seed
   bool stream = false;

@@ -5,7 +5,7 @@
 #include <set>
 #include <string>
 
-#include "engine_sim/tokens.h"
+#include "core/token_count.h"
 
 namespace berth::engine_sim {
 namespace {

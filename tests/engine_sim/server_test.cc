@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine_sim/tokens.h"
+#include "core/token_count.h"
 
 namespace berth::engine_sim {
 namespace {

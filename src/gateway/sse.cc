@@ -1,0 +1,62 @@
+#include "gateway/sse.h"
+
+namespace berth {
+namespace {
+
+// `line` without its "\n" and an optional "\r" before it.
+std::string_view StripLineEnd(std::string_view line) {
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+}  // namespace
+
+std::vector<std::string> SseSplitter::Feed(std::string_view bytes) {
+  buffer_.append(bytes);
+  std::vector<std::string> events;
+  size_t event_start = 0;
+  size_t newline;
+  while ((newline = buffer_.find('\n', line_start_)) != std::string::npos) {
+    const std::string_view line(buffer_.data() + line_start_, newline - line_start_);
+    const bool blank = StripLineEnd(line).empty();
+    line_start_ = newline + 1;
+    if (!blank) continue;
+    if (line_start_ - event_start > line.size() + 1) {  // something before the blank line
+      events.emplace_back(buffer_, event_start, line_start_ - event_start);
+    }
+    event_start = line_start_;
+  }
+  buffer_.erase(0, event_start);
+  line_start_ -= event_start;
+  return events;
+}
+
+std::string SseSplitter::Rest() {
+  std::string rest = std::move(buffer_);
+  buffer_.clear();
+  line_start_ = 0;
+  return rest;
+}
+
+std::optional<std::string> SseData(std::string_view event) {
+  std::optional<std::string> data;
+  while (!event.empty()) {
+    const size_t newline = event.find('\n');
+    const size_t length = newline == std::string_view::npos ? event.size() : newline + 1;
+    std::string_view line = StripLineEnd(event.substr(0, length));
+    event.remove_prefix(length);
+    if (!line.starts_with("data:")) continue;
+    line.remove_prefix(5);
+    if (line.starts_with(' ')) line.remove_prefix(1);
+    if (data) {
+      *data += '\n';
+      data->append(line);
+    } else {
+      data.emplace(line);
+    }
+  }
+  return data;
+}
+
+}  // namespace berth

@@ -15,6 +15,7 @@
 #include "api/api_server.h"
 #include "common/log.h"
 #include "engine_sim/engine_sim_command.h"
+#include "gateway/gateway.h"
 #include "http/http_server.h"
 #include "reconcile/reconciler.h"
 #include "runtime/process/process_setup.h"
@@ -41,6 +42,7 @@ struct ServeOptions {
   std::string units;    // process runtime: unit inventory
   std::string placement_timeout = "10m";
   int threads = 2;
+  int upstream_threads = 1;
   int workers = 32;
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
@@ -124,13 +126,20 @@ int Serve(const ServeOptions& options) {
   } else {
     runtime = std::make_unique<SimRuntime>(clock, Millis(options.sim_ready_ms));
   }
-  Reconciler reconciler(**store, *runtime, clock, ReconcilerOptions{});
+  GatewayRoutes routes;
+  ReconcilerOptions reconcile_options;
+  reconcile_options.routes = &routes;
+  Reconciler reconciler(**store, *runtime, clock, reconcile_options);
   runtime->OnReplicaChange([&reconciler](const std::string& id) { reconciler.Trigger(id); });
   DeploymentService deployments(**store, registry, reconciler, clock, ptu_sizing, runtime.get());
   SqliteStore* sqlite = store->get();
   ApiDeps deps{sqlite, &auth, &registry, &deployments, options.region, {}};
-  deps.extra_metrics = [sqlite] {
-    return "# HELP berth_store_commits_total Store transactions committed (one fsync each).\n"
+  GatewayMetrics gateway_metrics;
+  UsageRecorder usage(**store);
+  std::unique_ptr<UpstreamClient> upstream = StartUpstreamClient({options.upstream_threads, 256});
+  Gateway gateway({&auth, &routes, upstream.get(), &usage, &gateway_metrics, &clock});
+  deps.extra_metrics = [sqlite, &gateway_metrics] {
+    return gateway_metrics.Render() + "# HELP berth_store_commits_total Store transactions committed (one fsync each).\n"
            "# TYPE berth_store_commits_total counter\n"
            "berth_store_commits_total " +
            std::to_string(sqlite->commits()) + "\n" +
@@ -146,7 +155,8 @@ int Serve(const ServeOptions& options) {
   http.threads = options.threads;
   http.header_timeout = Millis(options.header_timeout_ms);
   http.body_timeout = Millis(options.body_timeout_ms);
-  http.handler = [&api](HttpRequest request, HttpResponder respond) {
+  http.handler = [&api, &gateway](HttpRequest request, HttpResponder respond) {
+    if (Gateway::Serves(request.path)) return gateway.Handle(std::move(request), std::move(respond));
     api.Handle(std::move(request), std::move(respond));
   };
   http.error_response = [&api](const Status& status) { return api.Rejected(status); };
@@ -170,6 +180,8 @@ int Serve(const ServeOptions& options) {
   sigwait(&stop_signals, &signal_number);
   LOG_INFO("signal {} received; shutting down", signal_number);
   (*server)->Stop();
+  upstream.reset();
+  usage.Stop();  // every metered request is stored before berth exits
   reconciler.Stop();
   runtime->OnReplicaChange(nullptr);  // engines keep running; the next berth adopts them
   return 0;
@@ -226,6 +238,12 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
   serve->add_option("--threads", options.threads, "Network threads")
       ->envname("BERTH_THREADS")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--upstream-threads", options.upstream_threads,
+                   "Threads of the gateway's connections to the engines")
+      ->envname("BERTH_UPSTREAM_THREADS")
+      ->check(CLI::Range(1, 64))
       ->capture_default_str();
 }
 

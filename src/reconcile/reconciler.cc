@@ -158,7 +158,10 @@ Status Reconciler::StopOrphans() {
 
 StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deployed_model) {
   StatusOr<Deployment> loaded = store_.GetDeployment(deployed_model);
-  if (!loaded.ok() && loaded.status().code() == StatusCode::kNotFound) return Again();
+  if (!loaded.ok() && loaded.status().code() == StatusCode::kNotFound) {
+    if (options_.routes) options_.routes->Withdraw(deployed_model);
+    return Again();
+  }
   ASSIGN_OR_RETURN(Deployment d, std::move(loaded));
 
   // A failure is judged on the replicas as found, before the plan stops the failed ones, and
@@ -169,7 +172,11 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
   if (!first.failure.empty()) ApplyObservation(first, after);
   Status planned = ApplyPlan(after, found);
   NoteWaiting(d, planned);
-  RETURN_IF_ERROR(planned);
+  if (!planned.ok()) {
+    // What serves now still serves, with the limits as they are now.
+    if (options_.routes) options_.routes->Publish(d, runtime_.ListReplicas(d.uid));
+    return planned;
+  }
   Observation observed = Observe(d, runtime_.ListReplicas(d.uid));
   observed.failure = first.failure;
 
@@ -181,6 +188,7 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
                                 MakeEvent(gone, "Deleted", "record removed", kActor, clock_.Now()));
     if (deleted.code() == StatusCode::kAborted) return Again(Millis(0));
     RETURN_IF_ERROR(deleted);
+    if (options_.routes) options_.routes->Withdraw(d.deployed_model);
     return Again();
   }
 
@@ -189,6 +197,7 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
   Status written = WriteObservation(d, after);
   if (written.code() == StatusCode::kAborted) return Again(Millis(0));
   RETURN_IF_ERROR(written);
+  if (options_.routes) options_.routes->Publish(after, runtime_.ListReplicas(d.uid));
   if (Converged(after, observed)) return Again();
   return Again(options_.converge_poll);
 }

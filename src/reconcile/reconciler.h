@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "reconcile/route_publisher.h"
 #include "reconcile/trigger.h"
 #include "reconcile/work_queue.h"
 #include "runtime/runtime_adapter.h"
@@ -28,6 +29,7 @@ struct ReconcilerOptions {
   Millis resync_period{10000};  // how often every deployment is looked at regardless
   Millis retry_base{200};       // backoff after a failed pass, doubled up to retry_max
   Millis retry_max{10000};
+  RoutePublisher* routes = nullptr;  // told about every deployment after each pass; optional
 };
 
 class Reconciler : public ReconcileTrigger {

@@ -1,0 +1,347 @@
+#include "gateway/proxy_call.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/log.h"
+#include "gateway/usage_scan.h"
+
+namespace berth {
+namespace {
+
+// A replica that refused a connection gets no requests for this long.
+constexpr int64_t kRefusedPenaltyMs = 1000;
+
+int64_t SteadyMs(SteadyTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+double Seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+
+// The message of an engine's error body ({"error":{"message"}} or {"message"}), or the body.
+std::string EngineErrorMessage(const std::string& body) {
+  nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_object()) {
+    const nlohmann::json* holder = &doc;
+    if (doc.contains("error") && doc["error"].is_object()) holder = &doc["error"];
+    if (holder->contains("message") && (*holder)["message"].is_string()) {
+      return (*holder)["message"].get<std::string>();
+    }
+  }
+  return body.substr(0, 500);
+}
+
+std::string NativeCodeFor(int status) {
+  switch (status) {
+    case 400:
+      return "InvalidParameter";
+    case 404:
+      return "ModelNotFound";
+    case 429:
+      return "Throttling";
+    default:
+      return "InternalError";
+  }
+}
+
+// Whether an OpenAI stream event carries generated text (what an aborted stream is metered by).
+bool CarriesContent(std::string_view data) {
+  size_t at = data.find("\"content\":\"");
+  if (at == std::string_view::npos) at = data.find("\"text\":\"");
+  if (at == std::string_view::npos) return false;
+  size_t quote = data.find('"', data.find(':', at) + 2);
+  return quote != std::string_view::npos && quote > data.find(':', at) + 2;
+}
+
+}  // namespace
+
+void ProxyCall::Start(const ProxyDeps& deps, ProxyPlan plan, HttpResponder respond) {
+  auto call = std::make_shared<ProxyCall>(deps, std::move(plan), std::move(respond));
+  call->TrySend();
+}
+
+ProxyCall::ProxyCall(const ProxyDeps& deps, ProxyPlan plan, HttpResponder respond)
+    : deps_(deps), plan_(std::move(plan)), respond_(std::move(respond)) {
+  if (plan_.native && plan_.stream) {
+    translator_.emplace(*plan_.native, plan_.request_id, plan_.estimate.input);
+  }
+}
+
+void ProxyCall::TrySend() {
+  SteadyTime now = std::chrono::steady_clock::now();
+  RouteState& state = *plan_.route->state;
+  const Endpoint* endpoint = state.Acquire(plan_.route->endpoints, tried_, SteadyMs(now));
+  if (endpoint == nullptr) {
+    AnswerError(NotServing("no replica of " + plan_.route->deployed_model +
+                           " accepts connections; try again shortly"));
+    Meter(503, false);
+    return;
+  }
+  replica_id_ = endpoint->replica_id;
+  UpstreamRequest request;
+  request.port = endpoint->port;
+  request.target = plan_.target;
+  request.headers = {{"Content-Type", "application/json"},
+                     {"X-Request-Id", plan_.request_id}};
+  request.body = plan_.body;  // kept: another replica may need it
+  if (tried_.empty()) overhead_ += now - plan_.arrived;
+  sent_at_ = now;
+  auto self = shared_from_this();
+  std::shared_ptr<UpstreamCall> call = deps_.upstream->Send(
+      std::move(request),
+      {[self](int status, const HeaderList&) { self->OnHead(status); },
+       [self](std::string_view data) { self->OnData(data); },
+       [self](const Status& status, bool nothing_sent) { self->OnDone(status, nothing_sent); }});
+  std::lock_guard lock(mu_);
+  call_ = std::move(call);
+}
+
+void ProxyCall::OnHead(int status) {
+  deps_.metrics->upstream_latency().Observe(
+      Seconds(std::chrono::steady_clock::now() - sent_at_));
+  upstream_status_ = status;
+  if (plan_.stream && status == 200) StartClientStream();
+}
+
+void ProxyCall::OnData(std::string_view data) {
+  if (!streaming_) {
+    upstream_body_.append(data);
+    return;
+  }
+  std::string out;
+  for (const std::string& event : splitter_.Feed(data)) out += TranslateEvent(event);
+  if (!out.empty()) Deliver(std::move(out));
+}
+
+void ProxyCall::OnDone(const Status& status, bool nothing_sent) {
+  plan_.route->state->Release(replica_id_);
+  if (!status.ok() && nothing_sent && upstream_status_ == 0) {
+    // The replica refused the connection: nothing reached it, so another one may serve.
+    plan_.route->state->MarkDown(replica_id_, SteadyMs(std::chrono::steady_clock::now()),
+                                 kRefusedPenaltyMs);
+    LOG_WARN("gateway: replica {} of {} refused a connection: {}", replica_id_,
+             plan_.route->deployed_model, status.message());
+    tried_.push_back(replica_id_);
+    deps_.metrics->RecordUpstreamRetry();
+    TrySend();
+    return;
+  }
+  if (streaming_) {
+    EndStream(status);
+  } else {
+    AnswerWhole(status);
+  }
+}
+
+// --- streams ---
+
+void ProxyCall::StartClientStream() {
+  streaming_ = true;
+  HttpResponse response;
+  response.content_type = "text/event-stream";
+  response.headers = CommonHeaders();
+  response.on_stream = [self = shared_from_this()](std::shared_ptr<HttpStreamWriter> writer) {
+    self->OnWriter(std::move(writer));
+  };
+  Answer(std::move(response));
+}
+
+void ProxyCall::OnWriter(std::shared_ptr<HttpStreamWriter> writer) {
+  std::weak_ptr<ProxyCall> weak = weak_from_this();
+  writer->OnClientGone([weak] {
+    if (auto self = weak.lock()) {
+      std::shared_ptr<UpstreamCall> call;
+      {
+        std::lock_guard lock(self->mu_);
+        self->client_gone_ = true;
+        call = self->call_;
+      }
+      if (call) call->Cancel();
+    }
+  });
+  std::lock_guard lock(mu_);
+  writer_ = std::move(writer);
+  if (!pending_.empty()) writer_->Write(std::move(pending_));
+  pending_.clear();
+  if (finished_) writer_->Finish();
+}
+
+void ProxyCall::Deliver(std::string text) {
+  std::lock_guard lock(mu_);
+  if (writer_) {
+    writer_->Write(std::move(text));
+  } else {
+    pending_ += text;
+  }
+}
+
+std::string ProxyCall::TranslateEvent(const std::string& event) {
+  std::optional<std::string> data = SseData(event);
+  if (!data) return translator_ ? "" : event;  // comments and keep-alives
+  if (*data == "[DONE]") {
+    saw_done_ = true;
+    return translator_ ? translator_->Finish() : event;
+  }
+  if (translator_) {
+    nlohmann::json chunk = nlohmann::json::parse(*data, nullptr, /*allow_exceptions=*/false);
+    if (!chunk.is_object()) return "";
+    std::string out = translator_->OnChunk(chunk);
+    if (translator_->usage()) usage_ = translator_->usage();
+    if (CarriesContent(*data)) ++output_chunks_;
+    return out;
+  }
+  if (std::optional<TokenCount> usage = ScanUsage(*data)) {
+    usage_ = usage;
+    // The gateway asked for this chunk itself when the client did not.
+    return plan_.client_wants_usage ? event : "";
+  }
+  if (CarriesContent(*data)) ++output_chunks_;
+  return event;
+}
+
+void ProxyCall::EndStream(const Status& status) {
+  std::string tail;
+  for (const std::string& event : splitter_.Feed("\n\n")) tail += TranslateEvent(event);
+  bool complete = status.ok() && saw_done_;
+  bool aborted;
+  {
+    std::lock_guard lock(mu_);
+    aborted = client_gone_;
+  }
+  if (!complete && !aborted) {
+    GatewayError error = UpstreamFailed(
+        "the engine's stream broke off: " + (status.ok() ? "no [DONE]" : status.message()));
+    if (translator_) {
+      tail += NativeErrorEvent(translator_->events_sent() + 1, 500, error.code, error.message,
+                               plan_.request_id);
+    } else {
+      tail += "data: " + OpenAiErrorBody(error, plan_.request_id) + "\n\n";
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    finished_ = true;
+    if (writer_) {
+      if (!tail.empty()) writer_->Write(std::move(tail));
+      writer_->Finish();
+    } else {
+      pending_ += tail;
+    }
+  }
+  if (aborted) deps_.metrics->RecordAborted();
+  Meter(complete || aborted ? 200 : 502, aborted);
+}
+
+// --- whole answers ---
+
+void ProxyCall::AnswerWhole(const Status& status) {
+  SteadyTime done = std::chrono::steady_clock::now();
+  if (!status.ok()) {
+    GatewayError error = status.code() == StatusCode::kDeadlineExceeded
+                             ? GatewayError{504, "RequestTimeOut", "timeout", "server_error",
+                                            status.message()}
+                             : UpstreamFailed(status.message());
+    AnswerError(error);
+    Meter(error.http_status, false);
+    return;
+  }
+  HttpResponse response;
+  response.status = upstream_status_;
+  if (upstream_status_ == 200) {
+    usage_ = ScanUsage(upstream_body_);
+    if (plan_.native) {
+      StatusOr<std::string> native = NativeAnswer(upstream_body_, *plan_.native, plan_.request_id);
+      if (!native.ok()) {
+        AnswerError(UpstreamFailed(native.status().message()));
+        Meter(502, false);
+        return;
+      }
+      response.body = std::move(*native);
+    } else {
+      response.body = std::move(upstream_body_);
+    }
+  } else if (plan_.native) {
+    response = NativeUpstreamError();
+  } else {
+    response.body = std::move(upstream_body_);
+  }
+  overhead_ += std::chrono::steady_clock::now() - done;
+  response.headers = CommonHeaders();
+  response.headers.emplace_back(
+      "X-Berth-Overhead-Us",
+      std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(overhead_).count()));
+  int http_status = response.status;
+  Answer(std::move(response));
+  Meter(http_status, false);
+}
+
+HttpResponse ProxyCall::NativeUpstreamError() {
+  nlohmann::ordered_json body = {{"request_id", plan_.request_id},
+                                 {"code", NativeCodeFor(upstream_status_)},
+                                 {"message", EngineErrorMessage(upstream_body_)}};
+  HttpResponse response;
+  response.status = upstream_status_;
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return response;
+}
+
+// --- common ---
+
+std::vector<std::pair<std::string, std::string>> ProxyCall::CommonHeaders() const {
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"X-Request-Id", plan_.request_id}};
+  if (plan_.reservation.admission == Admission::kOverflow) {
+    headers.emplace_back("x-dashscope-ptu-overflow", "true");
+  }
+  return headers;
+}
+
+void ProxyCall::Answer(HttpResponse response) {
+  HttpResponder respond = std::move(respond_);
+  respond_ = nullptr;
+  if (respond) respond(std::move(response));
+}
+
+void ProxyCall::AnswerError(const GatewayError& error) {
+  HttpResponse response = ErrorResponse(plan_.api, error, plan_.request_id);
+  for (auto& header : CommonHeaders()) {
+    if (header.first != "X-Request-Id") response.headers.push_back(std::move(header));
+  }
+  response.headers.emplace_back("X-Request-Id", plan_.request_id);
+  Answer(std::move(response));
+}
+
+void ProxyCall::Meter(int http_status, bool aborted) {
+  TokenCount actual;
+  if (usage_) {
+    actual = *usage_;
+  } else if (upstream_status_ == 200) {
+    // Cut short before the engine's count: what was asked, and what was generated.
+    actual = {plan_.estimate.input, output_chunks_};
+  }
+  SteadyTime now = std::chrono::steady_clock::now();
+  RouteState& state = *plan_.route->state;
+  state.limiter.Settle(plan_.reservation, actual, SteadyMs(now));
+  if (usage_) state.outputs.Observe(actual.output);
+  deps_.metrics->overhead().Observe(Seconds(overhead_));
+  deps_.metrics->RecordRequest(plan_.api, http_status, actual.input, actual.output);
+
+  UsageRecord record;
+  record.deployed_model = plan_.route->deployed_model;
+  record.deployment_uid = plan_.route->uid;
+  record.workspace_id = plan_.route->workspace_id;
+  record.key_id = plan_.caller.key_id;
+  record.time = deps_.clock->Now();
+  record.input_tokens = actual.input;
+  record.output_tokens = actual.output;
+  record.ptu = plan_.route->plan == Plan::kPtu;
+  record.overflow = plan_.reservation.admission == Admission::kOverflow;
+  record.http_status = http_status;
+  record.latency_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - plan_.arrived).count();
+  record.streamed = plan_.stream;
+  record.aborted = aborted;
+  record.thinking = plan_.thinking;
+  deps_.usage->Record(std::move(record));
+}
+
+}  // namespace berth

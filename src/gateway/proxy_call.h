@@ -1,0 +1,113 @@
+// ProxyCall: one admitted inference request on its way to a replica and back. It picks the
+// least-loaded ready replica (another one if a replica refuses the connection before any byte
+// was sent), forwards the engine's answer (stream events as they arrive, translated for the
+// native API), cancels the engine's work when the client leaves, then settles the limiter with
+// the real token counts and records exactly one usage record.
+//
+// Created by Gateway on a network thread; afterwards driven by the upstream client's threads
+// and the HTTP layer's callbacks. Internal to src/gateway/.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/rate_limiter.h"
+#include "core/token_count.h"
+#include "gateway/gateway_errors.h"
+#include "gateway/gateway_metrics.h"
+#include "gateway/native_protocol.h"
+#include "gateway/route_table.h"
+#include "gateway/sse.h"
+#include "gateway/usage_recorder.h"
+#include "http/upstream_client.h"
+#include "service/caller.h"
+
+namespace berth {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// Everything the gateway decided before calling an engine.
+struct ProxyPlan {
+  InferenceApi api = InferenceApi::kCompatible;
+  std::shared_ptr<const GatewayRoute> route;
+  Caller caller;
+  std::string request_id;
+  std::string target;  // the engine's path, e.g. "/v1/chat/completions"
+  std::string body;    // what the engine gets
+  bool stream = false;
+  bool client_wants_usage = false;  // compatible-mode stream: the client asked for usage
+  std::optional<NativeCall> native;
+  TokenCount estimate;  // input from the prompt; output filled in at admission
+  std::optional<int64_t> max_tokens;
+  std::optional<bool> thinking_requested;  // the request's enable_thinking, if it says
+  Reservation reservation;
+  bool thinking = false;
+  SteadyTime arrived;
+};
+
+struct ProxyDeps {
+  UpstreamClient* upstream = nullptr;
+  UsageRecorder* usage = nullptr;
+  GatewayMetrics* metrics = nullptr;
+  const Clock* clock = nullptr;  // wall-clock time of usage records
+};
+
+class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
+ public:
+  static void Start(const ProxyDeps& deps, ProxyPlan plan, HttpResponder respond);
+
+  ProxyCall(const ProxyDeps& deps, ProxyPlan plan, HttpResponder respond);
+
+ private:
+  void TrySend();
+  void OnHead(int status);
+  void OnData(std::string_view data);
+  void OnDone(const Status& status, bool nothing_sent);
+
+  // Streams.
+  void StartClientStream();
+  void OnWriter(std::shared_ptr<HttpStreamWriter> writer);
+  void Deliver(std::string text);
+  std::string TranslateEvent(const std::string& event);
+  void EndStream(const Status& status);
+
+  // Whole answers.
+  void AnswerWhole(const Status& status);
+  HttpResponse NativeUpstreamError();
+
+  void Answer(HttpResponse response);
+  void AnswerError(const GatewayError& error);
+  void Meter(int http_status, bool aborted);
+  std::vector<std::pair<std::string, std::string>> CommonHeaders() const;
+
+  const ProxyDeps deps_;
+  ProxyPlan plan_;
+  HttpResponder respond_;
+  std::vector<std::string> tried_;  // replicas that refused the connection
+  std::string replica_id_;          // the replica serving this request
+  SteadyTime sent_at_;
+  std::chrono::nanoseconds overhead_{0};
+
+  int upstream_status_ = 0;
+  std::string upstream_body_;  // whole answers and failed streams
+  bool streaming_ = false;     // the client gets a stream (the engine answered 200)
+  SseSplitter splitter_;
+  std::optional<NativeStreamTranslator> translator_;
+  std::optional<TokenCount> usage_;  // the engine's own count
+  int64_t output_chunks_ = 0;        // content events seen (an aborted stream's output)
+  bool saw_done_ = false;            // the engine's [DONE]
+
+  std::mutex mu_;  // the stream's writer, between the HTTP layer and the upstream thread
+  std::shared_ptr<UpstreamCall> call_;        // guarded by mu_; the engine call under way
+  std::shared_ptr<HttpStreamWriter> writer_;  // guarded by mu_
+  std::string pending_;                       // guarded by mu_; events before the writer came
+  bool client_gone_ = false;                  // guarded by mu_
+  bool finished_ = false;                     // guarded by mu_; the engine's part is over
+  std::optional<Status> end_status_;          // guarded by mu_; how it ended, if before writer
+};
+
+}  // namespace berth

@@ -1,0 +1,105 @@
+#include "gateway/route_table.h"
+
+#include <algorithm>
+
+namespace berth {
+
+const Endpoint* RouteState::Acquire(const std::vector<Endpoint>& endpoints,
+                                    const std::vector<std::string>& tried, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  const Endpoint* best = nullptr;
+  int best_load = 0;
+  uint64_t best_pick = 0;
+  for (const Endpoint& e : endpoints) {
+    if (std::find(tried.begin(), tried.end(), e.replica_id) != tried.end()) continue;
+    auto down = down_until_.find(e.replica_id);
+    if (down != down_until_.end() && down->second > now_ms) continue;
+    int load = in_flight_[e.replica_id];
+    uint64_t pick = last_pick_[e.replica_id];
+    if (best == nullptr || load < best_load || (load == best_load && pick < best_pick)) {
+      best = &e;
+      best_load = load;
+      best_pick = pick;
+    }
+  }
+  if (best != nullptr) {
+    ++in_flight_[best->replica_id];
+    last_pick_[best->replica_id] = ++picks_;
+  }
+  return best;
+}
+
+void RouteState::Release(const std::string& replica_id) {
+  std::lock_guard lock(mu_);
+  auto it = in_flight_.find(replica_id);
+  if (it != in_flight_.end() && it->second > 0) --it->second;
+}
+
+void RouteState::MarkDown(const std::string& replica_id, int64_t now_ms, int64_t for_ms) {
+  std::lock_guard lock(mu_);
+  down_until_[replica_id] = now_ms + for_ms;
+}
+
+int RouteState::InFlight(const std::string& replica_id) {
+  std::lock_guard lock(mu_);
+  return in_flight_[replica_id];
+}
+
+RateLimits LimitsOf(const Deployment& d) {
+  RateLimits limits;
+  if (d.plan == Plan::kMu) {
+    limits.rpm = d.rpm_limit;
+    limits.tpm = d.tpm_limit;
+  }
+  if (d.plan == Plan::kPtu && d.ptu_capacity) {
+    limits.input_tpm = d.ptu_capacity->input_tpm;
+    limits.output_tpm = d.ptu_capacity->output_tpm;
+    limits.overflow = d.overflow_strategy != "disable";
+  }
+  return limits;
+}
+
+void GatewayRoutes::Publish(const Deployment& d, const std::vector<ReplicaInfo>& replicas) {
+  auto route = std::make_shared<GatewayRoute>();
+  route->deployed_model = d.deployed_model;
+  route->uid = d.uid;
+  route->workspace_id = d.workspace_id;
+  route->model_name = d.model_name;
+  route->plan = d.plan;
+  route->status = d.status;
+  route->thinking_enabled = d.enable_thinking.value_or(false);
+  route->created = d.created;
+  for (const ReplicaInfo& r : replicas) {
+    if (r.state == ReplicaState::kReady && r.port > 0) route->endpoints.push_back({r.replica_id, r.port});
+  }
+  std::unique_lock lock(mu_);
+  auto& slot = routes_[d.deployed_model];
+  // The same incarnation keeps its limiter windows and in-flight counts.
+  route->state = slot && slot->uid == d.uid ? slot->state : std::make_shared<RouteState>();
+  RateLimits limits = LimitsOf(d);
+  if (route->state->limiter.limits() != limits) route->state->limiter.SetLimits(limits);
+  slot = std::move(route);
+}
+
+void GatewayRoutes::Withdraw(const std::string& deployed_model) {
+  std::unique_lock lock(mu_);
+  routes_.erase(deployed_model);
+}
+
+std::shared_ptr<const GatewayRoute> GatewayRoutes::Find(const std::string& deployed_model) const {
+  std::shared_lock lock(mu_);
+  auto it = routes_.find(deployed_model);
+  return it == routes_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<const GatewayRoute>> GatewayRoutes::List(
+    const std::string& workspace_id) const {
+  std::shared_lock lock(mu_);
+  std::vector<std::shared_ptr<const GatewayRoute>> out;
+  for (const auto& [name, route] : routes_) {
+    if (route->workspace_id == workspace_id) out.push_back(route);
+  }
+  return out;
+}
+
+}  // namespace berth

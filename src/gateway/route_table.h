@@ -1,0 +1,84 @@
+// GatewayRoutes: the gateway's routing table. An in-memory snapshot of every deployment the
+// reconciler has published (its workspace, limits and ready replicas), read on every inference
+// request without touching the store. Per-deployment serving state (the limiter, the output
+// estimate, requests in flight per replica) lives as long as the deployment's incarnation and
+// survives republishing. Thread-safe: Publish/Withdraw from reconcile workers, the rest from
+// network threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "core/deployment.h"
+#include "core/output_estimate.h"
+#include "core/rate_limiter.h"
+#include "reconcile/route_publisher.h"
+
+namespace berth {
+
+struct Endpoint {
+  std::string replica_id;
+  int port = 0;
+};
+
+// Mutable serving state of one deployment incarnation.
+class RouteState {
+ public:
+  RateLimiter limiter;
+  OutputEstimator outputs;
+
+  // The ready endpoint with the fewest requests in flight (ties: the one picked longest ago),
+  // skipping those in `tried` and those marked down; counts the request in flight. Null when
+  // none is left.
+  const Endpoint* Acquire(const std::vector<Endpoint>& endpoints,
+                          const std::vector<std::string>& tried, int64_t now_ms);
+  void Release(const std::string& replica_id);
+  // The replica refused a connection: it gets no requests for `for_ms`.
+  void MarkDown(const std::string& replica_id, int64_t now_ms, int64_t for_ms);
+  int InFlight(const std::string& replica_id);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, int> in_flight_;       // by replica id; guarded by mu_
+  std::map<std::string, int64_t> down_until_;  // by replica id; guarded by mu_
+  std::map<std::string, uint64_t> last_pick_;  // by replica id; guarded by mu_
+  uint64_t picks_ = 0;                         // guarded by mu_
+};
+
+struct GatewayRoute {
+  std::string deployed_model;
+  std::string uid;
+  std::string workspace_id;
+  std::string model_name;
+  Plan plan = Plan::kMu;
+  DeploymentStatus status = DeploymentStatus::kPending;
+  bool thinking_enabled = false;  // the deployment's enable_thinking
+  SystemTime created;
+  std::vector<Endpoint> endpoints;  // ready replicas, in the runtime's order
+  std::shared_ptr<RouteState> state;
+};
+
+// The limits the gateway enforces for `d`: mu rpm/tpm, ptu purchased tpm and overflow.
+RateLimits LimitsOf(const Deployment& d);
+
+class GatewayRoutes : public RoutePublisher {
+ public:
+  void Publish(const Deployment& d, const std::vector<ReplicaInfo>& replicas) override;
+  void Withdraw(const std::string& deployed_model) override;
+
+  // The route for a model name, or null.
+  std::shared_ptr<const GatewayRoute> Find(const std::string& deployed_model) const;
+  // Every route of a workspace, by name.
+  std::vector<std::shared_ptr<const GatewayRoute>> List(const std::string& workspace_id) const;
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::shared_ptr<const GatewayRoute>> routes_;  // guarded by mu_
+};
+
+}  // namespace berth

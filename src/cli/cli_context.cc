@@ -18,15 +18,15 @@ Terminal Terminal::Detect() {
   return t;
 }
 
+// The environment is read in MakeClient rather than through CLI11's envname: every leaf command
+// binds these options to the same variables, and a flag given on the command line must win.
 void AddCommonOptions(CLI::App* command, CommonOptions* options) {
   command->add_option("--api-key", options->api_key, "API key (default: $DASHSCOPE_API_KEY)")
-      ->envname("DASHSCOPE_API_KEY")
       ->group("Connection");
   command
       ->add_option("--base-url", options->base_url,
                    "API base URL (default: $DASHSCOPE_HTTP_BASE_URL, else " +
                        std::string(kDefaultBaseUrl) + ")")
-      ->envname("DASHSCOPE_HTTP_BASE_URL")
       ->group("Connection");
   command
       ->add_option("--workspace", options->workspace,
@@ -49,13 +49,23 @@ void SetExample(CLI::App* command, const std::string& example) {
   command->footer(footer);
 }
 
+namespace {
+
+std::string FlagOrEnv(const std::string& flag, const char* env, const std::string& fallback) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(env);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+}  // namespace
+
 StatusOr<ApiClient> MakeClient(const CommonOptions& options) {
-  if (options.api_key.empty()) {
-    return InvalidArgument("no API key: set DASHSCOPE_API_KEY or pass --api-key");
-  }
-  StatusOr<BaseUrl> base = ParseBaseUrl(options.base_url);
+  std::string key = FlagOrEnv(options.api_key, "DASHSCOPE_API_KEY", "");
+  if (key.empty()) return InvalidArgument("no API key: set DASHSCOPE_API_KEY or pass --api-key");
+  StatusOr<BaseUrl> base =
+      ParseBaseUrl(FlagOrEnv(options.base_url, "DASHSCOPE_HTTP_BASE_URL", kDefaultBaseUrl));
   if (!base.ok()) return base.status();
-  return ApiClient(ApiClientOptions{*base, options.api_key, options.workspace});
+  return ApiClient(ApiClientOptions{*base, key, options.workspace});
 }
 
 void OnRun(CLI::App* command, CliContext& context, std::function<int()> run) {

@@ -25,8 +25,8 @@ inline constexpr int kExitFailed = 2;    // wait: the deployment ended FAILED/UP
 inline constexpr int kExitTimedOut = 3;  // wait: --timeout passed first
 
 struct CommonOptions {
-  std::string api_key;
-  std::string base_url = kDefaultBaseUrl;
+  std::string api_key;           // "" → $DASHSCOPE_API_KEY
+  std::string base_url;          // "" → $DASHSCOPE_HTTP_BASE_URL, else kDefaultBaseUrl
   std::string output = "table";  // "table" or "json"
   std::string workspace;
   bool json() const { return output == "json"; }
@@ -52,7 +52,8 @@ void AddCommonOptions(CLI::App* command, CommonOptions* options);
 // Sets `command`'s help footer to "Example:\n  <example>" (one line per example).
 void SetExample(CLI::App* command, const std::string& example);
 
-// The client for the parsed options; fails with InvalidArgument on a missing key or bad URL.
+// The client for the parsed options (flags first, then the environment, then the default base
+// URL); fails with InvalidArgument on a missing key or a bad URL.
 StatusOr<ApiClient> MakeClient(const CommonOptions& options);
 
 // Makes `command` run `run` (through CliContext::action) once the command line is parsed.

@@ -93,7 +93,10 @@ WaitResult WaitForDeployment(const ApiClient& client, const std::string& id,
   while (true) {
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - start);
     StatusOr<Json> got = client.Get("/deployments/" + EncodeSegment(id));
-    if (!got.ok() && got.status().code() != StatusCode::kNotFound) {
+    // A deployment missing at the first look was never there (or is long gone): an error,
+    // unless that is what we wait for.
+    bool missing_at_start = last_state.empty() && options.target != WaitFor::kDeleted;
+    if (!got.ok() && (got.status().code() != StatusCode::kNotFound || missing_at_start)) {
       if (live) Err("\n");
       result.exit_code = ReportError(got.status());
       return result;

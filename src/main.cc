@@ -1,5 +1,6 @@
 // berth: the composition root. `berth serve` wires the store, catalog, services, reconciler,
-// API and HTTP server together and runs until SIGINT/SIGTERM.
+// API and HTTP server together and runs until SIGINT/SIGTERM; every other subcommand but
+// `engine-sim` is a client command (src/cli/).
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "api/api_server.h"
+#include "cli/cli_main.h"
 #include "common/log.h"
 #include "engine_sim/engine_sim_command.h"
 #include "gateway/gateway.h"
@@ -256,8 +258,9 @@ int main(int argc, char** argv) {
   berth::ServeOptions serve_options;
   berth::AddServeCommand(app, serve_options);
   std::function<int()> run_engine_sim = berth::AddEngineSimCommand(app);
+  std::function<int()> run_client = berth::cli::AddClientCommands(app);
   CLI11_PARSE(app, argc, argv);
   if (app.got_subcommand("engine-sim")) return run_engine_sim();
   if (app.got_subcommand("serve")) return berth::Serve(serve_options);
-  return 0;
+  return run_client();
 }

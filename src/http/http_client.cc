@@ -61,10 +61,13 @@ class ClientExchange {
   void OnConnect(error_code ec);
   void OnWrite(error_code ec);
   void OnRead(error_code ec);
+  void DoReadSome();
+  void OnReadSome(error_code ec);
   void OnTimeout(error_code ec);
   void Fail(std::string_view step, error_code ec);
   void Done(Status status);
   HttpClientResponse TakeResponse();
+  HttpClientResponse Head() const;
 
   const HttpClientRequest& request_;
   asio::io_context ioc_{1};
@@ -76,6 +79,8 @@ class ClientExchange {
   http::response_parser<http::string_body> parser_;
   Status status_;
   bool done_ = false;
+  HttpClientResponse head_;  // streaming reads only: status and headers, once parsed
+  bool have_head_ = false;
 };
 
 StatusOr<HttpClientResponse> ClientExchange::Run() {
@@ -92,6 +97,7 @@ StatusOr<HttpClientResponse> ClientExchange::Run() {
   }
   ioc_.run();
   if (!status_.ok()) return status_;
+  if (request_.on_body) return have_head_ ? head_ : Head();
   return TakeResponse();
 }
 
@@ -125,7 +131,8 @@ Status ClientExchange::BuildRequest() {
   beast_request_.keep_alive(false);
   beast_request_.prepare_payload();
   parser_.header_limit(kMaxResponseHeaderBytes);
-  parser_.body_limit(static_cast<std::uint64_t>(request_.max_body_bytes));
+  parser_.body_limit(request_.on_body ? std::numeric_limits<std::uint64_t>::max()
+                                      : static_cast<std::uint64_t>(request_.max_body_bytes));
   parser_.skip(beast_request_.method() ==
                http::verb::head);  // no body follows, whatever the head says
   return Status::Ok();
@@ -156,12 +163,37 @@ void ClientExchange::OnConnect(error_code ec) {
 
 void ClientExchange::OnWrite(error_code ec) {
   if (ec) return Fail("send", ec);
+  if (request_.on_body) return DoReadSome();
   http::async_read(socket_, buffer_, parser_, [this](error_code ec, size_t) { OnRead(ec); });
 }
 
 void ClientExchange::OnRead(error_code ec) {
   if (ec) return Fail("read", ec);
   Done(Status::Ok());
+}
+
+void ClientExchange::DoReadSome() {
+  http::async_read_some(socket_, buffer_, parser_,
+                        [this](error_code ec, size_t) { OnReadSome(ec); });
+}
+
+// Hands what the parser has decoded so far to on_body, then clears it, so the body never grows.
+void ClientExchange::OnReadSome(error_code ec) {
+  if (ec) return Fail("read", ec);
+  if (parser_.is_header_done()) {
+    if (!have_head_) {
+      head_ = Head();
+      have_head_ = true;
+    }
+    std::string& body = parser_.get().body();
+    if (!body.empty()) {
+      bool more = request_.on_body(head_, body);
+      body.clear();
+      if (!more) return Done(Status::Ok());
+    }
+  }
+  if (parser_.is_done()) return Done(Status::Ok());
+  DoReadSome();
 }
 
 void ClientExchange::OnTimeout(error_code ec) {
@@ -188,14 +220,19 @@ void ClientExchange::Done(Status status) {
   socket_.close(ignored);
 }
 
-HttpClientResponse ClientExchange::TakeResponse() {
-  auto message = parser_.release();
+HttpClientResponse ClientExchange::Head() const {
+  const auto& message = parser_.get();
   HttpClientResponse response;
   response.status = static_cast<int>(message.result_int());
   for (const auto& field : message) {
     response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  response.body = std::move(message.body());
+  return response;
+}
+
+HttpClientResponse ClientExchange::TakeResponse() {
+  HttpClientResponse response = Head();
+  response.body = std::move(parser_.release().body());
   return response;
 }
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,8 @@
 #include "http/http_types.h"
 
 namespace berth {
+
+struct HttpClientResponse;
 
 struct HttpClientRequest {
   std::string host = "127.0.0.1";  // an IP address or a name to resolve
@@ -24,6 +27,11 @@ struct HttpClientRequest {
   // Bounds the whole exchange: resolving, connecting, sending and reading the response.
   std::chrono::milliseconds timeout{5000};
   size_t max_body_bytes = 64 << 20;
+  // Optional streaming read: when set, the body is not collected. Each piece is handed to
+  // on_body as it arrives, with the response's status and headers (its body empty); returning
+  // false stops reading and ends the exchange successfully. max_body_bytes does not apply; the
+  // timeout still bounds the whole exchange. Runs on the calling thread.
+  std::function<bool(const HttpClientResponse& head, std::string_view data)> on_body;
 };
 
 struct HttpClientResponse {

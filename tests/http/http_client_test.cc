@@ -96,6 +96,63 @@ TEST(HttpClientTest, ChunkedResponseIsReassembled) {
   EXPECT_EQ(response->body, "data: 1\n\ndata: 2\n\ndata: [DONE]\n\n");
 }
 
+// on_body sees each piece before the server sends the next: the read really streams.
+TEST(HttpClientTest, StreamingReadDeliversPiecesAsTheyArrive) {
+  StreamSlot slot;
+  auto server = Start(TestOptions(slot.Handler()));
+  ASSERT_NE(server, nullptr);
+  std::promise<std::string> first_piece;
+  std::string rest;
+  int head_status = 0;
+  HttpClientRequest request = Request(server->port(), "POST", "/events");
+  request.on_body = [&, got_first = false](const HttpClientResponse& head,
+                                           std::string_view data) mutable {
+    head_status = head.status;
+    if (!got_first) {
+      got_first = true;
+      first_piece.set_value(std::string(data));
+    } else {
+      rest += data;
+    }
+    return true;
+  };
+  auto pending = std::async(std::launch::async, [&] { return HttpRequestBlocking(request); });
+  std::shared_ptr<HttpStreamWriter> writer = slot.Take();
+  ASSERT_NE(writer, nullptr);
+  EXPECT_TRUE(writer->Write("data: 1\n\n"));
+  auto first = first_piece.get_future();
+  ASSERT_EQ(first.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(first.get(), "data: 1\n\n");
+  EXPECT_TRUE(writer->Write("data: [DONE]\n\n"));
+  writer->Finish();
+  auto response = pending.get();
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(head_status, 200);
+  EXPECT_EQ(response->body, "");
+  EXPECT_EQ(rest, "data: [DONE]\n\n");
+}
+
+TEST(HttpClientTest, StreamingReadStopsWhenTheCallbackSaysSo) {
+  StreamSlot slot;
+  auto server = Start(TestOptions(slot.Handler()));
+  ASSERT_NE(server, nullptr);
+  HttpClientRequest request = Request(server->port(), "GET", "/events");
+  int calls = 0;
+  request.on_body = [&](const HttpClientResponse&, std::string_view) {
+    ++calls;
+    return false;
+  };
+  auto pending = std::async(std::launch::async, [&] { return HttpRequestBlocking(request); });
+  std::shared_ptr<HttpStreamWriter> writer = slot.Take();
+  ASSERT_NE(writer, nullptr);
+  writer->Write("never ending");  // no Finish(): the client must stop on its own
+  auto response = pending.get();
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(calls, 1);
+  writer->Finish();
+}
+
 TEST(HttpClientTest, TruncatedResponseIsUnavailable) {
   auto server = Start(TestOptions([](HttpRequest, HttpResponder respond) {
     HttpResponse response;

@@ -8,6 +8,7 @@
 #include "api/codec.h"
 #include "api/deployment_routes.h"
 #include "api/json_fields.h"
+#include "api/usage_routes.h"
 #include "common/log.h"
 #include "common/random.h"
 
@@ -90,6 +91,7 @@ ApiServer::ApiServer(ApiDeps deps, int worker_threads)
   AddSystemRoutes();
   AddDeploymentRoutes(table_, *deps_.deployments, *deps_.models, billing_.get());
   AddBillingRoutes(table_, *billing_);
+  AddUsageRoutes(table_, *deps_.deployments, deps_.clock ? *deps_.clock : real_clock_);
   AddAdminRoutes(table_, *deps_.auth, *deps_.models, *deps_.store);
 }
 

@@ -169,6 +169,14 @@ StatusOr<std::vector<DeploymentEvent>> DeploymentService::Events(const Caller& c
   return store_.ListEvents(d.uid);
 }
 
+StatusOr<UsageSummary> DeploymentService::Usage(const Caller& caller, const std::string& id,
+                                                SystemTime start, SystemTime end) {
+  ASSIGN_OR_RETURN(Deployment d, Get(caller, id));
+  ASSIGN_OR_RETURN(std::vector<UsageRecord> records, store_.ListUsage(id, start, end));
+  std::erase_if(records, [&](const UsageRecord& r) { return r.deployment_uid != d.uid; });
+  return SummarizeUsage(records);
+}
+
 StatusOr<std::vector<ReplicaInfo>> DeploymentService::Replicas(const Caller& caller,
                                                                const std::string& id) {
   ASSIGN_OR_RETURN(Deployment d, Get(caller, id));

@@ -18,6 +18,7 @@
 #include "runtime/runtime_adapter.h"
 #include "service/caller.h"
 #include "service/model_registry.h"
+#include "service/usage_summary.h"
 #include "store/store.h"
 
 namespace berth {
@@ -51,6 +52,9 @@ class DeploymentService {
   StatusOr<Deployment> Start(const Caller& caller, const std::string& id);
   StatusOr<Deployment> Delete(const Caller& caller, const std::string& id);
   StatusOr<std::vector<DeploymentEvent>> Events(const Caller& caller, const std::string& id);
+  // Hourly totals of the deployment's metered requests with start <= time < end.
+  StatusOr<UsageSummary> Usage(const Caller& caller, const std::string& id, SystemTime start,
+                               SystemTime end);
   // The replicas the runtime runs for the deployment, oldest first.
   StatusOr<std::vector<ReplicaInfo>> Replicas(const Caller& caller, const std::string& id);
 

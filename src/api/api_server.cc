@@ -193,7 +193,13 @@ void ApiServer::Handle(HttpRequest request, HttpResponder respond) {
   work->call.request_id = request_id;
   pool_->Submit([this, work, finish]() {
     const Route& route = table_.route(work->route_index);
-    finish(route.pattern, Run(route, work->call));
+    try {
+      finish(route.pattern, Run(route, work->call));
+    } catch (const std::exception& e) {
+      // A bug, not the client's fault: answer 500 and keep serving.
+      LOG_ERROR("{} {} threw: {}", work->call.http->method, work->call.http->path, e.what());
+      finish(route.pattern, ErrorResponse(Internal("internal error"), work->call.request_id));
+    }
   });
 }
 

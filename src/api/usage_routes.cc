@@ -11,8 +11,10 @@ using OrderedJson = nlohmann::ordered_json;
 constexpr auto kDefaultPeriod = std::chrono::hours(24);
 constexpr auto kMaxPeriod = std::chrono::hours(24 * 31);
 
-OrderedJson EncodeTotals(const UsageTotals& t) {
-  return OrderedJson{{"requests", t.requests},
+// `first` (e.g. the hour) goes before the totals.
+OrderedJson EncodeTotals(const UsageTotals& t, OrderedJson first = OrderedJson::object()) {
+  OrderedJson out = std::move(first);
+  out.update(OrderedJson{{"requests", t.requests},
                      {"input_tokens", t.input_tokens},
                      {"output_tokens", t.output_tokens},
                      {"total_tokens", t.input_tokens + t.output_tokens},
@@ -21,7 +23,8 @@ OrderedJson EncodeTotals(const UsageTotals& t) {
                      {"overflow_requests", t.overflow_requests},
                      {"errors", t.errors},
                      {"aborted", t.aborted},
-                     {"avg_latency_ms", t.requests > 0 ? t.latency_ms_sum / t.requests : 0}};
+                     {"avg_latency_ms", t.requests > 0 ? t.latency_ms_sum / t.requests : 0}});
+  return out;
 }
 
 StatusOr<OrderedJson> GetUsage(const ApiCall& call, DeploymentService& deployments,
@@ -33,9 +36,7 @@ StatusOr<OrderedJson> GetUsage(const ApiCall& call, DeploymentService& deploymen
   ASSIGN_OR_RETURN(UsageSummary summary, deployments.Usage(call.caller, call.params[0], start, end));
   OrderedJson hours = OrderedJson::array();
   for (const UsageHour& h : summary.hours) {
-    OrderedJson hour = EncodeTotals(h.totals);
-    hour.insert(hour.begin(), {"hour", FormatApiTime(h.hour)});
-    hours.push_back(std::move(hour));
+    hours.push_back(EncodeTotals(h.totals, OrderedJson{{"hour", FormatApiTime(h.hour)}}));
   }
   return OrderedJson{{"deployed_model", call.params[0]},
                      {"start", FormatApiTime(start)},

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/log.h"
 #include "common/random.h"
 #include "core/token_count.h"
 
@@ -70,6 +71,16 @@ Gateway::Kind Gateway::Classify(const HttpRequest& request) {
 }
 
 void Gateway::Handle(HttpRequest request, HttpResponder respond) {
+  try {
+    Serve(request, std::move(respond));
+  } catch (const std::exception& e) {
+    // A bug, not the client's fault: it must not take the server down. `respond` may have been
+    // moved already, in which case the HTTP layer closes the connection.
+    LOG_ERROR("gateway: {} {} threw: {}", request.method, request.path, e.what());
+  }
+}
+
+void Gateway::Serve(const HttpRequest& request, HttpResponder respond) {
   ProxyPlan plan;
   plan.arrived = std::chrono::steady_clock::now();
   plan.request_id = RandomUuid();
@@ -139,7 +150,12 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
                              : EstimateCompletionPromptTokens(body.value("prompt", nlohmann::json()));
   if (plan.stream) {
     nlohmann::json& options = body["stream_options"];
-    plan.client_wants_usage = options.is_object() && options.value("include_usage", false);
+    if (!options.is_null() && !options.is_object()) {
+      return InvalidArgument("stream_options must be an object");
+    }
+    auto include = options.is_object() ? options.find("include_usage") : options.end();
+    plan.client_wants_usage = options.is_object() && include != options.end() &&
+                              include->is_boolean() && include->get<bool>();
     if (!plan.client_wants_usage) {
       // The gateway meters every stream, so it always asks the engine for the usage chunk.
       if (!options.is_object()) options = nlohmann::json::object();

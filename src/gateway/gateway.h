@@ -40,6 +40,7 @@ class Gateway {
  private:
   enum class Kind { kChat, kCompletions, kModels, kModel, kNative, kUnknown };
   static Kind Classify(const HttpRequest& request);
+  void Serve(const HttpRequest& request, HttpResponder respond);
 
   void ListModels(const Caller& caller, const HttpRequest& request, Kind kind,
                   const std::string& request_id, HttpResponder respond);

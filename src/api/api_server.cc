@@ -90,7 +90,7 @@ ApiServer::ApiServer(ApiDeps deps, int worker_threads)
       pool_(std::make_unique<ThreadPool>(worker_threads)) {
   AddSystemRoutes();
   AddDeploymentRoutes(table_, *deps_.deployments, *deps_.models, billing_.get());
-  AddBillingRoutes(table_, *billing_);
+  AddBillingRoutes(table_, *billing_, deps_.clock ? *deps_.clock : real_clock_);
   AddUsageRoutes(table_, *deps_.deployments, deps_.clock ? *deps_.clock : real_clock_);
   AddAdminRoutes(table_, *deps_.auth, *deps_.models, *deps_.store);
 }

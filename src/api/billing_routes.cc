@@ -6,10 +6,18 @@
 namespace berth {
 namespace {
 
-StatusOr<nlohmann::ordered_json> GetBilling(const ApiCall& call, const BillingService& billing) {
+// 00:00 UTC on the first day of `t`'s month.
+SystemTime MonthStart(SystemTime t) {
+  std::chrono::year_month_day day{std::chrono::floor<std::chrono::days>(t)};
+  return std::chrono::sys_days{day.year() / day.month() / 1};
+}
+
+StatusOr<nlohmann::ordered_json> GetBilling(const ApiCall& call, const BillingService& billing,
+                                            const Clock& clock) {
   BillingQuery query;
-  ASSIGN_OR_RETURN(query.start, QueryTime(call, "start"));
-  ASSIGN_OR_RETURN(query.end, QueryTime(call, "end"));
+  // By default: this calendar month (UTC) so far.
+  ASSIGN_OR_RETURN(query.end, QueryTime(call, "end", clock.Now()));
+  ASSIGN_OR_RETURN(query.start, QueryTime(call, "start", MonthStart(query.end)));
   if (const std::string* only = call.Query("deployed_model"); only && !only->empty()) {
     query.deployed_model = *only;
   }
@@ -19,13 +27,14 @@ StatusOr<nlohmann::ordered_json> GetBilling(const ApiCall& call, const BillingSe
 
 }  // namespace
 
-void AddBillingRoutes(RouteTable& table, const BillingService& billing) {
+void AddBillingRoutes(RouteTable& table, const BillingService& billing, const Clock& clock) {
   const BillingService* svc = &billing;
+  const Clock* time = &clock;
   table.Add({"GET",
              "/api/v1/billing",
              Access::kUser,
              BodyRule::kNone,
-             [svc](const ApiCall& call) { return GetBilling(call, *svc); },
+             [svc, time](const ApiCall& call) { return GetBilling(call, *svc, *time); },
              {}});
 }
 

@@ -7,6 +7,7 @@
 
 namespace berth {
 
-void AddBillingRoutes(RouteTable& table, const BillingService& billing);
+// `clock` gives the default period (start and end omitted): this month so far, UTC.
+void AddBillingRoutes(RouteTable& table, const BillingService& billing, const Clock& clock);
 
 }  // namespace berth

@@ -112,8 +112,9 @@ class BillingTest(h.BerthTestCase):
                        key=key)
         self.assertEqual(self.assertOk(r)["lines"], [])
 
-        self.assertError(server.get(BILLING + "?end=2026-11-23"), 400, "InvalidParameter",
-                         "start is required, e.g. start=2026-11-23T10:00:00.000")
+        # Omitted, start is the first day of end's month (end: now).
+        self.assertEqual(self.assertOk(server.get(BILLING + "?end=2026-11-23"))["start"],
+                         "2026-11-01T00:00:00.000")
         self.assertError(server.get(BILLING + "?start=2026-11-23&end=soon"), 400,
                          "InvalidParameter", contains="end must be a UTC time")
         self.assertError(server.get(BILLING + "?start=2026-11-23&end=2026-11-22"), 400,

@@ -114,7 +114,8 @@ void ProxyCall::OnData(std::string_view data) {
 
 void ProxyCall::OnDone(const Status& status, bool nothing_sent) {
   plan_.route->state->Release(replica_id_);
-  if (!status.ok() && nothing_sent && upstream_status_ == 0) {
+  if (!status.ok() && nothing_sent && upstream_status_ == 0 &&
+      status.code() != StatusCode::kAborted) {
     // The replica refused the connection: nothing reached it, so another one may serve.
     plan_.route->state->MarkDown(replica_id_, SteadyMs(std::chrono::steady_clock::now()),
                                  kRefusedPenaltyMs);

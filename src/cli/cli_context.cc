@@ -102,6 +102,12 @@ void Print(const std::string& text) {
   std::fflush(stdout);
 }
 
+const Json& Array(const Json& object, const char* name) {
+  static const Json kEmpty = Json::array();
+  if (!object.is_object() || !object.contains(name) || !object[name].is_array()) return kEmpty;
+  return object[name];
+}
+
 std::string Text(const Json& object, const char* name) {
   if (!object.is_object()) return "";
   auto it = object.find(name);

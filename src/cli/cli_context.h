@@ -83,5 +83,7 @@ std::string Text(const Json& object, const char* name);
 int64_t Int(const Json& object, const char* name);
 // The member `name` as a number, 0 when absent or not a number.
 double Number(const Json& object, const char* name);
+// The member `name` when it is an array, else an empty array.
+const Json& Array(const Json& object, const char* name);
 
 }  // namespace berth::cli

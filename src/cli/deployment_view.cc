@@ -11,12 +11,6 @@
 namespace berth::cli {
 namespace {
 
-const Json& Array(const Json& output, const char* name) {
-  static const Json kEmpty = Json::array();
-  if (!output.is_object() || !output.contains(name) || !output[name].is_array()) return kEmpty;
-  return output[name];
-}
-
 std::string PlanText(const Json& d) {
   std::string plan = Text(d, "plan");
   std::string spec = Text(d, "model_unit_spec");

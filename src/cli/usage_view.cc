@@ -10,12 +10,6 @@
 namespace berth::cli {
 namespace {
 
-const Json& Array(const Json& output, const char* name) {
-  static const Json kEmpty = Json::array();
-  if (!output.is_object() || !output.contains(name) || !output[name].is_array()) return kEmpty;
-  return output[name];
-}
-
 const Json& Object(const Json& output, const char* name) {
   static const Json kEmpty = Json::object();
   if (!output.is_object() || !output.contains(name) || !output[name].is_object()) return kEmpty;

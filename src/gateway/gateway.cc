@@ -148,7 +148,12 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
   plan.target = chat ? "/v1/chat/completions" : "/v1/completions";
   plan.estimate.input = chat ? EstimateChatPromptTokens(body.value("messages", nlohmann::json()))
                              : EstimateCompletionPromptTokens(body.value("prompt", nlohmann::json()));
-  if (plan.stream) {
+  if (plan.stream && !body.contains("stream_options")) {
+    // The usual case, without a second serialization: the engine must send its usage chunk.
+    size_t close = request.body.find_last_of('}');
+    plan.body = request.body.substr(0, close) + R"(,"stream_options":{"include_usage":true})" +
+                request.body.substr(close);
+  } else if (plan.stream) {
     nlohmann::json& options = body["stream_options"];
     if (!options.is_null() && !options.is_object()) {
       return InvalidArgument("stream_options must be an object");

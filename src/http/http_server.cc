@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "http/beast_asio.h"
 #include "http/http_session.h"
+#include "http/io_loops.h"
 
 namespace berth {
 namespace {
@@ -21,20 +22,35 @@ namespace {
 namespace asio = boost::asio;
 using http_internal::error_code;
 using http_internal::HttpSession;
+using http_internal::RunIoLoopEndHooks;
+using http_internal::SetCurrentIoLoop;
 using http_internal::ServerShared;
 using http_internal::tcp;
 
 // Pause before accepting again after an accept error such as EMFILE, instead of spinning.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
-// HttpServer on Boost.Beast: one io_context on N threads, an acceptor on its own strand, and one
-// HttpSession (with its own strand) per connection.
+int ThreadCount(const HttpServerOptions& options) {
+  if (options.threads > 0) return options.threads;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+std::vector<std::unique_ptr<asio::io_context>> MakeLoops(int n) {
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  for (int i = 0; i < n; ++i) loops.push_back(std::make_unique<asio::io_context>(1));
+  return loops;
+}
+
+// HttpServer on Boost.Beast: one event loop (io_context) per thread, as nginx runs one per
+// worker, so a connection and everything its requests start (an upstream call of the gateway)
+// stay on one thread. The acceptor runs on the first loop and deals connections out in turn;
+// each HttpSession has its own strand.
 class BeastHttpServer final : public HttpServer {
  public:
   explicit BeastHttpServer(std::shared_ptr<ServerShared> shared)
       : shared_(std::move(shared)),
-        ioc_(std::make_unique<asio::io_context>()),
-        acceptor_(std::make_unique<tcp::acceptor>(asio::make_strand(*ioc_))),
+        loops_(MakeLoops(ThreadCount(shared_->options))),
+        acceptor_(std::make_unique<tcp::acceptor>(asio::make_strand(*loops_.front()))),
         accept_retry_(std::make_unique<asio::steady_timer>(acceptor_->get_executor())) {}
   ~BeastHttpServer() override { Stop(); }
 
@@ -52,8 +68,9 @@ class BeastHttpServer final : public HttpServer {
   bool OnServerThread() const;
 
   const std::shared_ptr<ServerShared> shared_;
-  // Declared before the objects that use it, so it is destroyed after them.
-  std::unique_ptr<asio::io_context> ioc_;
+  // Declared before the objects that use them, so they are destroyed after them.
+  std::vector<std::unique_ptr<asio::io_context>> loops_;
+  size_t next_loop_ = 0;  // where the next connection goes; used on the acceptor's strand
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::unique_ptr<asio::steady_timer> accept_retry_;
   std::vector<std::thread> threads_;
@@ -68,7 +85,7 @@ StatusOr<tcp::endpoint> BeastHttpServer::ResolveListenEndpoint() {
   error_code ec;
   const asio::ip::address address = asio::ip::make_address(options.host, ec);
   if (!ec) return tcp::endpoint(address, port);
-  tcp::resolver resolver(*ioc_);
+  tcp::resolver resolver(*loops_.front());
   const auto results = resolver.resolve(options.host, std::to_string(port), ec);
   if (ec || results.empty()) {
     return Unavailable(fmt::format("cannot resolve listen host {}: {}", options.host,
@@ -103,11 +120,10 @@ Status BeastHttpServer::Listen() {
 
 void BeastHttpServer::Run() {
   DoAccept();
-  int threads = shared_->options.threads;
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads_.reserve(threads);
-  for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([ioc = ioc_.get()] {
+  threads_.reserve(loops_.size());
+  for (const auto& loop : loops_) {
+    threads_.emplace_back([ioc = loop.get()] {
+      SetCurrentIoLoop(ioc);
       // The work guard keeps run() going while no connection is open; Stop() ends it.
       auto work = asio::make_work_guard(*ioc);
       for (;;) {
@@ -123,7 +139,8 @@ void BeastHttpServer::Run() {
 }
 
 void BeastHttpServer::DoAccept() {
-  acceptor_->async_accept(asio::make_strand(*ioc_), [this](error_code ec, tcp::socket socket) {
+  asio::io_context& loop = *loops_[next_loop_++ % loops_.size()];
+  acceptor_->async_accept(asio::make_strand(loop), [this](error_code ec, tcp::socket socket) {
     OnAccept(ec, std::move(socket));
   });
 }
@@ -187,13 +204,14 @@ void BeastHttpServer::Stop() {
     std::lock_guard<std::mutex> shared_lock(shared_->mu);
     shared_->io_alive = false;
   }
-  ioc_->stop();
+  for (const auto& loop : loops_) loop->stop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
-  // Sessions still parked in the io_context are destroyed with it, closing their sockets.
+  for (const auto& loop : loops_) RunIoLoopEndHooks(loop.get());
+  // Sessions still parked in the loops are destroyed with them, closing their sockets.
   accept_retry_.reset();
   acceptor_.reset();
-  ioc_.reset();
+  loops_.clear();
 }
 
 bool BeastHttpServer::OnServerThread() const {

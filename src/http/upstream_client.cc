@@ -5,11 +5,13 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "common/log.h"
 #include "http/beast_asio.h"
+#include "http/io_loops.h"
 
 namespace berth {
 namespace {
@@ -23,14 +25,17 @@ namespace http = http_internal::http;
 constexpr std::uint32_t kMaxHeaderBytes = 64 << 10;
 constexpr size_t kReadChunk = 16 << 10;
 
-// Idle kept-alive connections by port. Thread-safe.
-class ConnectionPool {
+// Idle kept-alive connections by event loop and port: a connection is bound to the loop it was
+// made on, so it is reused only by calls on that loop. Thread-safe.
+class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
  public:
+  using Key = std::pair<asio::io_context*, int>;
+
   explicit ConnectionPool(size_t max_idle_per_port) : max_idle_(max_idle_per_port) {}
 
-  std::optional<tcp::socket> Take(int port) {
+  std::optional<tcp::socket> Take(const Key& key) {
     std::lock_guard lock(mu_);
-    auto it = idle_.find(port);
+    auto it = idle_.find(key);
     if (it == idle_.end() || it->second.empty()) return std::nullopt;
     tcp::socket socket = std::move(it->second.back());
     it->second.pop_back();
@@ -38,9 +43,16 @@ class ConnectionPool {
     return socket;
   }
 
-  void Put(int port, tcp::socket socket) {
+  void Put(const Key& key, tcp::socket socket, bool server_loop) {
     std::lock_guard lock(mu_);
-    std::vector<tcp::socket>& list = idle_[port];
+    if (server_loop && watched_.insert(key.first).second) {
+      // A server's loop may end before this pool: drop its connections first.
+      std::weak_ptr<ConnectionPool> weak = weak_from_this();
+      http_internal::OnIoLoopEnd(key.first, [weak, loop = key.first] {
+        if (auto pool = weak.lock()) pool->DropLoop(loop);
+      });
+    }
+    std::vector<tcp::socket>& list = idle_[key];
     if (list.size() >= max_idle_) return;  // closes it
     list.push_back(std::move(socket));
     ++count_;
@@ -52,9 +64,23 @@ class ConnectionPool {
   }
 
  private:
+  void DropLoop(asio::io_context* loop) {
+    std::lock_guard lock(mu_);
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      if (it->first.first != loop) {
+        ++it;
+        continue;
+      }
+      count_ -= it->second.size();
+      it = idle_.erase(it);
+    }
+    watched_.erase(loop);
+  }
+
   const size_t max_idle_;
   mutable std::mutex mu_;
-  std::map<int, std::vector<tcp::socket>> idle_;  // guarded by mu_
+  std::map<Key, std::vector<tcp::socket>> idle_;  // guarded by mu_
+  std::set<asio::io_context*> watched_;           // loops with an end hook; guarded by mu_
   size_t count_ = 0;                              // guarded by mu_
 };
 
@@ -62,22 +88,27 @@ class ConnectionPool {
 // holds a shared_ptr to the call, so it lives until the last one completes.
 class Call final : public UpstreamCall, public std::enable_shared_from_this<Call> {
  public:
-  Call(asio::io_context& ioc, std::shared_ptr<ConnectionPool> pool, UpstreamRequest request,
-       UpstreamHandlers handlers)
-      : strand_(asio::make_strand(ioc)),
+  // `loop` runs the call; `idle`, when given, is a kept-alive connection of that loop to reuse
+  // (the call then runs on its executor). `server_loop`: the loop is an HTTP server's.
+  Call(asio::io_context& loop, bool server_loop, std::optional<tcp::socket> idle,
+       std::shared_ptr<ConnectionPool> pool, UpstreamRequest request, UpstreamHandlers handlers)
+      : loop_(loop),
+        server_loop_(server_loop),
+        executor_(idle ? idle->get_executor() : asio::make_strand(loop)),
         pool_(std::move(pool)),
         request_(std::move(request)),
         handlers_(std::move(handlers)),
-        socket_(strand_),
-        timer_(strand_) {}
+        socket_(idle ? std::move(*idle) : tcp::socket(executor_)),
+        timer_(executor_),
+        reused_(socket_.is_open()) {}
 
   void Start() {
     BuildRequest();
-    asio::dispatch(strand_, [self = shared_from_this()] { self->Connect(); });
+    asio::dispatch(executor_, [self = shared_from_this()] { self->Connect(); });
   }
 
   void Cancel() override {
-    asio::dispatch(strand_, [self = shared_from_this()] {
+    asio::dispatch(executor_, [self = shared_from_this()] {
       if (self->done_) return;
       self->cancelled_ = true;
       self->CloseSocket();
@@ -96,15 +127,12 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     beast_request_.prepare_payload();
   }
 
-  // Reuses an idle connection when there is one, else connects.
+  // Sends on the kept-alive connection the call was given, else connects.
   void Connect() {
-    if (std::optional<tcp::socket> idle = pool_->Take(request_.port)) {
-      socket_ = tcp::socket(strand_, tcp::v4(), idle->release());
-      reused_ = true;
+    if (reused_) {
       Write();
       return;
     }
-    reused_ = false;
     Arm(request_.connect_timeout);
     tcp::endpoint endpoint(asio::ip::address_v4::loopback(),
                            static_cast<unsigned short>(request_.port));
@@ -172,7 +200,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   void Complete() {
     timer_.cancel();
     if (parser_->get().keep_alive() && !cancelled_ && buffer_.size() == 0) {
-      pool_->Put(request_.port, std::move(socket_));
+      pool_->Put({&loop_, request_.port}, std::move(socket_), server_loop_);
     } else {
       CloseSocket();
     }
@@ -185,7 +213,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     if (reused_ && !got_bytes_ && !cancelled_ && !timed_out_) {
       CloseSocket();
       buffer_.clear();
-      socket_ = tcp::socket(strand_);
+      socket_ = tcp::socket(executor_);
       reused_ = false;
       Connect();
       return;
@@ -227,7 +255,9 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     socket_.close(ignored);
   }
 
-  asio::strand<asio::io_context::executor_type> strand_;
+  asio::io_context& loop_;
+  const bool server_loop_;
+  asio::any_io_executor executor_;
   const std::shared_ptr<ConnectionPool> pool_;
   UpstreamRequest request_;
   UpstreamHandlers handlers_;
@@ -237,7 +267,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   http::request<http::string_body> beast_request_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
   std::array<char, kReadChunk> chunk_{};
-  bool reused_ = false;
+  bool reused_;  // the connection was kept alive from an earlier call
   bool got_bytes_ = false;
   bool cancelled_ = false;
   bool timed_out_ = false;
@@ -270,8 +300,14 @@ class BeastUpstreamClient final : public UpstreamClient {
     for (std::thread& t : threads_) t.join();
   }
 
+  // On an HTTP server thread the call runs on that thread's loop (no thread hop for the
+  // gateway); elsewhere on the client's own threads.
   std::shared_ptr<UpstreamCall> Send(UpstreamRequest request, UpstreamHandlers handlers) override {
-    auto call = std::make_shared<Call>(ioc_, pool_, std::move(request), std::move(handlers));
+    asio::io_context* server_loop = http_internal::CurrentIoLoop();
+    asio::io_context& loop = server_loop ? *server_loop : ioc_;
+    std::optional<tcp::socket> idle = pool_->Take({&loop, request.port});
+    auto call = std::make_shared<Call>(loop, server_loop != nullptr, std::move(idle), pool_,
+                                       std::move(request), std::move(handlers));
     call->Start();
     return call;
   }

@@ -241,5 +241,36 @@ TEST(UpstreamClientTest, ManyConcurrentStreams) {
   EXPECT_EQ(upstream.requests, 64);
 }
 
+// The gateway's pattern: a server handler calls the engine. The call stays on the handler's
+// loop, reuses that loop's connection, and the connection is dropped when the server stops.
+TEST(UpstreamClientTest, CallsFromAServerThreadStayOnItsLoop) {
+  Upstream upstream;
+  auto client = StartUpstreamClient();
+  HttpServerOptions options = TestOptions([&](HttpRequest, HttpResponder respond) {
+    auto body = std::make_shared<std::string>();
+    client->Send(Post(upstream.port(), "/json"),
+                 {nullptr, [body](std::string_view data) { body->append(data); },
+                  [body, respond](const Status& status, bool) {
+                    HttpResponse response;
+                    response.status = status.ok() ? 200 : 502;
+                    response.body = *body;
+                    respond(std::move(response));
+                  }});
+  });
+  options.threads = 1;
+  auto front = Start(options);
+  ASSERT_NE(front, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    auto r = testing::RoundTrip(front->port(), "GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, R"({"ok":1})");
+  }
+  EXPECT_EQ(upstream.requests, 3);
+  EXPECT_EQ(client->IdleConnections(), 1u);  // one connection, on the front's only loop
+  front->Stop();
+  EXPECT_EQ(client->IdleConnections(), 0u);  // dropped before the loop went away
+}
+
 }  // namespace
 }  // namespace berth

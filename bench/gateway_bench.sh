@@ -11,7 +11,8 @@
 #   direct  the engine's port, /v1/chat/completions
 #   nginx   nginx → engine, /v1/chat/completions
 #   berth   berth's gateway → engine, /compatible-mode/v1/chat/completions with a Bearer key
-#           (auth, routing table, rate-limit reservation and usage metering all on the path)
+#           (auth, routing table, RPM/TPM reservation and usage metering all on the path: the
+#           deployments get rpm_limit and tpm_limit 1e9, so the limiter runs but never binds)
 # Same body everywhere (model = the deployed model's name, which the engine serves).
 #
 # Measures: p50/p99 latency at concurrency 1 and requests/s at 64 connections (wrk, closed
@@ -76,7 +77,8 @@ api() {  # method path [body] → response body
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 deploy() {  # model → "deployed_model engine_port engine_pid", once RUNNING
   local id status replica
-  id=$(api POST /api/v1/deployments "{\"model_name\":\"$1\",\"capacity\":2}" | json 'd["output"]["deployed_model"]')
+  local limits='"rpm_limit":1000000000,"tpm_limit":1000000000'  # limiter on the path, never binding
+  id=$(api POST /api/v1/deployments "{\"model_name\":\"$1\",\"capacity\":2,$limits}" | json 'd["output"]["deployed_model"]')
   for _ in $(seq 300); do
     status=$(api GET "/api/v1/deployments/$id" | json 'd["output"]["status"]')
     [[ $status == RUNNING ]] && break

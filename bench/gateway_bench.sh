@@ -86,7 +86,7 @@ deploy() {  # model → "deployed_model engine_port engine_pid", once RUNNING
   done
   [[ $status == RUNNING ]] || { echo "deployment $id is $status" >&2; exit 1; }
   replica=$(api GET "/api/v1/deployments/$id/replicas" |
-    json '" ".join(str(r[k]) for r in d["replicas"] for k in ("port", "pid"))')
+    json '" ".join(str(r[k]) for r in d.get("output", d)["replicas"] for k in ("port", "pid"))')
   echo "$id $replica"
 }
 read -r fast_model fast_port fast_pid < <(deploy qwen3-8b)

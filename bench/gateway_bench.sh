@@ -164,18 +164,18 @@ local key = os.getenv("BENCH_KEY")
 if key ~= "-" then wrk.headers["Authorization"] = "Bearer " .. key end
 LUA
 declare -A r
-wrk_run() {  # arm conns seconds → "rps p50_us p99_us errors"
+wrk_run() {  # arm conns seconds → "rps p50_us p99_us errors p90_us"
   local port path k
   read -r port path k <<<"${fast[$1]}"
   BENCH_BODY=$body BENCH_KEY=$k wrk -t$(($2 > 1 ? 2 : 1)) -c"$2" -d"$3s" --latency \
     -s "$work/post.lua" "http://127.0.0.1:$port$path" | awk '
     function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /[0-9]s$/) return v * 1e6; return v }
-    /Requests\/sec/ {rps = $2} /^ +50%/ {p50 = us($2)} /^ +99%/ {p99 = us($2)}
+    /Requests\/sec/ {rps = $2} /^ +50%/ {p50 = us($2)} /^ +90%/ {p90 = us($2)} /^ +99%/ {p99 = us($2)}
     /Non-2xx/ {err += $NF} /Socket errors/ {gsub(/,/, ""); err += $4 + $6 + $8 + $10}
-    END {printf "%.0f %.0f %.0f %d\n", rps, p50, p99, err}'
+    END {printf "%.0f %.0f %.0f %d %.0f\n", rps, p50, p99, err, p90}'
 }
 for arm in $arms; do wrk_run $arm 8 1 >/dev/null; done  # warm-up: connections, caches
-for arm in $arms; do read -r _ r[$arm,c1p50] r[$arm,c1p99] r[$arm,c1err] < <(wrk_run $arm 1 "$seconds"); done
+for arm in $arms; do read -r _ r[$arm,c1p50] r[$arm,c1p99] r[$arm,c1err] r[$arm,c1p90] < <(wrk_run $arm 1 "$seconds"); done
 for arm in $arms; do read -r r[$arm,c64rps] _ r[$arm,c64p99] r[$arm,c64err] < <(wrk_run $arm 64 "$seconds"); done
 
 # --- streams: stream_load -----------------------------------------------------------------
@@ -211,6 +211,7 @@ row() {  # label key
     printf "%-30s %10s %10s %10s %12s %12s\n", l, d, n, b, b - n, (n > 0 ? sprintf("%.2f", b / n) : "-") }'
 }
 row "c=1 p50 latency (us)" c1p50
+row "c=1 p90 latency (us)" c1p90
 row "c=1 p99 latency (us)" c1p99
 row "c=64 throughput (req/s)" c64rps
 row "c=64 p99 latency (us)" c64p99

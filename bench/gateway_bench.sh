@@ -176,7 +176,7 @@ wrk_run() {  # arm conns seconds → "rps p50_us p99_us errors p90_us"
 }
 for arm in $arms; do wrk_run $arm 8 1 >/dev/null; done  # warm-up: connections, caches
 for arm in $arms; do read -r _ r[$arm,c1p50] r[$arm,c1p99] r[$arm,c1err] r[$arm,c1p90] < <(wrk_run $arm 1 "$seconds"); done
-for arm in $arms; do read -r r[$arm,c64rps] _ r[$arm,c64p99] r[$arm,c64err] < <(wrk_run $arm 64 "$seconds"); done
+for arm in $arms; do read -r r[$arm,c64rps] _ r[$arm,c64p99] r[$arm,c64err] _ < <(wrk_run $arm 64 "$seconds"); done
 
 # --- streams: stream_load -----------------------------------------------------------------
 stream_run() {  # arm streams waves [max_tokens] → key=value line

@@ -42,9 +42,11 @@ ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 work=$(mktemp -d)
 berth_pid= nginx_pid= engine_pids=
 cleanup() {
+  # berth leaves engines running on exit (to adopt them): kill its children (the engines) too
+  if [[ -n $berth_pid ]]; then engine_pids="$engine_pids $(pgrep -P "$berth_pid" | tr "\n" " ")"; fi
   kill $nginx_pid $berth_pid 2>/dev/null || true
   wait $berth_pid 2>/dev/null || true
-  kill $engine_pids 2>/dev/null || true  # berth leaves engines running on exit (to adopt them)
+  kill $engine_pids 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT

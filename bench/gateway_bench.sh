@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# Gateway overhead: berth's inference gateway against nginx as a plain proxy_pass, in one
+# invocation on this machine (everything on 127.0.0.1).
+#
+# Starts `berth serve` (process runtime) with two deployments whose single replica is
+# `berth engine-sim`:
+#   qwen3-8b  --ttft-ms 0 --itl-ms 0           instant answers, for the non-streamed arms
+#   qwen3-4b  --ttft-ms 0 --itl-ms 20          64 chunks at 20 ms (Busbar method), for streams
+# and nginx proxying to those same two engine ports (keepalive 64, HTTP/1.1, Connection "",
+# proxy_buffering off). Each measurement hits the same engine process three ways:
+#   direct  the engine's port, /v1/chat/completions
+#   nginx   nginx → engine, /v1/chat/completions
+#   berth   berth's gateway → engine, /compatible-mode/v1/chat/completions with a Bearer key
+#           (auth, routing table, RPM/TPM reservation and usage metering all on the path: the
+#           deployments get rpm_limit and tpm_limit 1e9, so the limiter runs but never binds)
+# Same body everywhere (model = the deployed model's name, which the engine serves).
+#
+# Measures: p50/p99 latency at concurrency 1 and requests/s at 64 connections (wrk, closed
+# loop), TTFT one stream at a time (20 streams of 4 tokens), TTFT and inter-chunk gaps on 64
+# streams opened at once (2 waves), and 512 concurrent
+# streams (completion, TTFT, longest gap) with bench/stream_load.cc. Prints one table with
+# berth − nginx and berth / nginx, then PASS/MISS per target (issue 4: G1 added p99 at c=1
+# ≤ 150 µs; G3 throughput ≥ 50 % of nginx; G4 added TTFT p99 ≤ 1 ms, 512 streams, no stall).
+#
+#   bench/gateway_bench.sh [path/to/berth] [seconds per wrk run, default 5]
+#   env: NGINX_WORKERS (default 2), BERTH_FLAGS (extra `berth serve` flags, e.g. "--threads 1"),
+#        STALL_MS (a gap longer than this is a stall, default 250)
+# Needs wrk and nginx (installed with apt-get when missing) and a C++20 compiler for
+# stream_load (or build/bench/stream_load from -DBERTH_BENCH=ON). Takes about 1.5 minutes.
+set -euo pipefail
+berth=$(realpath "${1:-build/berth}")
+seconds=${2:-5}
+nginx_workers=${NGINX_WORKERS:-2}
+stall_ms=${STALL_MS:-250}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+key=sk-bench-gateway-key
+
+for tool in wrk nginx; do
+  command -v $tool >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q $tool >/dev/null
+done
+ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+work=$(mktemp -d)
+berth_pid= nginx_pid= engine_pids=
+cleanup() {
+  # berth leaves engines running on exit (to adopt them): kill its children (the engines) too
+  if [[ -n $berth_pid ]]; then engine_pids="$engine_pids $(pgrep -P "$berth_pid" | tr "\n" " ")"; fi
+  kill $nginx_pid $berth_pid 2>/dev/null || true
+  wait $berth_pid 2>/dev/null || true
+  kill $engine_pids 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The load generator for streams: the CMake-built one if present, else compile it here.
+stream_load=$(dirname "$berth")/bench/stream_load
+if [[ ! -x $stream_load ]]; then
+  stream_load=$work/stream_load
+  ${CXX:-c++} -O2 -std=c++20 -o "$stream_load" "$repo/bench/stream_load.cc"
+fi
+
+# --- berth with two engine-sim deployments ----------------------------------------------------
+sim() { printf '["%s","engine-sim","--port","{port}","--served-model-name","{served_model_name}",%s]' "$berth" "$1"; }
+cat >"$work/engines.json" <<JSON
+{"engines": {
+  "qwen3-8b": {"command": $(sim '"--ttft-ms","0","--itl-ms","0"')},
+  "qwen3-4b": {"command": $(sim '"--ttft-ms","0","--itl-ms","20","--max-num-seqs","1024"')}
+}}
+JSON
+"$berth" serve --listen 127.0.0.1:0 --data-dir "$work/data" --api-key $key \
+  --engines "$work/engines.json" ${BERTH_FLAGS:-} >"$work/berth.out" 2>"$work/berth.err" &
+berth_pid=$!
+for _ in $(seq 100); do grep -q listening "$work/berth.out" 2>/dev/null && break; sleep 0.1; done
+berth_port=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/berth.out" | head -1 | cut -d: -f3)
+[[ -n $berth_port ]] || { echo "berth did not start:"; cat "$work/berth.err"; exit 1; }
+
+api() {  # method path [body] → response body
+  curl -sf -X "$1" "http://127.0.0.1:$berth_port$2" -H "Authorization: Bearer $key" \
+    -H 'Content-Type: application/json' ${3:+-d "$3"}
+}
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+deploy() {  # model → "deployed_model engine_port engine_pid", once RUNNING
+  local id status replica
+  local limits='"rpm_limit":1000000000,"tpm_limit":1000000000'  # limiter on the path, never binding
+  id=$(api POST /api/v1/deployments "{\"model_name\":\"$1\",\"capacity\":2,$limits}" | json 'd["output"]["deployed_model"]')
+  for _ in $(seq 300); do
+    status=$(api GET "/api/v1/deployments/$id" | json 'd["output"]["status"]')
+    [[ $status == RUNNING ]] && break
+    sleep 0.1
+  done
+  [[ $status == RUNNING ]] || { echo "deployment $id is $status" >&2; exit 1; }
+  replica=$(api GET "/api/v1/deployments/$id/replicas" |
+    json '" ".join(str(r[k]) for r in d.get("output", d)["replicas"] for k in ("port", "pid"))')
+  echo "$id $replica"
+}
+read -r fast_model fast_port fast_pid < <(deploy qwen3-8b)
+engine_pids="$fast_pid"
+read -r stream_model stream_port stream_pid < <(deploy qwen3-4b)
+engine_pids="$fast_pid $stream_pid"
+
+# --- nginx: plain proxy_pass to the same two engines ----------------------------------------
+nginx_fast=18491 nginx_stream=18492
+mkdir -p "$work/nginx"
+cat >"$work/nginx.conf" <<CONF
+daemon off;
+worker_processes $nginx_workers;
+worker_rlimit_nofile 16384;
+pid $work/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  upstream fast { server 127.0.0.1:$fast_port; keepalive 64; }
+  upstream stream { server 127.0.0.1:$stream_port; keepalive 64; }
+  server {
+    listen 127.0.0.1:$nginx_fast backlog=4096;
+    location / {
+      proxy_pass http://fast;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+  server {
+    listen 127.0.0.1:$nginx_stream backlog=4096;
+    location / {
+      proxy_pass http://stream;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_read_timeout 60s;
+    }
+  }
+}
+CONF
+nginx -p "$work/nginx" -c "$work/nginx.conf" &
+nginx_pid=$!
+
+# arm → "port path key" for the non-streamed (fast) and streamed engines
+declare -A fast=([direct]="$fast_port /v1/chat/completions -" [nginx]="$nginx_fast /v1/chat/completions -"
+                 [berth]="$berth_port /compatible-mode/v1/chat/completions $key")
+declare -A slow=([direct]="$stream_port /v1/chat/completions -" [nginx]="$nginx_stream /v1/chat/completions -"
+                 [berth]="$berth_port /compatible-mode/v1/chat/completions $key")
+arms="direct nginx berth"
+body="{\"model\":\"$fast_model\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello, world!\"}],\"max_tokens\":16}"
+
+# Every arm must answer 200 before anything is measured.
+for arm in $arms; do
+  read -r port path k <<<"${fast[$arm]}"
+  for _ in $(seq 50); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path" -d "$body" \
+      -H 'Content-Type: application/json' -H "Authorization: Bearer $k") || true
+    [[ $code == 200 ]] && break
+    sleep 0.1
+  done
+  [[ $code == 200 ]] || { echo "$arm answers $code"; exit 1; }
+done
+
+# --- non-streamed: wrk --------------------------------------------------------------------
+cat >"$work/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = os.getenv("BENCH_BODY")
+wrk.headers["Content-Type"] = "application/json"
+local key = os.getenv("BENCH_KEY")
+if key ~= "-" then wrk.headers["Authorization"] = "Bearer " .. key end
+LUA
+declare -A r
+wrk_run() {  # arm conns seconds → "rps p50_us p99_us errors p90_us"
+  local port path k
+  read -r port path k <<<"${fast[$1]}"
+  BENCH_BODY=$body BENCH_KEY=$k wrk -t$(($2 > 1 ? 2 : 1)) -c"$2" -d"$3s" --latency \
+    -s "$work/post.lua" "http://127.0.0.1:$port$path" | awk '
+    function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /[0-9]s$/) return v * 1e6; return v }
+    /Requests\/sec/ {rps = $2} /^ +50%/ {p50 = us($2)} /^ +90%/ {p90 = us($2)} /^ +99%/ {p99 = us($2)}
+    /Non-2xx/ {err += $NF} /Socket errors/ {gsub(/,/, ""); err += $4 + $6 + $8 + $10}
+    END {printf "%.0f %.0f %.0f %d %.0f\n", rps, p50, p99, err, p90}'
+}
+for arm in $arms; do wrk_run $arm 8 1 >/dev/null; done  # warm-up: connections, caches
+for arm in $arms; do read -r _ r[$arm,c1p50] r[$arm,c1p99] r[$arm,c1err] r[$arm,c1p90] < <(wrk_run $arm 1 "$seconds"); done
+for arm in $arms; do read -r r[$arm,c64rps] _ r[$arm,c64p99] r[$arm,c64err] _ < <(wrk_run $arm 64 "$seconds"); done
+
+# --- streams: stream_load -----------------------------------------------------------------
+stream_run() {  # arm streams waves [max_tokens] → key=value line
+  local port path k
+  read -r port path k <<<"${slow[$1]}"
+  "$stream_load" --port "$port" --path "$path" --model "$stream_model" --key "${k/#-/}" \
+    --streams "$2" --waves "$3" --max-tokens "${4:-64}" --timeout-s 30 || true
+}
+field() { grep -o "$1=[-0-9.]*" <<<"$2" | cut -d= -f2; }
+for arm in $arms; do  # one stream at a time: the per-request TTFT a proxy adds
+  out=$(stream_run $arm 1 20 4)
+  r[$arm,sttft50]=$(field ttft_p50_us "$out") r[$arm,sttft99]=$(field ttft_p99_us "$out")
+done
+for arm in $arms; do  # 64 streams opened at once: TTFT under a burst
+  out=$(stream_run $arm 64 2)
+  r[$arm,ttft50]=$(field ttft_p50_us "$out") r[$arm,ttft99]=$(field ttft_p99_us "$out")
+  r[$arm,gap99]=$(field gap_p99_us "$out") r[$arm,s64fail]=$(field failed "$out")
+done
+for arm in $arms; do
+  out=$(stream_run $arm 512 1)
+  r[$arm,s512ok]=$(( $(field completed "$out") - $(field short "$out") ))
+  r[$arm,s512ttft99]=$(field ttft_p99_us "$out") r[$arm,s512gapmax]=$(field gap_max_us "$out")
+done
+
+# --- report ---------------------------------------------------------------------------------
+echo
+echo "gateway_bench: $(nproc) cores, nginx worker_processes $nginx_workers, berth serve ${BERTH_FLAGS:-(defaults)}, wrk ${seconds}s per run"
+printf '%-30s %10s %10s %10s %12s %12s\n' metric direct nginx berth berth-nginx berth/nginx
+row() {  # label key
+  local d=${r[direct,$2]} n=${r[nginx,$2]} b=${r[berth,$2]}
+  awk -v l="$1" -v d="$d" -v n="$n" -v b="$b" 'BEGIN {
+    printf "%-30s %10s %10s %10s %12s %12s\n", l, d, n, b, b - n, (n > 0 ? sprintf("%.2f", b / n) : "-") }'
+}
+row "c=1 p50 latency (us)" c1p50
+row "c=1 p90 latency (us)" c1p90
+row "c=1 p99 latency (us)" c1p99
+row "c=64 throughput (req/s)" c64rps
+row "c=64 p99 latency (us)" c64p99
+row "stream TTFT p50 (us) [1x20]" sttft50
+row "stream TTFT p99 (us) [1x20]" sttft99
+row "stream TTFT p50 (us) [64x2]" ttft50
+row "stream TTFT p99 (us) [64x2]" ttft99
+row "inter-chunk p99 (us) [64x2]" gap99
+row "512 streams complete (of 512)" s512ok
+row "512 streams TTFT p99 (us)" s512ttft99
+row "512 streams longest gap (us)" s512gapmax
+errors=0
+for arm in $arms; do errors=$((errors + r[$arm,c1err] + r[$arm,c64err] + r[$arm,s64fail])); done
+echo "errors (non-2xx, socket errors, failed streams; all arms): $errors"
+verdict() { if awk "BEGIN {exit !($2)}"; then echo "PASS  $1"; else echo "MISS  $1"; fi; }
+verdict "G1 added p99 at c=1 <= 150 us: $((r[berth,c1p99] - r[nginx,c1p99])) us" \
+  "${r[berth,c1p99]} - ${r[nginx,c1p99]} <= 150"
+verdict "G3 throughput >= 50% of nginx: $(awk "BEGIN {printf \"%.0f\", 100 * ${r[berth,c64rps]} / ${r[nginx,c64rps]}}")%" \
+  "${r[berth,c64rps]} >= 0.5 * ${r[nginx,c64rps]}"
+verdict "G4 added TTFT p99 <= 1 ms, one stream at a time: $((r[berth,sttft99] - r[nginx,sttft99])) us" \
+  "${r[berth,sttft99]} - ${r[nginx,sttft99]} <= 1000"
+verdict "G4 added TTFT p99 <= 1 ms, 64 streams at once: $((r[berth,ttft99] - r[nginx,ttft99])) us" \
+  "${r[berth,ttft99]} - ${r[nginx,ttft99]} <= 1000"
+verdict "G4 512 streams, all complete, no gap > ${stall_ms} ms: ${r[berth,s512ok]}/512, longest $((r[berth,s512gapmax] / 1000)) ms" \
+  "${r[berth,s512ok]} == 512 && ${r[berth,s512gapmax]} <= $stall_ms * 1000"

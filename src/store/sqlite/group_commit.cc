@@ -1,5 +1,9 @@
 #include "store/sqlite/group_commit.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <iterator>
 #include <utility>
@@ -9,6 +13,7 @@ namespace {
 
 // Bounds the latency one batch adds to its first write and the size of one transaction.
 constexpr size_t kMaxBatch = 512;
+constexpr int kWriterNice = 10;
 
 }  // namespace
 
@@ -40,6 +45,10 @@ Status GroupCommitWriter::Run(Write write) {
 }
 
 void GroupCommitWriter::Loop() {
+  // Writes wait for fsync anyway (milliseconds): on a small machine the writer must not take
+  // the CPU from the threads serving requests in microseconds (the gateway's loops), so it runs
+  // at a lower priority. Best effort; Linux applies nice per thread.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kWriterNice);
   while (true) {
     Batch batch;
     {

@@ -207,11 +207,33 @@ class BerthServer:
         self.stop()
         return self.start(timeout=timeout)
 
+    def kill_engines(self):
+        """SIGKILLs every engine process group the data dir's state file records: engines
+        outlive berth by design, so a test that started them must end them."""
+        try:
+            with open(os.path.join(self.data_dir, "replicas", "state.json")) as f:
+                records = json.load(f)["replicas"]
+        except (OSError, ValueError, KeyError):
+            records = []
+        for r in records:
+            pgid = r.get("pgid", 0)
+            try:
+                with open("/proc/%d/cmdline" % pgid, "rb") as f:
+                    argv0 = f.read().split(b"\0")[0].decode(errors="replace")
+            except OSError:
+                continue  # gone already
+            if pgid > 1 and r.get("command") and argv0 == r["command"][0]:  # not a reused pid
+                try:
+                    os.killpg(pgid, signal.SIGKILL)
+                except OSError:
+                    pass
+
     def cleanup(self):
         if self.proc is not None and not self._stopped_on_purpose and not self.running():
             sys.stderr.write("\nberth (pid %d) exited on its own with code %s; log tail:\n%s\n"
                              % (self.proc.pid, self.proc.returncode, self.log_tail()))
         self.stop()
+        self.kill_engines()
         if os.environ.get("BERTH_IT_KEEP"):
             sys.stderr.write("kept %s\n" % self._tmp)
         else:

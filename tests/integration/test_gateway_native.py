@@ -239,6 +239,18 @@ class GatewayNativeTest(ProcessRuntimeTestCase):
         resp = self.server.post(NATIVE, raw_body="{not json", headers=SDK_HEADERS)
         self.assertNativeError(resp, 400, "InvalidParameter")
 
+    def test_every_error_carries_its_request_id(self):
+        # GET on the native route: 405 with Allow, in the native shape.
+        resp = self.server.get(NATIVE)
+        self.assertNativeError(resp, 405, "MethodNotAllowed")
+        self.assertEqual(resp.header("Allow"), "POST", resp.headers)
+        # An unknown model card: 404 in the OpenAI shape, with the request id as a header too.
+        resp = self.server.get("/compatible-mode/v1/models/" + self.dm + "-nope")
+        self.assertEqual(resp.status, 404, resp)
+        self.assertEqual(resp.json["error"]["code"], "model_not_found", resp)
+        self.assertTrue(resp.json["request_id"], resp)
+        self.assertEqual(resp.header("X-Request-Id"), resp.json["request_id"], resp.headers)
+
     def test_another_workspaces_deployment_is_404(self):
         ws = self.assertOk(self.server.post("/api/v1/admin/workspaces", {"name": "team-b"}))
         key = self.assertOk(self.server.post("/api/v1/admin/keys",

@@ -103,6 +103,7 @@ void Gateway::Serve(const HttpRequest& request, HttpResponder respond) {
                        "Method " + request.method + " is not allowed here"};
     HttpResponse response = ErrorResponse(plan.api, error, plan.request_id);
     response.headers.emplace_back("Allow", get ? "GET" : "POST");
+    response.headers.emplace_back("X-Request-Id", plan.request_id);
     return respond(std::move(response));
   }
   StatusOr<Caller> caller = deps_.auth->Authenticate(request.Header("Authorization"),
@@ -204,6 +205,7 @@ void Gateway::ListModels(const Caller& caller, const HttpRequest& request, Kind 
     std::shared_ptr<const GatewayRoute> route = deps_.routes->Find(id);
     if (!route || route->workspace_id != caller.workspace_id) {
       HttpResponse error = ErrorResponse(InferenceApi::kCompatible, UnknownModel(id), request_id);
+      error.headers.emplace_back("X-Request-Id", request_id);
       return respond(std::move(error));
     }
     response.body = ModelCard(*route).dump();

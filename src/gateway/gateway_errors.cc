@@ -8,9 +8,8 @@ GatewayError AuthError(const Status& status) {
   if (status.code() == StatusCode::kPermissionDenied) {
     return {403, "AccessDenied", "access_denied", "invalid_request_error", status.message()};
   }
-  return {401, "InvalidApiKey", "invalid_api_key", "invalid_request_error",
-          status.message().starts_with("No API-key") ? status.message()
-                                                      : "Incorrect API key provided."};
+  // The native wording ("Invalid API-key provided."); OpenAiErrorBody words it the OpenAI way.
+  return {401, "InvalidApiKey", "invalid_api_key", "invalid_request_error", status.message()};
 }
 
 GatewayError BadRequest(const std::string& message) {
@@ -39,7 +38,11 @@ GatewayError UpstreamFailed(const std::string& message) {
 
 std::string OpenAiErrorBody(const GatewayError& error, const std::string& request_id) {
   nlohmann::ordered_json body;
-  body["error"] = {{"message", error.message},
+  // dashscope-api.md §5.4: a wrong key is "Invalid API-key provided." on the native API and
+  // "Incorrect API key provided." on compatible-mode.
+  bool wrong_key =
+      error.openai_code == "invalid_api_key" && !error.message.starts_with("No API-key");
+  body["error"] = {{"message", wrong_key ? "Incorrect API key provided." : error.message},
                    {"type", error.openai_type},
                    {"param", nullptr},
                    {"code", error.openai_code}};

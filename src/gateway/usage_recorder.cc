@@ -1,5 +1,7 @@
 #include "gateway/usage_recorder.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace berth {
@@ -20,6 +22,7 @@ void UsageRecorder::Record(UsageRecord record) {
 void UsageRecorder::Flush() {
   std::unique_lock lock(mu_);
   uint64_t target = rounds_ + (writing_ ? 2 : 1);  // a round that began earlier may miss ours
+  flush_until_ = std::max(flush_until_, target);
   cv_.notify_one();
   flushed_.wait(lock, [&] { return rounds_ >= target || stopping_; });
 }
@@ -46,9 +49,17 @@ int64_t UsageRecorder::queued() const {
 
 void UsageRecorder::WriterLoop() {
   std::unique_lock lock(mu_);
+  bool failed = false;  // the last write failed: a full queue waits the interval to retry
   for (;;) {
-    cv_.wait_for(lock, flush_interval_);
+    // The predicate, not the notification, says why to write now: a notification sent while
+    // this thread was writing (or not yet waiting) would be lost.
+    cv_.wait_for(lock, flush_interval_, [&] {
+      return stopping_ || rounds_ < flush_until_ || (!failed && queue_.size() >= batch_);
+    });
+    int64_t written_before = written_;
+    bool had_records = !queue_.empty();
     WriteBatch(lock);
+    failed = had_records && written_ == written_before;
     if (stopping_) {
       for (int tries = 0; !queue_.empty() && tries < 3; ++tries) WriteBatch(lock);
       if (!queue_.empty()) LOG_ERROR("usage: {} records could not be stored", queue_.size());

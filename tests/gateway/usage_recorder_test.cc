@@ -1,0 +1,229 @@
+#include "gateway/usage_recorder.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/sqlite_store.h"
+#include "store/store_test_util.h"
+
+namespace berth {
+namespace {
+
+using testing::At;
+using testing::TempDir;
+
+constexpr Millis kNever{3'600'000};  // a flush interval no test waits for
+
+UsageRecord Usage(const std::string& deployed_model, int64_t second, int64_t input_tokens) {
+  UsageRecord u;
+  u.deployed_model = deployed_model;
+  u.deployment_uid = "uid-" + deployed_model;
+  u.workspace_id = "llm-aaaaaaaaaaaaaaaa";
+  u.key_id = "key-000000000001";
+  u.time = At(second);
+  u.input_tokens = input_tokens;
+  u.output_tokens = input_tokens * 2;
+  u.http_status = 200;
+  return u;
+}
+
+class UsageRecorderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = SqliteStore::Open(dir_.File("berth.db"));
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+  }
+
+  std::vector<UsageRecord> Stored(const std::string& deployed_model) {
+    auto got = store_->ListUsage(deployed_model, At(-1), At(1'000'000));
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+    return got.ok() ? *got : std::vector<UsageRecord>{};
+  }
+
+  TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(UsageRecorderTest, FlushStoresEverythingRecordedFromManyThreads) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 500;
+  UsageRecorder recorder(*store_, kNever, /*batch=*/64);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        recorder.Record(Usage("m" + std::to_string(t % 3), i, t * kPerThread + i));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  recorder.Flush();
+  EXPECT_EQ(recorder.written(), kThreads * kPerThread);
+  EXPECT_EQ(recorder.queued(), 0);
+
+  // Every record exactly once: the input token counts are 0 .. N-1.
+  std::map<int64_t, int> seen;
+  size_t total = 0;
+  for (const char* m : {"m0", "m1", "m2"}) {
+    for (const UsageRecord& r : Stored(m)) {
+      ++seen[r.input_tokens];
+      EXPECT_EQ(r.output_tokens, r.input_tokens * 2);
+      EXPECT_EQ(r.deployment_uid, "uid-" + std::string(m));
+      ++total;
+    }
+  }
+  EXPECT_EQ(total, static_cast<size_t>(kThreads * kPerThread));
+  ASSERT_EQ(seen.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(seen.begin()->first, 0);
+  EXPECT_EQ(seen.rbegin()->first, kThreads * kPerThread - 1);
+  for (auto& [tokens, n] : seen) ASSERT_EQ(n, 1) << tokens;
+}
+
+TEST_F(UsageRecorderTest, FlushWhileOtherThreadsRecord) {
+  UsageRecorder recorder(*store_, Millis(5), /*batch=*/16);
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> recorded{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      while (!stop) {
+        recorder.Record(Usage("m1", 1, 1));
+        ++recorded;
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) {
+    int64_t before = recorded.load();
+    recorder.Flush();
+    EXPECT_GE(recorder.written(), before);  // what was recorded before Flush is stored
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  recorder.Flush();
+  EXPECT_EQ(recorder.written(), recorded.load());
+  EXPECT_EQ(static_cast<int64_t>(Stored("m1").size()), recorded.load());
+}
+
+TEST_F(UsageRecorderTest, FlushWithNothingQueuedReturns) {
+  UsageRecorder recorder(*store_, kNever);
+  auto done = std::async(std::launch::async, [&] { recorder.Flush(); });
+  ASSERT_EQ(done.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(recorder.written(), 0);
+}
+
+TEST_F(UsageRecorderTest, TheWriterFlushesOnItsOwnAfterTheInterval) {
+  UsageRecorder recorder(*store_, Millis(20), /*batch=*/1000);
+  for (int i = 0; i < 10; ++i) recorder.Record(Usage("m1", i, i));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (recorder.written() < 10 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(Millis(5));
+  }
+  EXPECT_EQ(recorder.written(), 10);
+  EXPECT_EQ(Stored("m1").size(), 10u);
+}
+
+TEST_F(UsageRecorderTest, AFullBatchIsWrittenWithoutWaitingForTheInterval) {
+  UsageRecorder recorder(*store_, kNever, /*batch=*/10);
+  for (int i = 0; i < 10; ++i) recorder.Record(Usage("m1", i, i));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (recorder.written() < 10 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(Millis(5));
+  }
+  EXPECT_EQ(recorder.written(), 10);
+}
+
+TEST_F(UsageRecorderTest, StopWritesWhatIsQueued) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 250;
+  {
+    UsageRecorder recorder(*store_, kNever, /*batch=*/100000);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) recorder.Record(Usage("m1", i, t * kPerThread + i));
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(recorder.written(), 0);  // nothing reached the batch size or the interval
+    EXPECT_EQ(recorder.queued(), kThreads * kPerThread);
+    recorder.Stop();
+    EXPECT_EQ(recorder.written(), kThreads * kPerThread);
+    EXPECT_EQ(recorder.queued(), 0);
+    recorder.Stop();  // twice is harmless
+    recorder.Flush();  // after Stop: returns at once
+  }
+  EXPECT_EQ(Stored("m1").size(), static_cast<size_t>(kThreads * kPerThread));
+}
+
+TEST_F(UsageRecorderTest, TheDestructorWritesWhatIsQueued) {
+  {
+    UsageRecorder recorder(*store_, kNever);
+    for (int i = 0; i < 37; ++i) recorder.Record(Usage("m1", i, i));
+  }
+  std::vector<UsageRecord> stored = Stored("m1");
+  ASSERT_EQ(stored.size(), 37u);
+  EXPECT_EQ(stored.front().time, At(0));  // oldest first
+  EXPECT_EQ(stored.back().time, At(36));
+}
+
+TEST_F(UsageRecorderTest, StoresEveryField) {
+  UsageRecord full = Usage("m1", 5, 9);
+  full.thinking = true;
+  full.ptu = true;
+  full.overflow = true;
+  full.http_status = 429;
+  full.latency_ms = 321;
+  full.streamed = true;
+  full.aborted = true;
+  {
+    UsageRecorder recorder(*store_, kNever);
+    recorder.Record(full);
+    recorder.Flush();
+  }
+  std::vector<UsageRecord> stored = Stored("m1");
+  ASSERT_EQ(stored.size(), 1u);
+  const UsageRecord& r = stored[0];
+  EXPECT_EQ(r.key_id, full.key_id);
+  EXPECT_EQ(r.workspace_id, full.workspace_id);
+  EXPECT_EQ(r.time, full.time);
+  EXPECT_EQ(r.input_tokens, 9);
+  EXPECT_EQ(r.output_tokens, 18);
+  EXPECT_TRUE(r.thinking);
+  EXPECT_TRUE(r.ptu);
+  EXPECT_TRUE(r.overflow);
+  EXPECT_EQ(r.http_status, 429);
+  EXPECT_EQ(r.latency_ms, 321);
+  EXPECT_TRUE(r.streamed);
+  EXPECT_TRUE(r.aborted);
+}
+
+// Flush() promises to return once what is queued is stored. When it is called while the writer
+// is in the middle of a write (here: a full batch of 20000 records it was woken for), it must not
+// have to wait for the writer's next interval.
+TEST_F(UsageRecorderTest, FlushDuringAWriteReturnsPromptly) {
+  constexpr int kBatch = 20000;
+  UsageRecorder recorder(*store_, kNever, kBatch);
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kBatch; ++i) recorder.Record(Usage("m1", i, i));  // the last one wakes it
+    std::this_thread::sleep_for(Millis(2));  // the writer has taken the batch and is writing
+    auto flushed = std::async(std::launch::async, [&] { recorder.Flush(); });
+    bool finished = flushed.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    if (!finished) recorder.Stop();  // unblocks the stuck Flush
+    ASSERT_TRUE(finished) << "round " << round
+                          << ": Flush() waited for the writer's next interval (1 h)";
+    EXPECT_EQ(recorder.written(), (round + 1) * kBatch);
+  }
+}
+
+}  // namespace
+}  // namespace berth

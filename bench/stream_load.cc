@@ -67,7 +67,7 @@ struct Stream {
   bool ok = false;
 
   // HTTP response parsing.
-  std::string raw;        // bytes not yet consumed by the parser
+  std::string raw;  // bytes not yet consumed by the parser
   bool head_done = false;
   int status = 0;
   bool chunked = false;
@@ -190,8 +190,8 @@ std::string Request(const Options& o) {
 }
 
 // Runs one wave of o.streams concurrent streams; appends its measurements.
-void Wave(const Options& o, std::vector<int64_t>& ttfts, std::vector<int64_t>& gaps,
-          int& completed, int& failed, int& short_streams) {
+void Wave(const Options& o, std::vector<int64_t>& ttfts, std::vector<int64_t>& gaps, int& completed,
+          int& failed, int& short_streams) {
   int epfd = epoll_create1(0);
   std::vector<Stream> streams(o.streams);
   std::string request = Request(o);
@@ -206,7 +206,8 @@ void Wave(const Options& o, std::vector<int64_t>& ttfts, std::vector<int64_t>& g
     s.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     int one = 1;
     setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
+    if (connect(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 &&
+        errno != EINPROGRESS) {
       Close(s, epfd, false);
       continue;
     }
@@ -301,23 +302,33 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--host") o.host = value;
-    else if (flag == "--port") o.port = std::atoi(value.c_str());
-    else if (flag == "--path") o.path = value;
-    else if (flag == "--model") o.model = value;
-    else if (flag == "--key") o.key = value;
-    else if (flag == "--streams") o.streams = std::atoi(value.c_str());
-    else if (flag == "--waves") o.waves = std::atoi(value.c_str());
-    else if (flag == "--max-tokens") o.max_tokens = std::atoi(value.c_str());
-    else if (flag == "--timeout-s") o.timeout_s = std::atoi(value.c_str());
+    if (flag == "--host")
+      o.host = value;
+    else if (flag == "--port")
+      o.port = std::atoi(value.c_str());
+    else if (flag == "--path")
+      o.path = value;
+    else if (flag == "--model")
+      o.model = value;
+    else if (flag == "--key")
+      o.key = value;
+    else if (flag == "--streams")
+      o.streams = std::atoi(value.c_str());
+    else if (flag == "--waves")
+      o.waves = std::atoi(value.c_str());
+    else if (flag == "--max-tokens")
+      o.max_tokens = std::atoi(value.c_str());
+    else if (flag == "--timeout-s")
+      o.timeout_s = std::atoi(value.c_str());
     else {
       std::fprintf(stderr, "stream_load: unknown flag %s\n", flag.c_str());
       return 2;
     }
   }
   if (o.port <= 0 || o.model.empty() || o.streams < 1 || o.waves < 1) {
-    std::fprintf(stderr, "usage: stream_load --port P --model M [--path /v1/chat/completions] "
-                         "[--key K] [--streams N] [--waves W] [--max-tokens T] [--timeout-s S]\n");
+    std::fprintf(stderr,
+                 "usage: stream_load --port P --model M [--path /v1/chat/completions] "
+                 "[--key K] [--streams N] [--waves W] [--max-tokens T] [--timeout-s S]\n");
     return 2;
   }
   std::vector<int64_t> ttfts, gaps;

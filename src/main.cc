@@ -121,7 +121,7 @@ int Serve(const ServeOptions& options) {
                            clock);
     if (!process.ok()) return fail(process.status());
     ptu_sizing = [&engines = (*process)->engines()](const std::string& model,
-                                                      const std::string& base) {
+                                                    const std::string& base) {
       return engines.Resolve(model, base).ptu_sizing.value_or(PtuSizing{});
     };
     runtime = std::move(*process);
@@ -141,7 +141,8 @@ int Serve(const ServeOptions& options) {
   std::unique_ptr<UpstreamClient> upstream = StartUpstreamClient({options.upstream_threads, 256});
   Gateway gateway({&auth, &routes, upstream.get(), &usage, &gateway_metrics, &clock});
   deps.extra_metrics = [sqlite, &gateway_metrics] {
-    return gateway_metrics.Render() + "# HELP berth_store_commits_total Store transactions committed (one fsync each).\n"
+    return gateway_metrics.Render() +
+           "# HELP berth_store_commits_total Store transactions committed (one fsync each).\n"
            "# TYPE berth_store_commits_total counter\n"
            "berth_store_commits_total " +
            std::to_string(sqlite->commits()) + "\n" +
@@ -158,7 +159,8 @@ int Serve(const ServeOptions& options) {
   http.header_timeout = Millis(options.header_timeout_ms);
   http.body_timeout = Millis(options.body_timeout_ms);
   http.handler = [&api, &gateway](HttpRequest request, HttpResponder respond) {
-    if (Gateway::Serves(request.path)) return gateway.Handle(std::move(request), std::move(respond));
+    if (Gateway::Serves(request.path))
+      return gateway.Handle(std::move(request), std::move(respond));
     api.Handle(std::move(request), std::move(respond));
   };
   http.error_response = [&api](const Status& status) { return api.Rejected(status); };
@@ -174,8 +176,10 @@ int Serve(const ServeOptions& options) {
     std::printf("generated admin API key (shown once, saved to %s/admin.key):\n  %s\n",
                 options.data_dir.c_str(), boot->generated_key->c_str());
   }
-  std::printf("try:\n  curl -H \"Authorization: Bearer $KEY\" %s/api/v1/deployments\n",
-              base.c_str());
+  std::printf(
+      "try:\n  curl -H \"Authorization: Bearer $KEY\" %s/api/v1/deployments\n"
+      "  curl -H \"Authorization: Bearer $KEY\" %s/compatible-mode/v1/models\n",
+      base.c_str(), base.c_str());
   std::fflush(stdout);
 
   int signal_number = 0;

@@ -15,15 +15,15 @@ constexpr auto kMaxPeriod = std::chrono::hours(24 * 31);
 OrderedJson EncodeTotals(const UsageTotals& t, OrderedJson first = OrderedJson::object()) {
   OrderedJson out = std::move(first);
   out.update(OrderedJson{{"requests", t.requests},
-                     {"input_tokens", t.input_tokens},
-                     {"output_tokens", t.output_tokens},
-                     {"total_tokens", t.input_tokens + t.output_tokens},
-                     {"streamed", t.streamed},
-                     {"ptu_requests", t.ptu_requests},
-                     {"overflow_requests", t.overflow_requests},
-                     {"errors", t.errors},
-                     {"aborted", t.aborted},
-                     {"avg_latency_ms", t.requests > 0 ? t.latency_ms_sum / t.requests : 0}});
+                         {"input_tokens", t.input_tokens},
+                         {"output_tokens", t.output_tokens},
+                         {"total_tokens", t.input_tokens + t.output_tokens},
+                         {"streamed", t.streamed},
+                         {"ptu_requests", t.ptu_requests},
+                         {"overflow_requests", t.overflow_requests},
+                         {"errors", t.errors},
+                         {"aborted", t.aborted},
+                         {"avg_latency_ms", t.requests > 0 ? t.latency_ms_sum / t.requests : 0}});
   return out;
 }
 
@@ -33,7 +33,8 @@ StatusOr<OrderedJson> GetUsage(const ApiCall& call, DeploymentService& deploymen
   ASSIGN_OR_RETURN(SystemTime start, QueryTime(call, "start", end - kDefaultPeriod));
   if (end <= start) return InvalidArgument("end must be after start");
   if (end - start > kMaxPeriod) return InvalidArgument("the period may be at most 31 days");
-  ASSIGN_OR_RETURN(UsageSummary summary, deployments.Usage(call.caller, call.params[0], start, end));
+  ASSIGN_OR_RETURN(UsageSummary summary,
+                   deployments.Usage(call.caller, call.params[0], start, end));
   OrderedJson hours = OrderedJson::array();
   for (const UsageHour& h : summary.hours) {
     hours.push_back(EncodeTotals(h.totals, OrderedJson{{"hour", FormatApiTime(h.hour)}}));

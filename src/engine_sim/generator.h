@@ -1,9 +1,9 @@
 // Deterministic text for the engine simulator: a function of (prompt, seed) and a length only.
 // A 64-bit FNV-1a hash of the prompt, mixed with the seed, seeds a SplitMix64 generator that picks
 // words and punctuation from a fixed list. Each piece it yields is exactly one token under the
-// rule in core/token_count.h, and pieces never merge when concatenated (every word after the first starts
-// with a space), so CountTokens(text of n pieces) == n.
-// Pure functions; a TextGenerator is used by one thread at a time.
+// rule in core/token_count.h, and pieces never merge when concatenated (every word after the first
+// starts with a space), so CountTokens(text of n pieces) == n. Pure functions; a TextGenerator is
+// used by one thread at a time.
 #pragma once
 
 #include <cstdint>

@@ -43,12 +43,12 @@ bool SseRequested(const HttpRequest& request) {
 }
 
 nlohmann::ordered_json ModelCard(const GatewayRoute& route) {
-  return {{"id", route.deployed_model},
-          {"object", "model"},
-          {"created", std::chrono::duration_cast<std::chrono::seconds>(
-                          route.created.time_since_epoch())
-                          .count()},
-          {"owned_by", "berth"}};
+  return {
+      {"id", route.deployed_model},
+      {"object", "model"},
+      {"created",
+       std::chrono::duration_cast<std::chrono::seconds>(route.created.time_since_epoch()).count()},
+      {"owned_by", "berth"}};
 }
 
 }  // namespace
@@ -147,8 +147,9 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
   plan.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
   bool chat = kind == Kind::kChat;
   plan.target = chat ? "/v1/chat/completions" : "/v1/completions";
-  plan.estimate.input = chat ? EstimateChatPromptTokens(body.value("messages", nlohmann::json()))
-                             : EstimateCompletionPromptTokens(body.value("prompt", nlohmann::json()));
+  plan.estimate.input =
+      chat ? EstimateChatPromptTokens(body.value("messages", nlohmann::json()))
+           : EstimateCompletionPromptTokens(body.value("prompt", nlohmann::json()));
   if (plan.stream && !body.contains("stream_options")) {
     // The usual case, without a second serialization: the engine must send its usage chunk.
     size_t close = request.body.find_last_of('}');

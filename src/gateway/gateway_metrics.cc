@@ -55,8 +55,9 @@ std::string GatewayMetrics::Render() const {
   auto counter = [&](const char* name, const char* help, uint64_t value) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help, name, name, value);
   };
-  out += "# HELP berth_gateway_tokens_total Tokens metered, by direction.\n"
-         "# TYPE berth_gateway_tokens_total counter\n";
+  out +=
+      "# HELP berth_gateway_tokens_total Tokens metered, by direction.\n"
+      "# TYPE berth_gateway_tokens_total counter\n";
   out += fmt::format("berth_gateway_tokens_total{{direction=\"input\"}} {}\n",
                      input_tokens_.load(std::memory_order_relaxed));
   out += fmt::format("berth_gateway_tokens_total{{direction=\"output\"}} {}\n",

@@ -80,8 +80,7 @@ void ProxyCall::TrySend() {
   UpstreamRequest request;
   request.port = endpoint->port;
   request.target = plan_.target;
-  request.headers = {{"Content-Type", "application/json"},
-                     {"X-Request-Id", plan_.request_id}};
+  request.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", plan_.request_id}};
   request.body = plan_.body;  // kept: another replica may need it
   if (tried_.empty()) overhead_ += now - plan_.arrived;
   sent_at_ = now;
@@ -96,8 +95,7 @@ void ProxyCall::TrySend() {
 }
 
 void ProxyCall::OnHead(int status) {
-  deps_.metrics->upstream_latency().Observe(
-      Seconds(std::chrono::steady_clock::now() - sent_at_));
+  deps_.metrics->upstream_latency().Observe(Seconds(std::chrono::steady_clock::now() - sent_at_));
   upstream_status_ = status;
   if (plan_.stream && status == 200) StartClientStream();
 }
@@ -209,8 +207,8 @@ void ProxyCall::EndStream(const Status& status) {
     aborted = client_gone_;
   }
   if (!complete && !aborted) {
-    GatewayError error = UpstreamFailed(
-        "the engine's stream broke off: " + (status.ok() ? "no [DONE]" : status.message()));
+    GatewayError error = UpstreamFailed("the engine's stream broke off: " +
+                                        (status.ok() ? "no [DONE]" : status.message()));
     if (translator_) {
       tail += NativeErrorEvent(translator_->events_sent() + 1, 500, error.code, error.message,
                                plan_.request_id);
@@ -237,10 +235,10 @@ void ProxyCall::EndStream(const Status& status) {
 void ProxyCall::AnswerWhole(const Status& status) {
   SteadyTime done = std::chrono::steady_clock::now();
   if (!status.ok()) {
-    GatewayError error = status.code() == StatusCode::kDeadlineExceeded
-                             ? GatewayError{504, "RequestTimeOut", "timeout", "server_error",
-                                            status.message()}
-                             : UpstreamFailed(status.message());
+    GatewayError error =
+        status.code() == StatusCode::kDeadlineExceeded
+            ? GatewayError{504, "RequestTimeOut", "timeout", "server_error", status.message()}
+            : UpstreamFailed(status.message());
     AnswerError(error);
     Meter(error.http_status, false);
     return;
@@ -288,8 +286,7 @@ HttpResponse ProxyCall::NativeUpstreamError() {
 // --- common ---
 
 std::vector<std::pair<std::string, std::string>> ProxyCall::CommonHeaders() const {
-  std::vector<std::pair<std::string, std::string>> headers = {
-      {"X-Request-Id", plan_.request_id}};
+  std::vector<std::pair<std::string, std::string>> headers = {{"X-Request-Id", plan_.request_id}};
   if (plan_.reservation.admission == Admission::kOverflow) {
     headers.emplace_back("x-dashscope-ptu-overflow", "true");
   }

@@ -70,7 +70,8 @@ void GatewayRoutes::Publish(const Deployment& d, const std::vector<ReplicaInfo>&
   route->thinking_enabled = d.enable_thinking.value_or(false);
   route->created = d.created;
   for (const ReplicaInfo& r : replicas) {
-    if (r.state == ReplicaState::kReady && r.port > 0) route->endpoints.push_back({r.replica_id, r.port});
+    if (r.state == ReplicaState::kReady && r.port > 0)
+      route->endpoints.push_back({r.replica_id, r.port});
   }
   std::unique_lock lock(mu_);
   auto& slot = routes_[d.deployed_model];

@@ -38,14 +38,14 @@ class UsageRecorder {
   const Millis flush_interval_;
   const size_t batch_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;        // wakes the writer
-  std::condition_variable flushed_;   // signals Flush() callers
-  std::vector<UsageRecord> queue_;    // guarded by mu_
-  int64_t written_ = 0;               // guarded by mu_
-  uint64_t rounds_ = 0;               // completed write rounds; guarded by mu_
-  uint64_t flush_until_ = 0;          // Flush() callers wait for this round; guarded by mu_
-  bool writing_ = false;              // guarded by mu_
-  bool stopping_ = false;             // guarded by mu_
+  std::condition_variable cv_;       // wakes the writer
+  std::condition_variable flushed_;  // signals Flush() callers
+  std::vector<UsageRecord> queue_;   // guarded by mu_
+  int64_t written_ = 0;              // guarded by mu_
+  uint64_t rounds_ = 0;              // completed write rounds; guarded by mu_
+  uint64_t flush_until_ = 0;         // Flush() callers wait for this round; guarded by mu_
+  bool writing_ = false;             // guarded by mu_
+  bool stopping_ = false;            // guarded by mu_
   std::thread writer_;
 };
 

@@ -39,8 +39,8 @@ std::optional<TokenCount> ScanUsage(std::string_view json_text) {
   if (open == std::string_view::npos || json_text[open] != '{') return std::nullopt;
   size_t end = ObjectEnd(json_text, open);
   if (end == std::string_view::npos) return std::nullopt;
-  nlohmann::json usage =
-      nlohmann::json::parse(json_text.substr(open, end - open), nullptr, /*allow_exceptions=*/false);
+  nlohmann::json usage = nlohmann::json::parse(json_text.substr(open, end - open), nullptr,
+                                               /*allow_exceptions=*/false);
   if (!usage.is_object()) return std::nullopt;
   return OpenAiUsage(nlohmann::json{{"usage", std::move(usage)}});
 }

@@ -23,8 +23,8 @@ namespace asio = boost::asio;
 using http_internal::error_code;
 using http_internal::HttpSession;
 using http_internal::RunIoLoopEndHooks;
-using http_internal::SetCurrentIoLoop;
 using http_internal::ServerShared;
+using http_internal::SetCurrentIoLoop;
 using http_internal::tcp;
 
 // Pause before accepting again after an accept error such as EMFILE, instead of spinning.

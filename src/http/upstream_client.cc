@@ -147,11 +147,10 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
 
   void Write() {
     Arm(request_.read_timeout);
-    http::async_write(socket_, beast_request_,
-                      [self = shared_from_this()](error_code ec, size_t) {
-                        if (ec) return self->RetryOrFail("cannot send", ec);
-                        self->ReadHeader();
-                      });
+    http::async_write(socket_, beast_request_, [self = shared_from_this()](error_code ec, size_t) {
+      if (ec) return self->RetryOrFail("cannot send", ec);
+      self->ReadHeader();
+    });
   }
 
   void ReadHeader() {
@@ -182,9 +181,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     parser_->get().body().data = chunk_.data();
     parser_->get().body().size = chunk_.size();
     http::async_read_some(socket_, buffer_, *parser_,
-                          [self = shared_from_this()](error_code ec, size_t) {
-                            self->OnBody(ec);
-                          });
+                          [self = shared_from_this()](error_code ec, size_t) { self->OnBody(ec); });
   }
 
   void OnBody(error_code ec) {
@@ -227,8 +224,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     if (cancelled_) return Done(Aborted("cancelled"), nothing_sent);
     std::string where = "engine on port " + std::to_string(request_.port);
     if (timed_out_) {
-      return Done(DeadlineExceeded(where + " did not answer in time (" + what + ")"),
-                  nothing_sent);
+      return Done(DeadlineExceeded(where + " did not answer in time (" + what + ")"), nothing_sent);
     }
     Done(Unavailable(where + ": " + what + ": " + ec.message()), nothing_sent);
   }

@@ -204,9 +204,9 @@ TEST_F(ApiServerTest, BillingListsTheLedgerOfTheWorkspace) {
 
 TEST_F(ApiServerTest, BillingRejectsBadRanges) {
   const std::string path = "/api/v1/billing";
-  ExpectError(Send("GET", path + "?end=2026-11-23T00:00:00&start=2026-11-23T00:00:00.001",
-                   user_key_),
-              400, "InvalidParameter", "end must be later than start");
+  ExpectError(
+      Send("GET", path + "?end=2026-11-23T00:00:00&start=2026-11-23T00:00:00.001", user_key_), 400,
+      "InvalidParameter", "end must be later than start");
   ExpectError(Send("GET", path + "?start=yesterday&end=2026-11-23", user_key_), 400,
               "InvalidParameter",
               "start must be a UTC time like 2026-11-23T10:00:00.000 or a date like 2026-11-23, "

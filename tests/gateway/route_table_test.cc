@@ -72,11 +72,10 @@ TEST(GatewayRoutesTest, PublishCopiesTheDeploymentAndKeepsOnlyReadyReplicasWithP
   Deployment d = MuDeployment("m1");
   d.enable_thinking = true;
   d.created = FromUnixMillis(1'750'000'000'000);
-  routes.Publish(d, {Replica("a", ReplicaState::kReady, 41001),
-                     Replica("b", ReplicaState::kStarting, 41002),
-                     Replica("c", ReplicaState::kReady, 0),  // ready but no port yet
-                     Replica("d", ReplicaState::kFailed, 41004),
-                     Replica("e", ReplicaState::kReady, 41005)});
+  routes.Publish(
+      d, {Replica("a", ReplicaState::kReady, 41001), Replica("b", ReplicaState::kStarting, 41002),
+          Replica("c", ReplicaState::kReady, 0),  // ready but no port yet
+          Replica("d", ReplicaState::kFailed, 41004), Replica("e", ReplicaState::kReady, 41005)});
   auto route = routes.Find("m1");
   ASSERT_NE(route, nullptr);
   EXPECT_EQ(route->deployed_model, "m1");
@@ -343,8 +342,8 @@ TEST(RouteStateTest, TiesRotateRoundRobin) {
     picks.push_back(Id(e));
     state.Release(e->replica_id);  // finished at once: every replica stays at 0
   }
-  EXPECT_EQ(picks, (std::vector<std::string>{"r0", "r1", "r2", "r0", "r1", "r2", "r0", "r1",
-                                             "r2"}));
+  EXPECT_EQ(picks,
+            (std::vector<std::string>{"r0", "r1", "r2", "r0", "r1", "r2", "r0", "r1", "r2"}));
 }
 
 TEST(RouteStateTest, ANewReplicaIsPreferredOnATie) {

@@ -159,7 +159,7 @@ TEST_F(UsageRecorderTest, StopWritesWhatIsQueued) {
     recorder.Stop();
     EXPECT_EQ(recorder.written(), kThreads * kPerThread);
     EXPECT_EQ(recorder.queued(), 0);
-    recorder.Stop();  // twice is harmless
+    recorder.Stop();   // twice is harmless
     recorder.Flush();  // after Stop: returns at once
   }
   EXPECT_EQ(Stored("m1").size(), static_cast<size_t>(kThreads * kPerThread));

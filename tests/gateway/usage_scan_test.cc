@@ -7,9 +7,7 @@
 namespace berth {
 namespace {
 
-std::optional<TokenCount> Count(int64_t input, int64_t output) {
-  return TokenCount{input, output};
-}
+std::optional<TokenCount> Count(int64_t input, int64_t output) { return TokenCount{input, output}; }
 
 TEST(UsageScanTest, WholeChatCompletion) {
   std::string body = R"({"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m",)"
@@ -20,8 +18,9 @@ TEST(UsageScanTest, WholeChatCompletion) {
 }
 
 TEST(UsageScanTest, PrettyPrintedWithSpacesAndNewlines) {
-  std::string body = "{\n  \"choices\": [],\n  \"usage\" :  \n\t{ \"prompt_tokens\": 3,\n"
-                     "    \"completion_tokens\": 4, \"total_tokens\": 7 }\n}\n";
+  std::string body =
+      "{\n  \"choices\": [],\n  \"usage\" :  \n\t{ \"prompt_tokens\": 3,\n"
+      "    \"completion_tokens\": 4, \"total_tokens\": 7 }\n}\n";
   EXPECT_EQ(ScanUsage(body), Count(3, 4));
 }
 
@@ -32,8 +31,9 @@ TEST(UsageScanTest, UsageBeforeChoices) {
 }
 
 TEST(UsageScanTest, StreamChunkWithoutUsage) {
-  EXPECT_EQ(ScanUsage(R"({"object":"chat.completion.chunk","choices":[{"delta":{"content":"Hi"}}]})"),
-            std::nullopt);
+  EXPECT_EQ(
+      ScanUsage(R"({"object":"chat.completion.chunk","choices":[{"delta":{"content":"Hi"}}]})"),
+      std::nullopt);
 }
 
 TEST(UsageScanTest, StreamChunkWithNullUsage) {
@@ -91,8 +91,7 @@ TEST(UsageScanTest, TruncatedJson) {
 
 TEST(UsageScanTest, UsageObjectCompleteButOuterTruncated) {
   // Only the usage object is parsed, so a cut after it still counts.
-  EXPECT_EQ(ScanUsage(R"({"usage":{"prompt_tokens":4,"completion_tokens":6},"choi)"),
-            Count(4, 6));
+  EXPECT_EQ(ScanUsage(R"({"usage":{"prompt_tokens":4,"completion_tokens":6},"choi)"), Count(4, 6));
 }
 
 TEST(UsageScanTest, MissingOrMistypedCounts) {

@@ -78,8 +78,8 @@ TEST_F(PoolTest, AdaptersOfOneBaseShareThePoolReplica) {
 
   std::vector<std::string> loads = probe_->Loads();
   std::sort(loads.begin(), loads.end());
-  EXPECT_EQ(loads, (std::vector<std::string>{"ft-a@/loras/qwen3-8b-ft-a",
-                                             "ft-b@/loras/qwen3-8b-ft-b"}));
+  EXPECT_EQ(loads,
+            (std::vector<std::string>{"ft-a@/loras/qwen3-8b-ft-a", "ft-b@/loras/qwen3-8b-ft-b"}));
   EXPECT_EQ(runtime->ListAllReplicas().size(), 2u);  // the pool replica, once per deployment
 }
 

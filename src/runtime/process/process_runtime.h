@@ -27,8 +27,8 @@
 
 #include "common/thread_pool.h"
 #include "core/placement.h"
-#include "runtime/process/engines_config.h"
 #include "runtime/process/engine_client.h"
+#include "runtime/process/engines_config.h"
 #include "runtime/process/replica_records.h"
 #include "runtime/runtime_adapter.h"
 
@@ -48,8 +48,8 @@ struct ProcessRuntimeOptions {
   Millis term_timeout{10000};  // SIGTERM, then SIGKILL after this
   Millis tick{100};            // supervisor period
   int probe_threads = 4;
-  Millis adapter_timeout{60000};      // one adapter load or unload call
-  Millis idle_pool_grace{30000};      // an adopted pool nobody attaches to is stopped after this
+  Millis adapter_timeout{60000};  // one adapter load or unload call
+  Millis idle_pool_grace{30000};  // an adopted pool nobody attaches to is stopped after this
 };
 
 class ProcessRuntime : public RuntimeAdapter {
@@ -170,8 +170,7 @@ class ProcessRuntime : public RuntimeAdapter {
   void StopPoolLocked(const std::string& base_model);
   ReplicaInfo PoolViewLocked(const Replica& r, const std::string& base_model,
                              const std::string& deployment_uid, const Adapter& adapter) const;
-  void ListPoolViewsLocked(const std::string* deployment_uid,
-                           std::vector<ReplicaInfo>& out) const;
+  void ListPoolViewsLocked(const std::string* deployment_uid, std::vector<ReplicaInfo>& out) const;
   static bool IsPoolReplica(const ReplicaRecord& rec);
 
   // process_supervisor.cc; all *Locked methods need mu_.

@@ -76,9 +76,8 @@ Status ProcessRuntime::DetachAdapter(const std::string& deployment_uid) {
       for (const auto& [replica_id, load] : adapter.loads) {
         auto r = replicas_.find(replica_id);
         if (r == replicas_.end() || load.loaded_generation != r->second.generation) continue;
-        unloads_.push_back(
-            {base, "", replica_id, r->second.generation, r->second.rec.port, adapter.deployed_model,
-             "", /*load=*/false, Status::Ok()});
+        unloads_.push_back({base, "", replica_id, r->second.generation, r->second.rec.port,
+                            adapter.deployed_model, "", /*load=*/false, Status::Ok()});
       }
     }
   }
@@ -164,10 +163,11 @@ void ProcessRuntime::ApplyAdapterJob(const AdapterJob& job, SystemTime now) {
     load.last_error.clear();
   } else {
     ++load.failures;
-    load.last_error = "adapter " + job.name + " on replica " + job.replica_id + ": " +
-                      job.result.message();
+    load.last_error =
+        "adapter " + job.name + " on replica " + job.replica_id + ": " + job.result.message();
     int shift = std::min(load.failures - 1, 16);
-    load.next_try = now + std::min(options_.backoff_max, options_.backoff_base * (int64_t{1} << shift));
+    load.next_try =
+        now + std::min(options_.backoff_max, options_.backoff_base * (int64_t{1} << shift));
     LOG_WARN("{} (try {})", load.last_error, load.failures);
   }
   changed_.insert(adapter->second.deployed_model);

@@ -13,10 +13,6 @@ constexpr std::string_view kCompatiblePrefix = "/compatible-mode/";
 constexpr std::string_view kNativePath = "/api/v1/services/aigc/text-generation/generation";
 constexpr std::string_view kModelsPath = "/compatible-mode/v1/models";
 
-int64_t SteadyMs(SteadyTime t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 std::optional<int64_t> IntField(const nlohmann::json& body, const char* name) {
   auto it = body.find(name);
   if (it == body.end() || !it->is_number_integer()) return std::nullopt;

@@ -11,10 +11,6 @@ namespace {
 // A replica that refused a connection gets no requests for this long.
 constexpr int64_t kRefusedPenaltyMs = 1000;
 
-int64_t SteadyMs(SteadyTime t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 double Seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
 
 // The message of an engine's error body ({"error":{"message"}} or {"message"}), or the body.

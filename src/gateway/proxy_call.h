@@ -30,6 +30,11 @@ namespace berth {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+// Milliseconds on the steady clock: the time base of the limiter and of replica penalties.
+inline int64_t SteadyMs(SteadyTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
 // Everything the gateway decided before calling an engine.
 struct ProxyPlan {
   InferenceApi api = InferenceApi::kCompatible;

@@ -177,7 +177,8 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
     if (options_.routes) options_.routes->Publish(d, runtime_.ListReplicas(d.uid));
     return planned;
   }
-  Observation observed = Observe(d, runtime_.ListReplicas(d.uid));
+  std::vector<ReplicaInfo> replicas = runtime_.ListReplicas(d.uid);
+  Observation observed = Observe(d, replicas);
   observed.failure = first.failure;
 
   if (d.desired == DesiredState::kDeleted && observed.live_replicas == 0) {
@@ -197,7 +198,7 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
   Status written = WriteObservation(d, after);
   if (written.code() == StatusCode::kAborted) return Again(Millis(0));
   RETURN_IF_ERROR(written);
-  if (options_.routes) options_.routes->Publish(after, runtime_.ListReplicas(d.uid));
+  if (options_.routes) options_.routes->Publish(after, replicas);
   if (Converged(after, observed)) return Again();
   return Again(options_.converge_poll);
 }

@@ -84,6 +84,28 @@ class ServerDied(ConnectionRefusedError):
     """The server under test exited on its own (crashed)."""
 
 
+def kill_engines(data_dir):
+    """SIGKILLs every engine process group the data dir's state file records: engines
+    outlive berth by design, so a test that started them must end them."""
+    try:
+        with open(os.path.join(data_dir, "replicas", "state.json")) as f:
+            records = json.load(f)["replicas"]
+    except (OSError, ValueError, KeyError):
+        records = []
+    for r in records:
+        pgid = r.get("pgid", 0)
+        try:
+            with open("/proc/%d/cmdline" % pgid, "rb") as f:
+                argv0 = f.read().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue  # gone already
+        if pgid > 1 and r.get("command") and argv0 == r["command"][0]:  # not a reused pid
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
 class BerthServer:
     """One `berth serve` process and its data directory."""
 
@@ -208,25 +230,7 @@ class BerthServer:
         return self.start(timeout=timeout)
 
     def kill_engines(self):
-        """SIGKILLs every engine process group the data dir's state file records: engines
-        outlive berth by design, so a test that started them must end them."""
-        try:
-            with open(os.path.join(self.data_dir, "replicas", "state.json")) as f:
-                records = json.load(f)["replicas"]
-        except (OSError, ValueError, KeyError):
-            records = []
-        for r in records:
-            pgid = r.get("pgid", 0)
-            try:
-                with open("/proc/%d/cmdline" % pgid, "rb") as f:
-                    argv0 = f.read().split(b"\0")[0].decode(errors="replace")
-            except OSError:
-                continue  # gone already
-            if pgid > 1 and r.get("command") and argv0 == r["command"][0]:  # not a reused pid
-                try:
-                    os.killpg(pgid, signal.SIGKILL)
-                except OSError:
-                    pass
+        kill_engines(self.data_dir)
 
     def cleanup(self):
         if self.proc is not None and not self._stopped_on_purpose and not self.running():

@@ -86,26 +86,10 @@ def engine_get(port, path, body=None, timeout=3.0):
         conn.close()
 
 
-def kill_engines(data_dir):
-    """SIGKILLs the process group of every engine recorded in the data dir's state file."""
-    try:
-        with open(os.path.join(data_dir, "replicas", "state.json")) as f:
-            records = json.load(f)["replicas"]
-    except (OSError, ValueError, KeyError):
-        records = []
-    for r in records:
-        pgid = r.get("pgid", 0)
-        if pgid > 1 and b"engine-sim" in cmdline(pgid):
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except OSError:
-                pass
-
-
 @atexit.register
 def _kill_all_engines():
     for data_dir in _DATA_DIRS:
-        kill_engines(data_dir)
+        h.kill_engines(data_dir)
 
 
 def wait_until(predicate, timeout=20.0, interval=0.05):
@@ -126,7 +110,7 @@ class ProcessRuntimeTestCase(h.BerthTestCase):
 
         def stop_everything():
             server.stop()  # first berth, or it would restart what we kill
-            kill_engines(server.data_dir)
+            h.kill_engines(server.data_dir)
 
         self.addCleanup(stop_everything)
         return server

@@ -1,5 +1,8 @@
 #include "common/status.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace berth {
 
 const char* StatusCodeName(StatusCode code) {
@@ -40,5 +43,13 @@ std::string Status::ToString() const {
   if (ok()) return "OK";
   return std::string(StatusCodeName(code_)) + ": " + message_;
 }
+
+namespace internal {
+void DieOnBadValueAccess(const Status& status) {
+  std::fprintf(stderr, "fatal: StatusOr::value() on an error: %s\n", status.ToString().c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+}  // namespace internal
 
 }  // namespace berth

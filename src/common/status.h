@@ -71,6 +71,11 @@ inline Status DeadlineExceeded(std::string m) {
   return {StatusCode::kDeadlineExceeded, std::move(m)};
 }
 
+namespace internal {
+// Prints "StatusOr::value() on an error: <status>" to stderr and aborts.
+[[noreturn]] void DieOnBadValueAccess(const Status& status);
+}  // namespace internal
+
 // Holds either a value or a non-OK Status.
 template <typename T>
 class [[nodiscard]] StatusOr {
@@ -83,15 +88,25 @@ class [[nodiscard]] StatusOr {
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
 
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T& operator*() & { return *value_; }
-  const T& operator*() const& { return *value_; }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
+  // Reading the value of an error is a bug: it crashes with the status, never reads garbage.
+  T& value() & { return CheckedValue(); }
+  const T& value() const& { return CheckedValue(); }
+  T&& value() && { return std::move(CheckedValue()); }
+  T& operator*() & { return CheckedValue(); }
+  const T& operator*() const& { return CheckedValue(); }
+  T* operator->() { return &CheckedValue(); }
+  const T* operator->() const { return &CheckedValue(); }
 
  private:
+  T& CheckedValue() {
+    if (!value_) internal::DieOnBadValueAccess(status_);
+    return *value_;
+  }
+  const T& CheckedValue() const {
+    if (!value_) internal::DieOnBadValueAccess(status_);
+    return *value_;
+  }
+
   Status status_;
   std::optional<T> value_;
 };

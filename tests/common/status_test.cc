@@ -117,5 +117,11 @@ TEST(StatusMacrosTest, AssignOrReturnAssignsOrPropagates) {
   EXPECT_EQ(reached, 0);
 }
 
+TEST(StatusOrDeathTest, ValueOfAnErrorCrashesWithTheStatus) {
+  StatusOr<int> error = NotFound("no such thing");
+  EXPECT_DEATH((void)error.value(), "StatusOr::value\\(\\) on an error: NOT_FOUND: no such thing");
+  EXPECT_DEATH((void)*error, "NOT_FOUND: no such thing");
+}
+
 }  // namespace
 }  // namespace berth

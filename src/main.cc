@@ -46,6 +46,7 @@ struct ServeOptions {
   int threads = 2;
   int upstream_threads = 1;
   int workers = 32;
+  int api_queue = static_cast<int>(kDefaultApiQueue);
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
 };
@@ -151,7 +152,7 @@ int Serve(const ServeOptions& options) {
            "berth_store_writes_total " +
            std::to_string(sqlite->writes()) + "\n";
   };
-  ApiServer api(std::move(deps), options.workers);
+  ApiServer api(std::move(deps), options.workers, static_cast<size_t>(options.api_queue));
   HttpServerOptions http;
   http.host = address->first;
   http.port = address->second;
@@ -240,6 +241,12 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
                    "Time a client has to send a request's body")
       ->envname("BERTH_BODY_TIMEOUT_MS")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--api-queue", options.api_queue,
+                   "API requests that may wait for a worker; more are answered 503 at once")
+      ->envname("BERTH_API_QUEUE")
+      ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   serve->add_option("--threads", options.threads, "Network threads")
       ->envname("BERTH_THREADS")

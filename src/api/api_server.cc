@@ -1,6 +1,8 @@
 #include "api/api_server.h"
 
+#include <algorithm>
 #include <chrono>
+#include <string>
 
 #include "api/admin_routes.h"
 #include "api/api_errors.h"
@@ -16,6 +18,9 @@ namespace berth {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
+
+// What an overloaded server tells clients to wait before retrying.
+constexpr int kOverloadRetryAfterSeconds = 1;
 
 // A client's own X-Request-Id is reused when it is a plain token, so logs line up.
 std::string RequestIdFor(const HttpRequest& request) {
@@ -83,11 +88,11 @@ struct ApiServer::Prepared {
   ApiCall call;
 };
 
-ApiServer::ApiServer(ApiDeps deps, int worker_threads)
+ApiServer::ApiServer(ApiDeps deps, int worker_threads, size_t max_queued)
     : deps_(std::move(deps)),
       billing_(std::make_unique<BillingService>(*deps_.store, *deps_.models,
                                                 deps_.clock ? *deps_.clock : real_clock_)),
-      pool_(std::make_unique<ThreadPool>(worker_threads)) {
+      pool_(std::make_unique<ThreadPool>(worker_threads, std::max<size_t>(1, max_queued))) {
   AddSystemRoutes();
   AddDeploymentRoutes(table_, *deps_.deployments, *deps_.models, billing_.get());
   AddBillingRoutes(table_, *billing_, deps_.clock ? *deps_.clock : real_clock_);
@@ -191,7 +196,7 @@ void ApiServer::Handle(HttpRequest request, HttpResponder respond) {
   auto work = std::make_shared<Prepared>(std::move(*prepared));
   work->call.http = shared.get();
   work->call.request_id = request_id;
-  pool_->Submit([this, work, finish]() {
+  const bool queued = pool_->TrySubmit([this, work, finish]() {
     const Route& route = table_.route(work->route_index);
     try {
       finish(route.pattern, Run(route, work->call));
@@ -201,6 +206,14 @@ void ApiServer::Handle(HttpRequest request, HttpResponder respond) {
       finish(route.pattern, ErrorResponse(Internal("internal error"), work->call.request_id));
     }
   });
+  if (!queued) {
+    // Shedding here keeps the answer immediate and the queue's memory bounded.
+    HttpResponse busy = ErrorResponse(
+        Unavailable("the server is overloaded: too many requests are waiting; retry shortly"),
+        request_id);
+    busy.headers.emplace_back("Retry-After", std::to_string(kOverloadRetryAfterSeconds));
+    finish(table_.route(work->route_index).pattern, std::move(busy));
+  }
 }
 
 HttpResponse ApiServer::Rejected(const Status& status) const {

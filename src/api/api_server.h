@@ -1,7 +1,8 @@
 // ApiServer: turns HTTP requests into route handler calls: request ids, routing, auth, body
 // rules, the success envelope, errors through the one Status mapping, and metrics. Handle()
 // is the HttpHandler; it runs routing and auth on the calling (network) thread and the route
-// handler on its worker pool, so blocking store calls never hold a network thread.
+// handler on its worker pool, so blocking store calls never hold a network thread. The pool's
+// queue is bounded: when it is full a request is answered 503 at once, with Retry-After.
 #pragma once
 
 #include <functional>
@@ -32,9 +33,13 @@ struct ApiDeps {
   const Clock* clock = nullptr;
 };
 
+// Requests that may wait for a worker by default (`berth serve --api-queue`).
+inline constexpr size_t kDefaultApiQueue = 256;
+
 class ApiServer {
  public:
-  ApiServer(ApiDeps deps, int worker_threads);
+  // `max_queued`: requests that may wait for one of the `worker_threads` (at least 1).
+  ApiServer(ApiDeps deps, int worker_threads, size_t max_queued = kDefaultApiQueue);
 
   void Handle(HttpRequest request, HttpResponder respond);
   // The response for a request the HTTP layer rejected itself (too large, too slow, malformed).

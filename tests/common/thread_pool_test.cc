@@ -58,5 +58,38 @@ TEST(ThreadPoolTest, TaskMaySubmitMoreWork) {
   EXPECT_EQ(ran.load(), 2);
 }
 
+TEST(ThreadPoolTest, TrySubmitRefusesOnceTheQueueIsFull) {
+  std::mutex gate;
+  std::unique_lock hold(gate);
+  std::atomic<int> ran{0};
+  std::atomic<bool> started{false};
+  {
+    ThreadPool pool(1, 2);
+    // The one thread blocks in the first task; two more wait; the fourth is refused.
+    ASSERT_TRUE(pool.TrySubmit([&] {
+      started = true;
+      std::lock_guard wait(gate);
+      ran.fetch_add(1);
+    }));
+    while (!started) std::this_thread::yield();
+    EXPECT_TRUE(pool.TrySubmit([&] { ran.fetch_add(1); }));
+    EXPECT_TRUE(pool.TrySubmit([&] { ran.fetch_add(1); }));
+    EXPECT_EQ(pool.queued(), 2u);
+    EXPECT_FALSE(pool.TrySubmit([&] { ran.fetch_add(100); }));
+    pool.Submit([&] { ran.fetch_add(1); });  // Submit ignores the bound
+    hold.unlock();
+  }
+  EXPECT_EQ(ran.load(), 4);
+}
+
+TEST(ThreadPoolTest, NoBoundWithoutMaxQueued) {
+  std::atomic<int> ran{0};
+  {
+    ThreadPool pool(1);
+    for (int i = 0; i < 500; ++i) ASSERT_TRUE(pool.TrySubmit([&ran] { ran.fetch_add(1); }));
+  }
+  EXPECT_EQ(ran.load(), 500);
+}
+
 }  // namespace
 }  // namespace berth

@@ -17,8 +17,6 @@
 namespace berth {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
-
 // What an overloaded server tells clients to wait before retrying.
 constexpr int kOverloadRetryAfterSeconds = 1;
 
@@ -168,14 +166,15 @@ HttpResponse ApiServer::Run(const Route& route, ApiCall& call) const {
 }
 
 void ApiServer::Handle(HttpRequest request, HttpResponder respond) {
-  auto started = SteadyClock::now();
+  const Clock* clock = deps_.clock ? deps_.clock : &real_clock_;
+  const SteadyTime started = clock->MonotonicNow();
   auto shared = std::make_shared<HttpRequest>(std::move(request));
   std::string request_id = RequestIdFor(*shared);
   StatusOr<Prepared> prepared = Prepare(*shared);
-  auto finish = [this, started, shared, request_id, respond](const std::string& route,
-                                                             HttpResponse response) {
+  auto finish = [this, clock, started, shared, request_id, respond](const std::string& route,
+                                                                    HttpResponse response) {
     response.headers.emplace_back("X-Request-Id", request_id);
-    double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
+    double seconds = std::chrono::duration<double>(clock->MonotonicNow() - started).count();
     metrics_.Record(route, shared->method, response.status, seconds);
     if (response.status >= 500) {
       LOG_WARN("{} {} -> {} ({})", shared->method, shared->path, response.status, request_id);

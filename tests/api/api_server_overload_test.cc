@@ -1,5 +1,5 @@
 // ApiServer under load: the worker queue is bounded (a full queue answers 503 with Retry-After
-// at once, and the server keeps serving).
+// at once, and the server keeps serving), and latencies are measured on the monotonic clock.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -131,6 +131,27 @@ TEST_F(ApiServerOverloadTest, UnmatchedRoutesAreAnsweredWithoutAWorker) {
   EXPECT_EQ(missing.get().status, 404);
   gate_.Release();
   EXPECT_EQ(queued.get().status, 200);
+}
+
+// The latency of a request is what the monotonic clock says, not the wall clock or the real
+// steady clock: a request that waits 3 s of fake time is recorded as exactly 3 s.
+TEST_F(ApiServerOverloadTest, LatencyIsMeasuredOnTheMonotonicClock) {
+  BlockTheWorker();
+  std::future<HttpResponse> queued = Send("/healthz");
+  env_.clock.Advance(seconds(3));
+  env_.clock.SetWallTime(env_.clock.Now() - std::chrono::hours(5));  // a step back: ignored
+  gate_.Release();
+  ASSERT_EQ(queued.get().status, 200);
+  std::future<HttpResponse> metrics = Send("/metrics");
+  ASSERT_EQ(metrics.wait_for(seconds(10)), std::future_status::ready);
+  const std::string text = metrics.get().body;
+  // The blocked request was measured (0 s) before its responder blocked.
+  EXPECT_NE(text.find("berth_http_request_duration_seconds_sum{route=\"/healthz\"} 3\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("berth_http_request_duration_seconds_count{route=\"/healthz\"} 2\n"),
+            std::string::npos)
+      << text;
 }
 
 }  // namespace

@@ -126,14 +126,7 @@ void BeastHttpServer::Run() {
       SetCurrentIoLoop(ioc);
       // The work guard keeps run() going while no connection is open; Stop() ends it.
       auto work = asio::make_work_guard(*ioc);
-      for (;;) {
-        try {
-          ioc->run();
-          return;
-        } catch (const std::exception& e) {
-          LOG_ERROR("http: io thread caught: {}", e.what());
-        }
-      }
+      http_internal::RunIoLoop(*ioc, "http server");
     });
   }
 }

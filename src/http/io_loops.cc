@@ -1,8 +1,12 @@
 #include "http/io_loops.h"
 
+#include <cstdlib>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <vector>
+
+#include "common/log.h"
 
 namespace berth::http_internal {
 namespace {
@@ -20,6 +24,22 @@ std::map<asio::io_context*, std::vector<std::function<void()>>>& Hooks() {
 asio::io_context* CurrentIoLoop() { return current_loop; }
 
 void SetCurrentIoLoop(asio::io_context* loop) { current_loop = loop; }
+
+void CrashOnEscapedException(const char* who, const char* what) {
+  LOG_ERROR("{}: an exception escaped a network handler: {}; aborting (a bug: please report it)",
+            who, what);
+  std::abort();
+}
+
+void RunIoLoop(asio::io_context& loop, const char* who) {
+  try {
+    loop.run();
+  } catch (const std::exception& e) {
+    CrashOnEscapedException(who, e.what());
+  } catch (...) {
+    CrashOnEscapedException(who, "a non-standard exception");
+  }
+}
 
 void OnIoLoopEnd(asio::io_context* loop, std::function<void()> hook) {
   std::lock_guard lock(hooks_mu);

@@ -277,16 +277,7 @@ class BeastUpstreamClient final : public UpstreamClient {
         work_(asio::make_work_guard(ioc_)) {
     int threads = std::max(1, options.threads);
     for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] {
-        for (;;) {
-          try {
-            ioc_.run();
-            return;
-          } catch (const std::exception& e) {
-            LOG_ERROR("upstream client: io thread caught: {}", e.what());
-          }
-        }
-      });
+      threads_.emplace_back([this] { http_internal::RunIoLoop(ioc_, "upstream client"); });
     }
   }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <strings.h>
 
+#include <cctype>
 #include <exception>
 #include <string_view>
 
@@ -32,6 +33,24 @@ bool IsSafeHeader(std::string_view name, std::string_view value) {
 
 // 1xx, 204 and 304 responses carry neither a body nor Content-Length (RFC 9110 8.6).
 bool StatusForbidsBody(int status) { return status < 200 || status == 204 || status == 304; }
+
+// The path and query of an absolute-form target ("http://host:8080/a?b" -> "/a?b"), which a
+// server must accept (RFC 9112 §3.2.2); other targets as they are.
+std::string OriginForm(std::string_view target) {
+  const size_t scheme_end = target.find("://");
+  if (target.empty() || target.front() == '/' || scheme_end == std::string_view::npos) {
+    return std::string(target);
+  }
+  for (char c : target.substr(0, scheme_end)) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
+      return std::string(target);
+    }
+  }
+  const size_t path = target.find_first_of("/?", scheme_end + 3);
+  if (path == std::string_view::npos) return "/";
+  if (target[path] == '?') return "/" + std::string(target.substr(path));  // an empty path
+  return std::string(target.substr(path));
+}
 
 bool IsValidStatus(int status) { return status >= 100 && status <= 599; }
 
@@ -67,9 +86,10 @@ HttpRequest ToHttpRequest(BeastRequest&& request, std::string remote_address) {
   HttpRequest out;
   out.method = std::string(request.method_string());
   out.target = std::string(request.target());
-  const size_t question = out.target.find('?');
-  out.path = out.target.substr(0, question);
-  if (question != std::string::npos) out.query = out.target.substr(question + 1);
+  const std::string origin = OriginForm(out.target);
+  const size_t question = origin.find('?');
+  out.path = origin.substr(0, question);
+  if (question != std::string::npos) out.query = origin.substr(question + 1);
   out.headers.reserve(std::distance(request.begin(), request.end()));
   for (const auto& field : request) {
     out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
@@ -106,10 +126,11 @@ HttpResponse ServerErrorResponse(const HttpServerOptions& options, const Status&
                                  int fallback_status) {
   try {
     if (options.error_response) {
+      // The body is the caller's shape; the status is the server's (431 and 501 have no Status
+      // code of their own).
       HttpResponse response = options.error_response(status);
-      if (IsValidStatus(response.status)) return response;
-      LOG_WARN("http: error_response returned status {}; using {}", response.status,
-               fallback_status);
+      response.status = fallback_status;
+      return response;
     }
     return PlainTextResponse(fallback_status, status.message());
   } catch (const std::exception& e) {

@@ -29,8 +29,10 @@ struct HttpServerOptions {
   std::chrono::milliseconds drain_timeout{5000};
   HttpHandler handler;
   // Builds the response for a request the server rejects itself: malformed HTTP (400,
-  // InvalidArgument), body too large (413, PayloadTooLarge), header or body too slow (408,
-  // DeadlineExceeded). Lets the API layer keep one error shape.
+  // InvalidArgument), header too large (431, InvalidArgument), a transfer coding berth does not
+  // implement (501, InvalidArgument), body too large (413, PayloadTooLarge), header or body too
+  // slow (408, DeadlineExceeded). Lets the API layer keep one error shape; the HTTP status of
+  // the answer is always the server's.
   std::function<HttpResponse(const Status&)> error_response;
 };
 

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "http/http_message.h"
 #include "http/http_responder.h"
+#include "http/request_checks_internal.h"
 
 namespace berth::http_internal {
 namespace {
@@ -87,9 +88,7 @@ void HttpSession::OnIdleReadable(error_code ec) {
 void HttpSession::DoReadHeader() {
   const HttpServerOptions& options = shared_->options;
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(
-      std::min<size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-  parser_->body_limit(static_cast<std::uint64_t>(options.max_body_bytes));
+  ApplyLimits(*parser_, options);
   ArmDeadline(options.header_timeout);
   http::async_read_header(
       socket_, buffer_, *parser_,
@@ -100,6 +99,10 @@ void HttpSession::OnReadHeader(error_code ec) {
   const bool timed_out = DisarmDeadline();
   if (ec) return FailRead(ReadPhase::kHeader, ec, timed_out);
   const BeastRequest& request = parser_->get();
+  // Before anything else reads the body: a framing the parser would misread is refused here.
+  if (std::optional<RequestRejection> rejection = CheckRequestHead(request.base())) {
+    return SendErrorAndClose(rejection->status, rejection->http_status);
+  }
   keep_alive_ = request.keep_alive();
   head_ = request.method() == http::verb::head;
   version_ = request.version() == 10 ? 10 : 11;
@@ -144,22 +147,13 @@ void HttpSession::FailRead(ReadPhase phase, error_code ec, bool timed_out) {
                            (header ? options.header_timeout : options.body_timeout).count())),
         408);
   }
-  if (ec == http::error::body_limit) {
-    return SendErrorAndClose(
-        Status(StatusCode::kPayloadTooLarge,
-               fmt::format("request body exceeds the limit of {} bytes", options.max_body_bytes)),
-        413);
-  }
   // A client that closed or reset the connection gets no answer.
-  if (!IsHttpError(ec) || ec == http::error::end_of_stream || ec == http::error::partial_message) {
+  if (ec != http::error::body_limit && (!IsHttpError(ec) || ec == http::error::end_of_stream ||
+                                        ec == http::error::partial_message)) {
     return Close();
   }
-  if (ec == http::error::header_limit) {
-    return SendErrorAndClose(
-        InvalidArgument(fmt::format("request header exceeds {} bytes", options.max_header_bytes)),
-        400);
-  }
-  SendErrorAndClose(InvalidArgument(fmt::format("malformed HTTP request: {}", ec.message())), 400);
+  const RequestRejection rejection = RejectionForParseError(ec, options);
+  SendErrorAndClose(rejection.status, rejection.http_status);
 }
 
 void HttpSession::Dispatch() {

@@ -105,7 +105,7 @@ TEST(HttpServerLimitsTest, WithoutErrorResponseFallsBackToPlainText) {
   EXPECT_NE(response->body.find("malformed"), std::string::npos);
 }
 
-TEST(HttpServerLimitsTest, OversizedHeaderIs400) {
+TEST(HttpServerLimitsTest, OversizedHeaderIs431) {
   HttpServerOptions options = TestOptions();
   options.max_header_bytes = 1024;
   auto server = Start(std::move(options));
@@ -113,7 +113,7 @@ TEST(HttpServerLimitsTest, OversizedHeaderIs400) {
   auto response = RoundTrip(
       server->port(), "GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(4096, 'h') + "\r\n\r\n");
   ASSERT_TRUE(response);
-  EXPECT_EQ(response->status, 400);
+  EXPECT_EQ(response->status, 431);
   ExpectStillServing(*server);
 }
 

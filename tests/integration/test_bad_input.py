@@ -142,12 +142,48 @@ class BadInputTest(h.BerthTestCase):
         self.assertTrue(out["deployed_model"].endswith("-limit"))
         self.__class__.expected[out["deployed_model"]] = "created by the limit test"
 
-    def test_header_too_large_is_400(self):
+    def test_header_too_large_is_431(self):
         raw, _ = send_and_read(self.server.port,
                                request_bytes("GET", DEPLOYMENTS, self.server.api_key,
                                              extra=b"X-Big: " + b"z" * (32 << 10) + b"\r\n"))
-        self.assertRawError(raw, 400, "InvalidParameter")
+        body = self.assertRawError(raw, 431, "InvalidParameter")
+        self.assertIn("16384", body["message"])
         self.assertServing()
+
+    # ---- HTTP framing and targets (RFC 9112) ---------------------------------------------------
+
+    def test_transfer_codings_berth_does_not_implement_are_refused(self):
+        body = b'{"model_name":"qwen3-8b","capacity":2,"suffix":"te"}'
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        cases = [(b"chunked, chunked", 400), (b"chunked, gzip", 400), (b"gzip", 400),
+                 (b"gzip, chunked", 501), (b"x-unknown, chunked", 501)]
+        for coding, status in cases:
+            with self.subTest(coding=coding):
+                head = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+                        "Content-Type: application/json\r\n" % (DEPLOYMENTS, self.server.api_key)
+                        ).encode() + b"Transfer-Encoding: " + coding + b"\r\n\r\n"
+                raw, closed = send_and_read(self.server.port, head + chunked)
+                self.assertRawError(raw, status, "InvalidParameter")
+                self.assertTrue(closed)
+        # None of them was read as a request without a body, or created anything.
+        r = self.server.get(DEPLOYMENTS + "/" + self.first.rsplit("-", 1)[0] + "-te")
+        self.assertEqual(r.status, 404)
+        self.assertServing()
+
+    def test_a_request_without_host_is_400(self):
+        raw, closed = send_and_read(
+            self.server.port, ("GET %s HTTP/1.1\r\nAuthorization: Bearer %s\r\n\r\n"
+                               % (DEPLOYMENTS, self.server.api_key)).encode())
+        body = self.assertRawError(raw, 400, "InvalidParameter")
+        self.assertIn("Host", body["message"])
+        self.assertTrue(closed)
+
+    def test_absolute_form_target_is_routed_by_its_path(self):
+        target = "http://127.0.0.1:%d%s?page_size=1" % (self.server.port, DEPLOYMENTS)
+        raw, _ = send_and_read(self.server.port, request_bytes("GET", target, self.server.api_key))
+        status, body = h.parse_raw_response(raw)
+        self.assertEqual(status, 200, raw[:300])
+        self.assertEqual(body["output"]["page_size"], 1)
 
     # ---- content type, routes, methods ------------------------------------------------------
 

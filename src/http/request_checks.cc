@@ -1,0 +1,155 @@
+#include "http/request_checks.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "http/http_message.h"
+#include "http/request_checks_internal.h"
+
+namespace berth {
+namespace http_internal {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// uri-host [ ":" port ]: unreserved, percent-encoded, sub-delims, ':' and IPv6 brackets.
+bool IsValidHost(std::string_view host) {
+  static constexpr std::string_view kAllowed = "-._~%!$&'()*+,;=:[]";
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || kAllowed.find(c) != std::string::npos;
+  });
+}
+
+RequestRejection Reject(int http_status, std::string message) {
+  return {http_status, InvalidArgument(std::move(message))};
+}
+
+std::optional<RequestRejection> CheckHost(const http::request_header<>& head) {
+  const size_t hosts = head.count(http::field::host);
+  if (hosts > 1) return Reject(400, "more than one Host header");
+  if (hosts == 0) {
+    if (head.version() >= 11) return Reject(400, "an HTTP/1.1 request needs a Host header");
+    return std::nullopt;
+  }
+  const auto host = head[http::field::host];
+  if (!IsValidHost(std::string_view(host.data(), host.size()))) {
+    return Reject(400, "the Host header is not valid");
+  }
+  return std::nullopt;
+}
+
+// Every transfer coding named, in order, over all Transfer-Encoding lines, lower case and
+// without parameters.
+std::vector<std::string> TransferCodings(const http::request_header<>& head) {
+  std::vector<std::string> codings;
+  for (auto [it, end] = head.equal_range(http::field::transfer_encoding); it != end; ++it) {
+    std::string_view value(it->value().data(), it->value().size());
+    size_t start = 0;
+    while (start <= value.size()) {
+      size_t comma = std::min(value.find(',', start), value.size());
+      std::string_view element = value.substr(start, comma - start);
+      element = Trim(element.substr(0, element.find(';')));
+      codings.push_back(Lower(element));
+      start = comma + 1;
+    }
+  }
+  return codings;
+}
+
+// RFC 9112 §6.1 and §6.3: chunked at most once and last; any other coding is not implemented
+// (501); an HTTP/1.0 request, or one that also has Content-Length, cannot be framed safely.
+std::optional<RequestRejection> CheckTransferEncoding(const http::request_header<>& head) {
+  if (head.count(http::field::transfer_encoding) == 0) return std::nullopt;
+  if (head.version() < 11) return Reject(400, "Transfer-Encoding is not allowed in HTTP/1.0");
+  if (head.count(http::field::content_length) > 0) {
+    return Reject(400, "a request must not have both Transfer-Encoding and Content-Length");
+  }
+  std::vector<std::string> codings = TransferCodings(head);
+  codings.erase(std::remove(codings.begin(), codings.end(), ""), codings.end());
+  if (codings.empty()) return Reject(400, "Transfer-Encoding names no transfer coding");
+  if (std::count(codings.begin(), codings.end(), "chunked") > 1) {
+    return Reject(400, "Transfer-Encoding applies chunked more than once");
+  }
+  if (codings.back() != "chunked") {
+    return Reject(400, "Transfer-Encoding must end with chunked, or the body has no length");
+  }
+  for (const std::string& coding : codings) {
+    if (coding != "chunked") {
+      return Reject(501, fmt::format("transfer coding '{}' is not implemented", coding));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<RequestRejection> CheckRequestHead(const http::request_header<>& head) {
+  if (auto rejection = CheckHost(head)) return rejection;
+  return CheckTransferEncoding(head);
+}
+
+RequestRejection RejectionForParseError(const error_code& ec, const HttpServerOptions& options) {
+  if (ec == http::error::body_limit) {
+    return {413, Status(StatusCode::kPayloadTooLarge,
+                        fmt::format("request body exceeds the limit of {} bytes",
+                                    options.max_body_bytes))};
+  }
+  if (ec == http::error::header_limit) {
+    return Reject(431, fmt::format("request header exceeds {} bytes", options.max_header_bytes));
+  }
+  return Reject(400, fmt::format("malformed HTTP request: {}", ec.message()));
+}
+
+void ApplyLimits(http::request_parser<http::string_body>& parser,
+                 const HttpServerOptions& options) {
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min<size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  parser.body_limit(static_cast<std::uint64_t>(options.max_body_bytes));
+}
+
+}  // namespace http_internal
+
+RawParse ParseRawRequest(std::string_view bytes, const HttpServerOptions& options) {
+  namespace hi = http_internal;
+  RawParse result;
+  hi::http::request_parser<hi::http::string_body> parser;
+  hi::ApplyLimits(parser, options);
+  hi::error_code ec;
+  while (!parser.is_done()) {
+    const bool had_header = parser.is_header_done();
+    const size_t used = parser.put(
+        hi::asio::buffer(bytes.data() + result.consumed, bytes.size() - result.consumed), ec);
+    result.consumed += used;
+    if (ec == hi::http::error::need_more) return result;
+    if (ec) {
+      result.rejection = hi::RejectionForParseError(ec, options);
+      return result;
+    }
+    if (!had_header && parser.is_header_done()) {
+      result.rejection = hi::CheckRequestHead(parser.get().base());
+      if (result.rejection) return result;
+    }
+    if (used == 0 && !parser.is_done()) return result;  // needs more bytes
+  }
+  result.request = hi::ToHttpRequest(parser.release(), "raw");
+  return result;
+}
+
+}  // namespace berth

@@ -1,0 +1,21 @@
+// The Beast side of request_checks.h, shared by HttpSession and ParseRawRequest. Internal to
+// src/http/; pure functions, any thread.
+#pragma once
+
+#include <optional>
+
+#include "http/beast_asio.h"
+#include "http/request_checks.h"
+
+namespace berth::http_internal {
+
+// The head's framing and Host rules (RFC 9112 §3.2, §6): nullopt if it may proceed.
+std::optional<RequestRejection> CheckRequestHead(const http::request_header<>& head);
+
+// How a parser error is answered: 413 body too large, 431 header too large, else 400.
+RequestRejection RejectionForParseError(const error_code& ec, const HttpServerOptions& options);
+
+// A parser for one request with the server's limits.
+void ApplyLimits(http::request_parser<http::string_body>& parser, const HttpServerOptions& options);
+
+}  // namespace berth::http_internal

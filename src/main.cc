@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "engine_sim/engine_sim_command.h"
 #include "gateway/gateway.h"
+#include "http/connection_limit.h"
 #include "http/http_server.h"
 #include "reconcile/reconciler.h"
 #include "runtime/process/process_setup.h"
@@ -47,6 +48,7 @@ struct ServeOptions {
   int upstream_threads = 1;
   int workers = 32;
   int api_queue = static_cast<int>(kDefaultApiQueue);
+  int max_connections = static_cast<int>(kDefaultMaxConnections);
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
 };
@@ -159,6 +161,16 @@ int Serve(const ServeOptions& options) {
   http.threads = options.threads;
   http.header_timeout = Millis(options.header_timeout_ms);
   http.body_timeout = Millis(options.body_timeout_ms);
+  const uint64_t fd_limit = ReadFdLimit();
+  const ConnectionCap cap =
+      PlanConnectionCap(static_cast<size_t>(options.max_connections), fd_limit);
+  if (cap.clamped) {
+    LOG_WARN(
+        "--max-connections {} leaves too few of the {} descriptors (ulimit -n) for berth's own "
+        "work; using {}",
+        options.max_connections, fd_limit, cap.cap);
+  }
+  http.max_connections = cap.cap;
   http.handler = [&api, &gateway](HttpRequest request, HttpResponder respond) {
     if (Gateway::Serves(request.path))
       return gateway.Handle(std::move(request), std::move(respond));
@@ -247,6 +259,12 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
                    "API requests that may wait for a worker; more are answered 503 at once")
       ->envname("BERTH_API_QUEUE")
       ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  serve
+      ->add_option("--max-connections", options.max_connections,
+                   "Client connections held open at most; more are refused at once")
+      ->envname("BERTH_MAX_CONNECTIONS")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   serve->add_option("--threads", options.threads, "Network threads")
       ->envname("BERTH_THREADS")

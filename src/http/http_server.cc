@@ -3,12 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <exception>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/log.h"
@@ -63,6 +67,7 @@ class BeastHttpServer final : public HttpServer {
   StatusOr<tcp::endpoint> ResolveListenEndpoint();
   void DoAccept();
   void OnAccept(error_code ec, tcp::socket socket);
+  void Shed(tcp::socket socket);
   void CloseAcceptor();
   void WaitForDrain();
   bool OnServerThread() const;
@@ -73,6 +78,8 @@ class BeastHttpServer final : public HttpServer {
   size_t next_loop_ = 0;  // where the next connection goes; used on the acceptor's strand
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::unique_ptr<asio::steady_timer> accept_retry_;
+  bool accept_failing_ = false;  // on the acceptor's strand
+  uint64_t shed_ = 0;            // connections refused over the cap; on the acceptor's strand
   std::vector<std::thread> threads_;
   int port_ = 0;
   std::mutex stop_mu_;
@@ -141,12 +148,21 @@ void BeastHttpServer::DoAccept() {
 void BeastHttpServer::OnAccept(error_code ec, tcp::socket socket) {
   if (!acceptor_->is_open()) return;
   if (ec) {
-    LOG_WARN("http: accept failed: {}", ec.message());
+    // EMFILE/ENFILE and the like: pause instead of spinning; the connection waits in the
+    // backlog. One warning per episode, not one per retry.
+    if (!accept_failing_) LOG_WARN("http: accept failed: {}; retrying", ec.message());
+    accept_failing_ = true;
     accept_retry_->expires_after(kAcceptRetryDelay);
     accept_retry_->async_wait([this](error_code wait_ec) {
       if (!wait_ec && acceptor_->is_open()) DoAccept();
     });
     return;
+  }
+  if (std::exchange(accept_failing_, false)) LOG_INFO("http: accepting connections again");
+  const size_t cap = shared_->options.max_connections;
+  if (cap > 0 && shared_->connections.load(std::memory_order_relaxed) >= cap) {
+    Shed(std::move(socket));
+    return DoAccept();
   }
   socket.set_option(tcp::no_delay(true), ec);
   try {
@@ -155,6 +171,28 @@ void BeastHttpServer::OnAccept(error_code ec, tcp::socket socket) {
     LOG_ERROR("http: cannot start a session: {}", e.what());
   }
   DoAccept();
+}
+
+// A connection over the cap: whatever the client already sent is read (so closing sends FIN, not
+// a reset that could destroy the answer), a 503 goes out if the socket takes it at once, and the
+// descriptor is released before the next accept. Nothing here waits.
+void BeastHttpServer::Shed(tcp::socket socket) {
+  static constexpr std::string_view kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: berth\r\nRetry-After: 1\r\n"
+      "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 54\r\n"
+      "Connection: close\r\n\r\nthe server has too many open connections; retry later\n";
+  error_code ec;
+  socket.non_blocking(true, ec);
+  std::array<char, 4096> sink;
+  for (int i = 0; i < 4 && !ec; ++i) socket.read_some(asio::buffer(sink), ec);
+  socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+  const uint64_t shed = ++shed_;
+  if (shed == 1 || shed % 1000 == 0) {
+    LOG_WARN("http: {} connection(s) refused so far: {} open, the cap (--max-connections)", shed,
+             shared_->options.max_connections);
+  }
 }
 
 void BeastHttpServer::CloseAcceptor() {

@@ -27,6 +27,10 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive wait for the next request
   std::chrono::milliseconds drain_timeout{5000};
+  // Open connections at most (0: no cap). One over the cap is answered 503 with Retry-After
+  // if that can be done without waiting, and closed at once, so a flood of connections costs
+  // berth no more descriptors than the cap (see connection_limit.h for choosing it).
+  size_t max_connections = 0;
   HttpHandler handler;
   // Builds the response for a request the server rejects itself: malformed HTTP (400,
   // InvalidArgument), header too large (431, InvalidArgument), a transfer coding berth does not

@@ -37,6 +37,7 @@ HttpSession::HttpSession(tcp::socket socket, std::shared_ptr<ServerShared> share
       socket_(std::move(socket)),
       deadline_(socket_.get_executor()),
       response_wait_(socket_.get_executor()) {
+  shared_->connections.fetch_add(1, std::memory_order_relaxed);
   error_code ec;
   const tcp::endpoint remote = socket_.remote_endpoint(ec);
   remote_address_ = ec ? "unknown" : FormatEndpoint(remote);
@@ -46,6 +47,7 @@ HttpSession::~HttpSession() {
   // Only when the server is destroyed with the stream still running (Stop's drain timed out).
   if (stream_.active && stream_.channel) stream_.channel->MarkGone();
   EndInFlight();
+  shared_->connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void HttpSession::Start() {

@@ -36,6 +36,8 @@ struct ServerShared {
   std::condition_variable drained;  // signalled when in_flight drops to 0
   bool io_alive = true;             // guarded by mu; false once the io_context may go away
   int in_flight = 0;  // guarded by mu; requests handed to the handler, not yet written
+
+  std::atomic<size_t> connections{0};  // sessions alive (each holds one socket)
 };
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {

@@ -36,6 +36,8 @@ class TestClient {
   TestClient& operator=(const TestClient&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+  // The socket, for poll() over many clients.
+  int fd() const { return fd_; }
   // Sends all of `data`; false if the connection failed.
   bool Send(std::string_view data);
   // Reads one response framed by Content-Length (absent: no body); nullopt on close or timeout.

@@ -142,6 +142,8 @@ int Serve(const ServeOptions& options) {
   GatewayMetrics gateway_metrics;
   UsageRecorder usage(**store);
   std::unique_ptr<UpstreamClient> upstream = StartUpstreamClient({options.upstream_threads, 256});
+  // Pooled connections to an engine that is no longer routed are closed, not kept open.
+  routes.OnEndpointGone([client = upstream.get()](int port) { client->ForgetEndpoint(port); });
   Gateway gateway({&auth, &routes, upstream.get(), &usage, &gateway_metrics, &clock});
   deps.extra_metrics = [sqlite, &gateway_metrics] {
     return gateway_metrics.Render() +
@@ -199,6 +201,7 @@ int Serve(const ServeOptions& options) {
   sigwait(&stop_signals, &signal_number);
   LOG_INFO("signal {} received; shutting down", signal_number);
   (*server)->Stop();
+  routes.OnEndpointGone(nullptr);
   upstream.reset();
   usage.Stop();  // every metered request is stored before berth exits
   reconciler.Stop();

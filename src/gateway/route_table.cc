@@ -75,6 +75,7 @@ void GatewayRoutes::Publish(const Deployment& d, const std::vector<ReplicaInfo>&
   }
   std::unique_lock lock(mu_);
   auto& slot = routes_[d.deployed_model];
+  if (slot) ReportGone(*slot, route.get());
   // The same incarnation keeps its limiter windows and in-flight counts.
   route->state = slot && slot->uid == d.uid ? slot->state : std::make_shared<RouteState>();
   RateLimits limits = LimitsOf(d);
@@ -84,7 +85,25 @@ void GatewayRoutes::Publish(const Deployment& d, const std::vector<ReplicaInfo>&
 
 void GatewayRoutes::Withdraw(const std::string& deployed_model) {
   std::unique_lock lock(mu_);
-  routes_.erase(deployed_model);
+  auto it = routes_.find(deployed_model);
+  if (it == routes_.end()) return;
+  ReportGone(*it->second, nullptr);
+  routes_.erase(it);
+}
+
+void GatewayRoutes::OnEndpointGone(std::function<void(int port)> hook) {
+  std::unique_lock lock(mu_);
+  endpoint_gone_ = std::move(hook);
+}
+
+void GatewayRoutes::ReportGone(const GatewayRoute& before, const GatewayRoute* after) {
+  if (!endpoint_gone_) return;
+  for (const Endpoint& e : before.endpoints) {
+    const bool kept =
+        after != nullptr && std::any_of(after->endpoints.begin(), after->endpoints.end(),
+                                        [&](const Endpoint& a) { return a.port == e.port; });
+    if (!kept) endpoint_gone_(e.port);
+  }
 }
 
 std::shared_ptr<const GatewayRoute> GatewayRoutes::Find(const std::string& deployed_model) const {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -70,6 +71,10 @@ class GatewayRoutes : public RoutePublisher {
  public:
   void Publish(const Deployment& d, const std::vector<ReplicaInfo>& replicas) override;
   void Withdraw(const std::string& deployed_model) override;
+  // Runs `hook` with the port of each endpoint that leaves the table (its replica is gone, not
+  // ready, or its deployment withdrawn), under the table's lock, so it must not block; null
+  // clears it, after which it is not running and will not run.
+  void OnEndpointGone(std::function<void(int port)> hook);
 
   // The route for a model name, or null.
   std::shared_ptr<const GatewayRoute> Find(const std::string& deployed_model) const;
@@ -77,8 +82,12 @@ class GatewayRoutes : public RoutePublisher {
   std::vector<std::shared_ptr<const GatewayRoute>> List(const std::string& workspace_id) const;
 
  private:
+  // Calls endpoint_gone_ for each endpoint of `before` not in `after` (null: none). Under mu_.
+  void ReportGone(const GatewayRoute& before, const GatewayRoute* after);
+
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<const GatewayRoute>> routes_;  // guarded by mu_
+  std::function<void(int port)> endpoint_gone_;                        // guarded by mu_
 };
 
 }  // namespace berth

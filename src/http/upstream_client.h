@@ -1,5 +1,6 @@
 // UpstreamClient: asynchronous HTTP/1.1 calls from the gateway to model engines over loopback.
-// Connections are kept alive and pooled per port, with TCP_NODELAY; a response body is handed
+// Connections are kept alive and pooled per port, with TCP_NODELAY (an idle one the engine closes
+// is dropped at once, and ForgetEndpoint drops a port's); a response body is handed
 // over piece by piece as it arrives (de-chunked), never buffered whole. No Beast types here.
 //
 // Threads: Send() and Cancel() may be called from any thread. A call's handlers run on the
@@ -52,8 +53,12 @@ class UpstreamClient {
   virtual ~UpstreamClient() = default;
   virtual std::shared_ptr<UpstreamCall> Send(UpstreamRequest request,
                                              UpstreamHandlers handlers) = 0;
-  // Kept-alive connections currently idle in the pool (for metrics and tests).
+  // Kept-alive connections currently idle in the pool (for metrics and tests). An idle
+  // connection the engine closes leaves the pool by itself.
   virtual size_t IdleConnections() const = 0;
+  // Closes the idle connections to `port`: its engine is gone or no longer routed. Calls under
+  // way are not affected. Any thread; not concurrently with the client's destruction.
+  virtual void ForgetEndpoint(int port) = 0;
 };
 
 struct UpstreamClientOptions {

@@ -67,6 +67,27 @@ TEST(GatewayRoutesTest, FindUnknownIsNull) {
   EXPECT_TRUE(routes.List("llm-aaaa").empty());
 }
 
+// The upstream pool forgets an engine's connections when its endpoint leaves the table.
+TEST(GatewayRoutesTest, EndpointsLeavingTheTableAreReported) {
+  GatewayRoutes routes;
+  std::vector<int> gone;
+  routes.OnEndpointGone([&gone](int port) { gone.push_back(port); });
+  routes.Publish(MuDeployment("m"), ReadyReplicas(3));
+  EXPECT_TRUE(gone.empty());
+  std::vector<ReplicaInfo> replicas = ReadyReplicas(3);
+  replicas[1].state = ReplicaState::kStarting;  // not ready: no longer routed
+  replicas.pop_back();                          // gone
+  routes.Publish(MuDeployment("m"), replicas);
+  EXPECT_EQ(gone, (std::vector<int>{40001, 40002}));
+  gone.clear();
+  routes.Withdraw("m");
+  EXPECT_EQ(gone, std::vector<int>{40000});
+  routes.OnEndpointGone(nullptr);
+  routes.Publish(MuDeployment("n"), ReadyReplicas(1));
+  routes.Withdraw("n");
+  EXPECT_EQ(gone, std::vector<int>{40000});  // unchanged once the hook is cleared
+}
+
 TEST(GatewayRoutesTest, PublishCopiesTheDeploymentAndKeepsOnlyReadyReplicasWithPorts) {
   GatewayRoutes routes;
   Deployment d = MuDeployment("m1");

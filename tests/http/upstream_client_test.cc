@@ -1,12 +1,15 @@
 // UpstreamClient against a real berth HttpServer on loopback: whole and streamed answers,
-// connection reuse, refused ports, cancellation and the read timeout.
+// connection reuse, refused ports, cancellation, the read timeout, and pooled connections to
+// engines that went away (counted in open descriptors).
 #include "http/upstream_client.h"
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -270,6 +273,92 @@ TEST(UpstreamClientTest, CallsFromAServerThreadStayOnItsLoop) {
   EXPECT_EQ(client->IdleConnections(), 1u);  // one connection, on the front's only loop
   front->Stop();
   EXPECT_EQ(client->IdleConnections(), 0u);  // dropped before the loop went away
+}
+
+// Descriptors this process has open.
+int OpenFds() {
+  int n = 0;
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    while (readdir(dir) != nullptr) ++n;
+    closedir(dir);
+  }
+  return n - 3;  // ".", ".." and the directory's own descriptor
+}
+
+bool WaitFor(const std::function<bool()>& condition, milliseconds timeout = milliseconds(3000)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return true;
+}
+
+// Leaves `n` kept-alive connections to `upstream` idle in the client's pool.
+void MakeIdleConnections(UpstreamClient& client, const Upstream& upstream, int n) {
+  std::vector<std::unique_ptr<Collector>> calls;
+  for (int i = 0; i < n; ++i) {
+    calls.push_back(std::make_unique<Collector>());
+    client.Send(Post(upstream.port(), "/stream"), calls.back()->Handlers());
+  }
+  for (auto& c : calls) ASSERT_TRUE(c->WaitDone());
+}
+
+// Descriptors open once calls have run: an engine was started, called and stopped, so what the
+// process opens once and keeps (e.g. the resolver's and random device's) is counted.
+int BaselineFds(UpstreamClient& client) {
+  {
+    Upstream warm_up;
+    Collector c;
+    client.Send(Post(warm_up.port(), "/json"), c.Handlers());
+    EXPECT_TRUE(c.WaitDone());
+  }
+  EXPECT_TRUE(WaitFor([&] { return client.IdleConnections() == 0; }));
+  return OpenFds();
+}
+
+// Defect 3 of issue 9: idle connections to an engine that exited stayed in CLOSE-WAIT forever.
+TEST(UpstreamClientPoolTest, EngineClosingIdleConnectionsEmptiesThePool) {
+  auto client = StartUpstreamClient({2, 256});
+  const int baseline = BaselineFds(*client);
+  auto upstream = std::make_unique<Upstream>();
+  MakeIdleConnections(*client, *upstream, 8);
+  EXPECT_EQ(client->IdleConnections(), 8u);
+  upstream.reset();  // the engine exits: it closes its side of every connection
+  EXPECT_TRUE(WaitFor([&] { return client->IdleConnections() == 0; }))
+      << client->IdleConnections() << " idle connections to a gone engine";
+  EXPECT_TRUE(WaitFor([&] { return OpenFds() <= baseline; })) << OpenFds() << " > " << baseline;
+}
+
+TEST(UpstreamClientPoolTest, CreateCallDeleteCyclesDoNotLeakDescriptors) {
+  auto client = StartUpstreamClient();
+  const int baseline = BaselineFds(*client);
+  for (int cycle = 0; cycle < 20; ++cycle) {
+    auto upstream = std::make_unique<Upstream>();
+    MakeIdleConnections(*client, *upstream, 3);
+  }
+  EXPECT_TRUE(WaitFor([&] { return OpenFds() <= baseline; })) << OpenFds() << " > " << baseline;
+  EXPECT_EQ(client->IdleConnections(), 0u);
+}
+
+TEST(UpstreamClientPoolTest, ForgetEndpointClosesItsIdleConnections) {
+  Upstream upstream;
+  Upstream other;
+  auto client = StartUpstreamClient();
+  MakeIdleConnections(*client, upstream, 4);
+  MakeIdleConnections(*client, other, 2);
+  ASSERT_EQ(client->IdleConnections(), 6u);
+  const int before = OpenFds();
+  client->ForgetEndpoint(upstream.port());
+  EXPECT_EQ(client->IdleConnections(), 2u);  // the other engine's stay
+  // Our four sockets close, and the engine closes its four ends in turn.
+  EXPECT_TRUE(WaitFor([&] { return OpenFds() <= before - 8; })) << OpenFds();
+  // The endpoint still works when called again: a new connection.
+  Collector c;
+  client->Send(Post(upstream.port(), "/json"), c.Handlers());
+  ASSERT_TRUE(c.WaitDone());
+  EXPECT_TRUE(c.result.ok()) << c.result.ToString();
+  EXPECT_EQ(client->IdleConnections(), 3u);
 }
 
 }  // namespace

@@ -51,6 +51,7 @@ struct ServeOptions {
   int max_connections = static_cast<int>(kDefaultMaxConnections);
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
+  std::string shutdown_grace = "30s";  // see ParseDuration
 };
 
 StatusOr<std::pair<std::string, int>> SplitListen(const std::string& listen) {
@@ -173,6 +174,12 @@ int Serve(const ServeOptions& options) {
         options.max_connections, fd_limit, cap.cap);
   }
   http.max_connections = cap.cap;
+  StatusOr<Millis> grace = ParseDuration(options.shutdown_grace);
+  if (!grace.ok()) return fail(InvalidArgument("--shutdown-grace: " + grace.status().message()));
+  http.drain_timeout = *grace;
+  // Past the grace, engine calls still running end with an error event (streams) or answer, and
+  // are metered as aborted.
+  http.on_drain_timeout = [client = upstream.get()] { client->AbortAll(); };
   http.handler = [&api, &gateway](HttpRequest request, HttpResponder respond) {
     if (Gateway::Serves(request.path))
       return gateway.Handle(std::move(request), std::move(respond));
@@ -268,6 +275,11 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
                    "Client connections held open at most; more are refused at once")
       ->envname("BERTH_MAX_CONNECTIONS")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--shutdown-grace", options.shutdown_grace,
+                   "On SIGTERM, how long running requests may finish (e.g. 30s, 500ms)")
+      ->envname("BERTH_SHUTDOWN_GRACE")
       ->capture_default_str();
   serve->add_option("--threads", options.threads, "Network threads")
       ->envname("BERTH_THREADS")

@@ -202,9 +202,13 @@ void ProxyCall::EndStream(const Status& status) {
     std::lock_guard lock(mu_);
     aborted = client_gone_;
   }
+  // Ended by berth's shutdown (UpstreamClient::AbortAll): the client is told, and it is metered
+  // as aborted like a client that left.
+  const bool shutdown = !aborted && status.code() == StatusCode::kAborted;
   if (!complete && !aborted) {
-    GatewayError error = UpstreamFailed("the engine's stream broke off: " +
-                                        (status.ok() ? "no [DONE]" : status.message()));
+    GatewayError error = shutdown ? NotServing(status.message() + "; the answer was cut short")
+                                  : UpstreamFailed("the engine's stream broke off: " +
+                                                   (status.ok() ? "no [DONE]" : status.message()));
     if (translator_) {
       tail += NativeErrorEvent(translator_->events_sent() + 1, 500, error.code, error.message,
                                plan_.request_id);
@@ -222,8 +226,8 @@ void ProxyCall::EndStream(const Status& status) {
       pending_ += tail;
     }
   }
-  if (aborted) deps_.metrics->RecordAborted();
-  Meter(complete || aborted ? 200 : 502, aborted);
+  if (aborted || shutdown) deps_.metrics->RecordAborted();
+  Meter(complete || aborted || shutdown ? 200 : 502, aborted || shutdown);
 }
 
 // --- whole answers ---
@@ -231,12 +235,16 @@ void ProxyCall::EndStream(const Status& status) {
 void ProxyCall::AnswerWhole(const Status& status) {
   SteadyTime done = std::chrono::steady_clock::now();
   if (!status.ok()) {
+    // Aborted: only berth's shutdown cancels a whole answer's call.
+    const bool shutdown = status.code() == StatusCode::kAborted;
     GatewayError error =
         status.code() == StatusCode::kDeadlineExceeded
             ? GatewayError{504, "RequestTimeOut", "timeout", "server_error", status.message()}
-            : UpstreamFailed(status.message());
+        : shutdown ? NotServing(status.message() + "; retry later")
+                   : UpstreamFailed(status.message());
     AnswerError(error);
-    Meter(error.http_status, false);
+    if (shutdown) deps_.metrics->RecordAborted();
+    Meter(error.http_status, shutdown);
     return;
   }
   HttpResponse response;

@@ -69,7 +69,11 @@ class BeastHttpServer final : public HttpServer {
   void OnAccept(error_code ec, tcp::socket socket);
   void Shed(tcp::socket socket);
   void CloseAcceptor();
-  void WaitForDrain();
+  // Whether no request is in flight within `timeout`.
+  bool WaitInFlight(std::chrono::milliseconds timeout);
+  int InFlight();
+  void AbortInFlight();
+  void EndIo();
   bool OnServerThread() const;
 
   const std::shared_ptr<ServerShared> shared_;
@@ -208,14 +212,51 @@ void BeastHttpServer::CloseAcceptor() {
   done.wait_for(shared_->options.drain_timeout);
 }
 
-void BeastHttpServer::WaitForDrain() {
+bool BeastHttpServer::WaitInFlight(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(shared_->mu);
-  shared_->drained.wait_for(lock, shared_->options.drain_timeout,
-                            [&] { return shared_->in_flight == 0; });
-  if (shared_->in_flight > 0) {
-    LOG_WARN("http: stopping with {} request(s) still in flight", shared_->in_flight);
+  return shared_->drained.wait_for(lock, timeout, [&] { return shared_->in_flight == 0; });
+}
+
+int BeastHttpServer::InFlight() {
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  return shared_->in_flight;
+}
+
+// The grace period is over: the owner ends its work first (the gateway's streams then close with
+// an error event of their own), then requests still unanswered get a 503 from here.
+void BeastHttpServer::AbortInFlight() {
+  const HttpServerOptions& options = shared_->options;
+  LOG_WARN("http: {} request(s) still running after the {} ms shutdown grace; ending them",
+           InFlight(), options.drain_timeout.count());
+  if (options.on_drain_timeout) {
+    try {
+      options.on_drain_timeout();
+    } catch (const std::exception& e) {
+      LOG_ERROR("http: on_drain_timeout threw: {}", e.what());
+    }
+    if (WaitInFlight(options.abort_timeout)) return;
   }
+  // Only streams left (their producers end them, or closing does): nothing to answer.
+  if (shared_->unanswered.load() == 0) return;
+  std::vector<std::shared_ptr<HttpSession>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(shared_->sessions_mu);
+    for (const auto& [raw, weak] : shared_->sessions) {
+      if (auto session = weak.lock()) sessions.push_back(std::move(session));
+    }
+  }
+  for (const auto& session : sessions) {
+    asio::post(session->executor(), [session] { session->AbortForShutdown(); });
+  }
+  sessions.clear();
+  if (!WaitInFlight(options.abort_timeout)) {
+    LOG_WARN("http: closing {} connection(s) still busy at shutdown", InFlight());
+  }
+}
+
+void BeastHttpServer::EndIo() {
   // From here on responders drop their responses instead of touching the io_context.
+  std::lock_guard<std::mutex> lock(shared_->mu);
   shared_->io_alive = false;
 }
 
@@ -230,11 +271,9 @@ void BeastHttpServer::Stop() {
   shared_->stopping = true;
   if (!threads_.empty()) {
     CloseAcceptor();
-    WaitForDrain();
-  } else {
-    std::lock_guard<std::mutex> shared_lock(shared_->mu);
-    shared_->io_alive = false;
+    if (!WaitInFlight(shared_->options.drain_timeout)) AbortInFlight();
   }
+  EndIo();
   for (const auto& loop : loops_) loop->stop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();

@@ -1,8 +1,10 @@
 // HttpServer: an HTTP/1.1 listener that hands each request to one HttpHandler.
 // Start() returns once the socket is bound; requests are served on the server's own threads.
 // Stop() may be called from any thread except the server's; it closes the listener, lets
-// in-flight requests (streamed responses included) finish for up to `drain_timeout`, then joins
-// the threads; streams still open are then closed and their OnClientGone callbacks run.
+// in-flight requests (streamed responses included) finish for up to `drain_timeout`, then ends
+// what still runs: `on_drain_timeout` lets the owner end its work with a proper error, and after
+// `abort_timeout` requests still unanswered are answered 503; after another `abort_timeout` the
+// threads are joined, and streams still open are closed and their OnClientGone callbacks run.
 #pragma once
 
 #include <chrono>
@@ -26,7 +28,11 @@ struct HttpServerOptions {
   // streamed one (a client that stops reading a stream is dropped; a quiet stream is not).
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive wait for the next request
-  std::chrono::milliseconds drain_timeout{5000};
+  std::chrono::milliseconds drain_timeout{5000};  // the shutdown grace period
+  // Called once, on the thread calling Stop(), if requests still run when drain_timeout ends:
+  // the owner cancels its work so its streams end with an error the client can read.
+  std::function<void()> on_drain_timeout;
+  std::chrono::milliseconds abort_timeout{2000};  // for each step of ending what still runs
   // Open connections at most (0: no cap). One over the cap is answered 503 with Retry-After
   // if that can be done without waiting, and closed at once, so a flood of connections costs
   // berth no more descriptors than the cap (see connection_limit.h for choosing it).

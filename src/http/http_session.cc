@@ -47,11 +47,26 @@ HttpSession::~HttpSession() {
   // Only when the server is destroyed with the stream still running (Stop's drain timed out).
   if (stream_.active && stream_.channel) stream_.channel->MarkGone();
   EndInFlight();
+  if (awaiting_response_) shared_->unanswered.fetch_sub(1, std::memory_order_relaxed);
   shared_->connections.fetch_sub(1, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(shared_->sessions_mu);
+  shared_->sessions.erase(this);
 }
 
 void HttpSession::Start() {
+  {
+    std::lock_guard<std::mutex> lock(shared_->sessions_mu);
+    shared_->sessions.emplace(this, weak_from_this());
+  }
   asio::dispatch(executor(), [self = shared_from_this()] { self->DoReadHeader(); });
+}
+
+void HttpSession::AbortForShutdown() {
+  if (!awaiting_response_) return;
+  LOG_WARN("http: answering 503 for a request of {} still running at shutdown", remote_address_);
+  OnResponse(ServerErrorResponse(
+      shared_->options,
+      Unavailable("the server is shutting down and the request did not finish in time"), 503));
 }
 
 void HttpSession::ArmDeadline(std::chrono::milliseconds timeout) {
@@ -165,6 +180,7 @@ void HttpSession::Dispatch() {
   }
   counted_in_flight_ = true;
   awaiting_response_ = true;
+  shared_->unanswered.fetch_add(1, std::memory_order_relaxed);
   response_wait_.expires_at(asio::steady_timer::time_point::max());
   response_wait_.async_wait([self = shared_from_this()](error_code) {});
   HttpRequest request = ToHttpRequest(parser_->release(), remote_address_);
@@ -188,6 +204,7 @@ void HttpSession::CallHandler(HttpRequest request) {
 void HttpSession::OnResponse(std::optional<HttpResponse> response) {
   if (!awaiting_response_) return;
   awaiting_response_ = false;
+  shared_->unanswered.fetch_sub(1, std::memory_order_relaxed);
   if (!response) {
     LOG_ERROR("http: handler dropped a request without responding");
     response =

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -38,6 +39,11 @@ struct ServerShared {
   int in_flight = 0;  // guarded by mu; requests handed to the handler, not yet written
 
   std::atomic<size_t> connections{0};  // sessions alive (each holds one socket)
+  std::atomic<int> unanswered{0};      // requests whose handler has not answered yet
+
+  // Every started session, so Stop() can answer the requests still unanswered at its end.
+  std::mutex sessions_mu;
+  std::unordered_map<const HttpSession*, std::weak_ptr<HttpSession>> sessions;  // sessions_mu
 };
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
@@ -59,6 +65,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   // Called on the strand when the stream's writer has queued data or ended the body.
   void PumpStream();
+
+  // Called on the strand when the server stops with this request still unanswered after the
+  // grace period: answers 503 for the handler (its own answer is then dropped). Streams
+  // already under way are left to their producer.
+  void AbortForShutdown();
 
  private:
   enum class ReadPhase { kHeader, kBody };

@@ -171,14 +171,10 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     asio::dispatch(executor_, [self = shared_from_this()] { self->Connect(); });
   }
 
-  void Cancel() override {
-    asio::dispatch(executor_, [self = shared_from_this()] {
-      if (self->done_) return;
-      self->cancelled_ = true;
-      self->CloseSocket();
-      self->timer_.cancel();
-    });
-  }
+  void Cancel() override { Stop(/*shutdown=*/false); }
+
+  // Ends the call for shutdown (AbortAll).
+  void Abort() { Stop(/*shutdown=*/true); }
 
  private:
   void BuildRequest() {
@@ -189,6 +185,16 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     beast_request_.body() = std::move(request_.body);
     beast_request_.keep_alive(true);
     beast_request_.prepare_payload();
+  }
+
+  void Stop(bool shutdown) {
+    asio::dispatch(executor_, [self = shared_from_this(), shutdown] {
+      if (self->done_) return;
+      self->cancelled_ = true;
+      self->shutdown_ = shutdown;
+      self->CloseSocket();
+      self->timer_.cancel();
+    });
   }
 
   // Sends on the kept-alive connection the call was given, else connects.
@@ -287,7 +293,8 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   void Fail(const char* what, error_code ec, bool nothing_sent) {
     timer_.cancel();
     CloseSocket();
-    if (cancelled_) return Done(Aborted("cancelled"), nothing_sent);
+    if (cancelled_)
+      return Done(Aborted(shutdown_ ? kShutdownAbortMessage : "cancelled"), nothing_sent);
     std::string where = "engine on port " + std::to_string(request_.port);
     if (timed_out_) {
       return Done(DeadlineExceeded(where + " did not answer in time (" + what + ")"), nothing_sent);
@@ -332,6 +339,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   bool reused_;  // the connection was kept alive from an earlier call
   bool got_bytes_ = false;
   bool cancelled_ = false;
+  bool shutdown_ = false;  // cancelled by AbortAll
   bool timed_out_ = false;
   bool done_ = false;
 };
@@ -362,7 +370,19 @@ class BeastUpstreamClient final : public UpstreamClient {
     auto call = std::make_shared<Call>(loop, server_loop != nullptr, std::move(idle), pool_,
                                        std::move(request), std::move(handlers));
     call->Start();
+    Track(call);
     return call;
+  }
+
+  void AbortAll() override {
+    std::vector<std::weak_ptr<Call>> calls;
+    {
+      std::lock_guard lock(calls_mu_);
+      calls.swap(calls_);
+    }
+    for (const auto& weak : calls) {
+      if (auto call = weak.lock()) call->Abort();
+    }
   }
 
   size_t IdleConnections() const override { return pool_->count(); }
@@ -370,10 +390,23 @@ class BeastUpstreamClient final : public UpstreamClient {
   void ForgetEndpoint(int port) override { pool_->Forget(port); }
 
  private:
+  // Remembers a call for AbortAll; finished calls are pruned as the list grows.
+  void Track(const std::shared_ptr<Call>& call) {
+    std::lock_guard lock(calls_mu_);
+    if (calls_.size() >= prune_at_) {
+      std::erase_if(calls_, [](const std::weak_ptr<Call>& c) { return c.expired(); });
+      prune_at_ = std::max<size_t>(64, calls_.size() * 2);
+    }
+    calls_.push_back(call);
+  }
+
   asio::io_context ioc_;
   std::shared_ptr<ConnectionPool> pool_;  // before the calls that share it
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::vector<std::thread> threads_;
+  std::mutex calls_mu_;
+  std::vector<std::weak_ptr<Call>> calls_;  // guarded by calls_mu_
+  size_t prune_at_ = 64;                    // guarded by calls_mu_
 };
 
 }  // namespace

@@ -40,6 +40,9 @@ struct UpstreamHandlers {
   std::function<void(const Status& status, bool nothing_sent)> on_done;
 };
 
+// The message of the Aborted status calls end with after AbortAll().
+inline constexpr char kShutdownAbortMessage[] = "berth is shutting down";
+
 // A call under way.
 class UpstreamCall {
  public:
@@ -59,6 +62,9 @@ class UpstreamClient {
   // Closes the idle connections to `port`: its engine is gone or no longer routed. Calls under
   // way are not affected. Any thread; not concurrently with the client's destruction.
   virtual void ForgetEndpoint(int port) = 0;
+  // Ends every call under way, for shutdown: each one's on_done follows with Aborted and the
+  // message kShutdownAbortMessage (not a retry: nothing is tried again). Any thread.
+  virtual void AbortAll() = 0;
 };
 
 struct UpstreamClientOptions {

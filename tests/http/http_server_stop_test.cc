@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -71,10 +72,12 @@ TEST(HttpServerStopTest, StopWaitsForInFlightRequest) {
   server->Stop();  // idempotent
 }
 
-TEST(HttpServerStopTest, StopGivesUpAfterDrainTimeout) {
+// Past the grace, a request the handler has not answered gets a 503, not a cut connection.
+TEST(HttpServerStopTest, StopAnswers503AfterDrainTimeout) {
   ResponderSlot slot;
   HttpServerOptions options = TestOptions(slot.Handler());
   options.drain_timeout = milliseconds(200);
+  options.abort_timeout = milliseconds(200);
   auto server = Start(std::move(options));
   ASSERT_NE(server, nullptr);
   TestClient client(server->port());
@@ -84,11 +87,58 @@ TEST(HttpServerStopTest, StopGivesUpAfterDrainTimeout) {
   const auto start = steady_clock::now();
   server->Stop();
   EXPECT_LT(steady_clock::now() - start, milliseconds(2000));
+  auto response = client.ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->body, "{\"code\":\"UNAVAILABLE\"}");
+  EXPECT_EQ(response->Header("Connection"), "close");
   EXPECT_TRUE(client.WaitForClose());
   respond(TextResponse(200, "too late"));  // dropped, no crash
   server.reset();
   HttpResponder copy = respond;
   copy(TextResponse(200, "even later"));  // the server is gone; still no crash
+}
+
+// on_drain_timeout lets the owner end a stream with its own last words before the server
+// closes it: the client reads them and a complete chunked body.
+TEST(HttpServerStopTest, DrainTimeoutHookEndsStreamsWithTheirOwnError) {
+  testing::StreamSlot streams;
+  HttpServerOptions options = TestOptions(streams.Handler());
+  options.drain_timeout = milliseconds(200);
+  std::shared_ptr<HttpStreamWriter> writer;
+  std::atomic<int> hook_calls{0};
+  options.on_drain_timeout = [&] {
+    ++hook_calls;
+    writer->Write("event: error\ndata: shutting down\n\n");
+    writer->Finish();
+  };
+  auto server = Start(std::move(options));
+  ASSERT_NE(server, nullptr);
+  TestClient client(server->port());
+  ASSERT_TRUE(client.Send("GET /events HTTP/1.1\r\nHost: t\r\n\r\n"));
+  writer = streams.Take();
+  ASSERT_NE(writer, nullptr);
+  ASSERT_TRUE(writer->Write("data: 1\n\n"));
+  auto head = client.ReadHead();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(client.ReadChunk(), "data: 1\n\n");
+  server->Stop();
+  EXPECT_EQ(hook_calls, 1);
+  EXPECT_EQ(client.ReadChunk(), "event: error\ndata: shutting down\n\n");
+  EXPECT_EQ(client.ReadChunk(), "");  // the terminating chunk
+  EXPECT_TRUE(client.WaitForClose());
+}
+
+// A drained server never calls the hook.
+TEST(HttpServerStopTest, DrainTimeoutHookIsNotCalledWhenIdle) {
+  HttpServerOptions options = TestOptions();
+  bool called = false;
+  options.on_drain_timeout = [&] { called = true; };
+  auto server = Start(std::move(options));
+  ASSERT_NE(server, nullptr);
+  ASSERT_TRUE(testing::RoundTrip(server->port(), kSimpleGet));
+  server->Stop();
+  EXPECT_FALSE(called);
 }
 
 TEST(HttpServerStopTest, ResponderOutlivesClosedConnection) {

@@ -3,20 +3,20 @@
 #include <algorithm>
 #include <array>
 #include <limits>
-#include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <thread>
 #include <vector>
 
 #include "common/log.h"
 #include "http/beast_asio.h"
+#include "http/connection_pool.h"
 #include "http/io_loops.h"
 
 namespace berth {
 namespace {
 
+using http_internal::ConnectionPool;
 using http_internal::error_code;
 using http_internal::tcp;
 namespace asio = http_internal::asio;
@@ -25,128 +25,6 @@ namespace http = http_internal::http;
 
 constexpr std::uint32_t kMaxHeaderBytes = 64 << 10;
 constexpr size_t kReadChunk = 16 << 10;
-
-// A kept-alive connection waiting in the pool. While it waits, a wait for readability runs on
-// it: an engine that closes the connection (it exited, or timed the connection out) makes it
-// readable, and the pool drops it instead of holding a CLOSE-WAIT socket forever.
-struct IdleConnection {
-  explicit IdleConnection(tcp::socket s) : socket(std::move(s)) {}
-  tcp::socket socket;
-  bool taken = false;  // guarded by the pool's mu_: a call or a drop owns the socket now
-};
-
-// Idle kept-alive connections by event loop and port: a connection is bound to the loop it was
-// made on, so it is reused only by calls on that loop. Thread-safe.
-class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
- public:
-  using Key = std::pair<asio::io_context*, int>;
-  using Entry = std::shared_ptr<IdleConnection>;
-
-  explicit ConnectionPool(size_t max_idle_per_port) : max_idle_(max_idle_per_port) {}
-
-  // The caller must cancel the socket's idle wait on the socket's executor before using it.
-  std::optional<tcp::socket> Take(const Key& key) {
-    std::lock_guard lock(mu_);
-    auto it = idle_.find(key);
-    if (it == idle_.end() || it->second.empty()) return std::nullopt;
-    Entry entry = std::move(it->second.back());
-    it->second.pop_back();
-    --count_;
-    entry->taken = true;
-    return std::move(entry->socket);
-  }
-
-  // On the socket's executor.
-  void Put(const Key& key, tcp::socket socket, bool server_loop) {
-    auto entry = std::make_shared<IdleConnection>(std::move(socket));
-    // Started before the entry is visible to Take(), so no other thread touches the socket yet;
-    // the handler runs on this same executor, so not before this returns.
-    entry->socket.async_wait(tcp::socket::wait_read,
-                             [weak = weak_from_this(), key, entry](error_code ec) {
-                               if (auto pool = weak.lock()) pool->OnIdleWakeup(key, entry, ec);
-                             });
-    std::lock_guard lock(mu_);
-    if (server_loop && watched_.insert(key.first).second) {
-      // A server's loop may end before this pool: drop its connections first.
-      std::weak_ptr<ConnectionPool> weak = weak_from_this();
-      http_internal::OnIoLoopEnd(key.first, [weak, loop = key.first] {
-        if (auto pool = weak.lock()) pool->DropLoop(loop);
-      });
-    }
-    std::vector<Entry>& list = idle_[key];
-    if (list.size() >= max_idle_) return Release(entry);
-    list.push_back(std::move(entry));
-    ++count_;
-  }
-
-  // Closes every idle connection to `port`, on each socket's own executor.
-  void Forget(int port) {
-    std::lock_guard lock(mu_);
-    for (auto it = idle_.begin(); it != idle_.end();) {
-      if (it->first.second != port) {
-        ++it;
-        continue;
-      }
-      for (Entry& entry : it->second) Release(entry);
-      count_ -= it->second.size();
-      it = idle_.erase(it);
-    }
-  }
-
-  size_t count() const {
-    std::lock_guard lock(mu_);
-    return count_;
-  }
-
- private:
-  // The idle wait ended: the engine closed the connection (or sent something unasked for, which
-  // makes it unusable too), unless a call or a drop took the socket first.
-  void OnIdleWakeup(const Key& key, const Entry& entry, error_code) {
-    std::lock_guard lock(mu_);
-    if (entry->taken) return;
-    entry->taken = true;
-    std::vector<Entry>& list = idle_[key];
-    list.erase(std::remove(list.begin(), list.end(), entry), list.end());
-    --count_;
-    error_code ignored;
-    entry->socket.close(ignored);  // on its executor: this handler runs there
-  }
-
-  // Closes a socket that may have its idle wait pending, from any thread. Called under mu_,
-  // which also keeps a server's loop alive meanwhile (DropLoop takes mu_ before it ends).
-  static void Release(const Entry& entry) {
-    entry->taken = true;
-    asio::post(entry->socket.get_executor(), [entry] {
-      error_code ignored;
-      entry->socket.close(ignored);
-    });
-  }
-
-  // The loop's threads have ended: its sockets may be closed from here.
-  void DropLoop(asio::io_context* loop) {
-    std::lock_guard lock(mu_);
-    for (auto it = idle_.begin(); it != idle_.end();) {
-      if (it->first.first != loop) {
-        ++it;
-        continue;
-      }
-      for (Entry& entry : it->second) {
-        entry->taken = true;
-        error_code ignored;
-        entry->socket.close(ignored);
-      }
-      count_ -= it->second.size();
-      it = idle_.erase(it);
-    }
-    watched_.erase(loop);
-  }
-
-  const size_t max_idle_;
-  mutable std::mutex mu_;
-  std::map<Key, std::vector<Entry>> idle_;  // guarded by mu_
-  std::set<asio::io_context*> watched_;     // loops with an end hook; guarded by mu_
-  size_t count_ = 0;                        // guarded by mu_
-};
 
 // One request/response exchange. Every step runs on the call's strand; each async operation
 // holds a shared_ptr to the call, so it lives until the last one completes.

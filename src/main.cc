@@ -97,6 +97,8 @@ int Serve(const ServeOptions& options) {
   };
   StatusOr<std::pair<std::string, int>> address = SplitListen(options.listen);
   if (!address.ok()) return fail(address.status());
+  StatusOr<Millis> grace = ParseDuration(options.shutdown_grace);
+  if (!grace.ok()) return fail(InvalidArgument("--shutdown-grace: " + grace.status().message()));
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return fail(Internal("cannot create " + options.data_dir + ": " + ec.message()));
@@ -174,8 +176,6 @@ int Serve(const ServeOptions& options) {
         options.max_connections, fd_limit, cap.cap);
   }
   http.max_connections = cap.cap;
-  StatusOr<Millis> grace = ParseDuration(options.shutdown_grace);
-  if (!grace.ok()) return fail(InvalidArgument("--shutdown-grace: " + grace.status().message()));
   http.drain_timeout = *grace;
   // Past the grace, engine calls still running end with an error event (streams) or answer, and
   // are metered as aborted.

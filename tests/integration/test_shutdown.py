@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """SIGTERM while requests run (`berth serve --shutdown-grace`).
 
+- a grace that is not a duration is refused at start;
 - a stream that ends within the grace period ends normally ([DONE]) and is metered normally;
 - a stream still running when the grace ends gets an error event and the terminating chunk
   (not a cut connection), berth exits promptly, and after a restart its usage record is there,
@@ -10,7 +11,9 @@
 import json
 import os
 import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -66,6 +69,14 @@ class ShutdownTest(GatewayTestCase):
         thread = threading.Thread(target=run)
         thread.start()
         return thread, exited
+
+    def test_a_bad_grace_is_refused_at_start(self):
+        with tempfile.TemporaryDirectory() as data:
+            run = subprocess.run([h.berth_binary(), "serve", "--listen", "127.0.0.1:0",
+                                  "--data-dir", data, "--shutdown-grace", "5x"],
+                                 capture_output=True, text=True, timeout=30)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn('--shutdown-grace: bad duration "5x"', run.stdout + run.stderr)
 
     def test_a_stream_within_the_grace_finishes(self):
         server = self.serve("--engines", self.slow_engines(), "--shutdown-grace", "10s")

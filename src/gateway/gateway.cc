@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/random.h"
 #include "core/token_count.h"
+#include "json/request_json.h"
 
 namespace berth {
 namespace {
@@ -131,7 +132,7 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
     plan.native = std::move(call);
     return Status::Ok();
   }
-  nlohmann::json body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  ASSIGN_OR_RETURN(nlohmann::json body, ParseRequestJson(request.body));
   if (!body.is_object()) return InvalidArgument("the request body must be a JSON object");
   auto model_field = body.find("model");
   if (model_field == body.end() || !model_field->is_string() ||

@@ -283,5 +283,69 @@ TEST_F(ApiServerTest, HeadIsRoutedLikeGet) {
   ExpectError(Send("HEAD", "/api/v1/deployments"), 401, "InvalidApiKey");
 }
 
+// The adversarial pass's crash: ~90,000 levels of nesting overflowed the stack when a field
+// was copied or dumped. Every route that reads a JSON body refuses it with a 400.
+TEST_F(ApiServerTest, DeeplyNestedBodiesAre400OnEveryJsonRoute) {
+  Reply ptu = Send("POST", "/api/v1/deployments", user_key_,
+                   R"({"model_name": "qwen-max", "plan": "ptu"})");
+  ASSERT_EQ(ptu.status, 200) << ptu.body.dump();
+  std::string id = ptu.body["output"]["deployed_model"];
+  const std::string deep = std::string(90000, '[') + std::string(90000, ']');
+  struct Case {
+    std::string method, path, body, field;
+  };
+  const Case cases[] = {
+      {"POST", "/api/v1/deployments", R"({"model_name": "qwen3-8b", "capacity": )" + deep + "}",
+       "capacity"},
+      {"PUT", "/api/v1/deployments/" + id + "/scale", R"({"capacity": )" + deep + "}", "capacity"},
+      {"PUT", "/api/v1/deployments/" + id + "/scale", R"({"ptu_capacity": )" + deep + "}",
+       "ptu_capacity"},
+      {"PUT", "/api/v1/deployments/" + id + "/update", R"({"rpm_limit": )" + deep + "}",
+       "rpm_limit"},
+      {"DELETE", "/api/v1/deployments/" + id, R"({"x": )" + deep + "}", "x"},
+      {"POST", "/api/v1/admin/workspaces", R"({"name": )" + deep + "}", "name"},
+  };
+  for (const Case& c : cases) {
+    ExpectError(Send(c.method, c.path, admin_key_, c.body), 400, "InvalidParameter",
+                "request body nests JSON deeper than 128 levels (in " + c.field + ")");
+  }
+  EXPECT_EQ(Send("GET", "/api/v1/deployments/" + id, user_key_).body["output"]["status"],
+            "PENDING");
+}
+
+TEST_F(ApiServerTest, NumbersOutOfRangeAre400NamingTheField) {
+  Reply ptu = Send("POST", "/api/v1/deployments", user_key_,
+                   R"({"model_name": "qwen-max", "plan": "ptu"})");
+  ASSERT_EQ(ptu.status, 200) << ptu.body.dump();
+  std::string scale =
+      "/api/v1/deployments/" + ptu.body["output"]["deployed_model"].get<std::string>() + "/scale";
+  struct Case {
+    std::string path, body, message;
+  };
+  const std::string create = "/api/v1/deployments";
+  const Case cases[] = {
+      {create, R"({"model_name": "qwen3-8b", "capacity": 1E400})",
+       "capacity is a number out of range: 1E400"},
+      {create, R"({"model_name": "qwen3-8b", "capacity": 99999999999999999999})",
+       "capacity must be an integer, got number 1e+20"},
+      {create, R"({"model_name": "qwen3-8b", "capacity": 9223372036854775807})",
+       "Invalid capacity (9223372036854775807), capacity must be larger than or equal to 0 and "
+       "multiples of 2 and less than 1000!"},
+      {create, R"({"model_name": "qwen3-8b", "capacity": 2, "rpm_limit": 18446744073709551615})",
+       "rpm_limit must be an integer in range, got number 18446744073709551615"},
+      {scale, R"({"ptu_capacity": {"input_tpm": -1e999}})",
+       "ptu_capacity.input_tpm is a number out of range: -1e999"},
+      {scale, R"({"ptu_capacity": {"output_tpm": 9223372036854775807}})",
+       "ptu_capacity.output_tpm must be a multiple of 1000 between 1000 and 1000000000, got "
+       "9223372036854775807"},
+  };
+  for (const Case& c : cases) {
+    std::string method = c.path == create ? "POST" : "PUT";
+    ExpectError(Send(method, c.path, user_key_, c.body), 400, "InvalidParameter", c.message);
+  }
+  ExpectError(Send("GET", "/api/v1/deployments?page_no=99999999999999999999", user_key_), 400,
+              "InvalidParameter", "page_no must be an integer, got '99999999999999999999'");
+}
+
 }  // namespace
 }  // namespace berth

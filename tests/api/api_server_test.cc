@@ -347,5 +347,27 @@ TEST_F(ApiServerTest, NumbersOutOfRangeAre400NamingTheField) {
               "InvalidParameter", "page_no must be an integer, got '99999999999999999999'");
 }
 
+// Any key could create a ptu deployment of 200,000 replicas (every tpm field at its maximum).
+TEST_F(ApiServerTest, PtuCapacityIsBoundedLikeMuCapacity) {
+  ExpectError(Send("POST", "/api/v1/deployments", user_key_,
+                   R"({"model_name": "qwen-max", "plan": "ptu", "ptu_capacity": {
+                         "input_tpm": 1000000000, "output_tpm": 1000000000,
+                         "thinking_output_tpm": 1000000000}})"),
+              400, "InvalidParameter",
+              "ptu_capacity.input_tpm 1000000000 needs 10000 replicas of 100000 tpm each; at "
+              "most 999 replicas are allowed (up to 99900000 tpm)");
+  Reply ptu = Send("POST", "/api/v1/deployments", user_key_,
+                   R"({"model_name": "qwen-max", "plan": "ptu", "ptu_capacity": {
+                         "input_tpm": 99900000, "output_tpm": 9990000}})");
+  ASSERT_EQ(ptu.status, 200) << ptu.body.dump();
+  EXPECT_EQ(ptu.body["output"]["capacity"], 999);
+  std::string scale =
+      "/api/v1/deployments/" + ptu.body["output"]["deployed_model"].get<std::string>() + "/scale";
+  ExpectError(Send("PUT", scale, user_key_, R"({"ptu_capacity": {"thinking_output_tpm": 1000}})"),
+              400, "InvalidParameter",
+              "ptu_capacity.output_tpm + thinking_output_tpm 9991000 needs 1000 replicas of 10000 "
+              "tpm each; at most 999 replicas are allowed (up to 9990000 tpm)");
+}
+
 }  // namespace
 }  // namespace berth

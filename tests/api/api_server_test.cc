@@ -210,7 +210,21 @@ TEST_F(ApiServerTest, BillingRejectsBadRanges) {
   ExpectError(Send("GET", path + "?start=yesterday&end=2026-11-23", user_key_), 400,
               "InvalidParameter",
               "start must be a UTC time like 2026-11-23T10:00:00.000 or a date like 2026-11-23, "
-              "got 'yesterday'");
+              "in the years 1678 to 2261, got 'yesterday'");
+  // Out of SystemTime's range these used to wrap around (9999-12-31 answered a day in 1816).
+  ExpectError(Send("GET", path + "?start=9999-12-31", user_key_), 400, "InvalidParameter",
+              "start must be a UTC time like 2026-11-23T10:00:00.000 or a date like 2026-11-23, "
+              "in the years 1678 to 2261, got '9999-12-31'");
+  ExpectError(Send("GET", path + "?start=1500-01-01&end=1500-01-02", user_key_), 400,
+              "InvalidParameter");
+  Reply created =
+      Send("POST", "/api/v1/deployments", user_key_, R"({"model_name": "emo", "capacity": 1})");
+  ASSERT_EQ(created.status, 200) << created.body.dump();
+  std::string usage = "/api/v1/deployments/" +
+                      created.body["output"]["deployed_model"].get<std::string>() + "/usage";
+  ExpectError(Send("GET", usage + "?end=9999-12-31", user_key_), 400, "InvalidParameter",
+              "end must be a UTC time like 2026-11-23T10:00:00.000 or a date like 2026-11-23, "
+              "in the years 1678 to 2261, got '9999-12-31'");
   ExpectError(Send("GET", path + "?start=2026-11-23&end=2026-11-23", user_key_), 400,
               "InvalidParameter", "end must be later than start");
   ExpectError(Send("GET", path + "?start=2026-10-01&end=2026-11-23", user_key_), 400,

@@ -7,6 +7,7 @@
 
 #include "common/random.h"
 #include "common/sha256.h"
+#include "core/naming.h"
 
 namespace berth {
 namespace {
@@ -71,9 +72,7 @@ bool AuthService::HasWorkspaceLocked(const std::string& workspace_id) const {
 }
 
 StatusOr<Workspace> AuthService::CreateWorkspace(const std::string& name) {
-  if (name.empty() || name.size() > 64) {
-    return InvalidArgument("name must be 1 to 64 characters");
-  }
+  RETURN_IF_ERROR(ValidateWorkspaceName(name));
   Workspace w{"llm-" + RandomAlnum(16), name, clock_.Now()};
   RETURN_IF_ERROR(store_.CreateWorkspace(w));
   std::unique_lock lock(mu_);

@@ -383,5 +383,30 @@ TEST_F(ApiServerTest, PtuCapacityIsBoundedLikeMuCapacity) {
               "tpm each; at most 999 replicas are allowed (up to 9990000 tpm)");
 }
 
+// Length limits count characters, not bytes; a workspace name refuses control characters as a
+// deployment name does (it accepted them).
+TEST_F(ApiServerTest, NamesCountCharactersAndRefuseControlCharacters) {
+  std::string emoji;
+  for (int i = 0; i < 64; ++i) emoji += "\xf0\x9f\x98\x80";
+  Reply r = Send("POST", "/api/v1/admin/workspaces", admin_key_, json{{"name", emoji}}.dump());
+  EXPECT_EQ(r.status, 200) << r.body.dump();
+  ExpectError(Send("POST", "/api/v1/admin/workspaces", admin_key_, R"({"name": "bell\u0007"})"),
+              400, "InvalidParameter", "name must not contain control characters");
+  ExpectError(Send("POST", "/api/v1/admin/workspaces", admin_key_, R"({"name": "c1\u0085"})"), 400,
+              "InvalidParameter", "name must not contain control characters");
+  for (int i = 0; i < 64; ++i) emoji += "\xf0\x9f\x98\x80";  // 128 characters, 512 bytes
+  r = Send("POST", "/api/v1/deployments", user_key_,
+           json{{"model_name", "emo"}, {"capacity", 1}, {"name", emoji}}.dump());
+  EXPECT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["output"]["name"], emoji);
+  ExpectError(Send("POST", "/api/v1/deployments", user_key_,
+                   json{{"model_name", "emo"},
+                        {"capacity", 1},
+                        {"suffix", "x"},
+                        {"name", emoji + "\xf0\x9f\x98\x80"}}
+                       .dump()),
+              400, "InvalidParameter", "name must be at most 128 characters, got 129");
+}
+
 }  // namespace
 }  // namespace berth

@@ -165,8 +165,18 @@ StatusOr<Deployment> DeploymentService::Delete(const Caller& caller, const std::
 
 StatusOr<std::vector<DeploymentEvent>> DeploymentService::Events(const Caller& caller,
                                                                  const std::string& id) {
-  ASSIGN_OR_RETURN(Deployment d, Get(caller, id));
-  return store_.ListEvents(d.uid);
+  StatusOr<Deployment> d = Get(caller, id);
+  if (d.ok()) return store_.ListEvents(d->uid);
+  if (d.status().code() != StatusCode::kNotFound) return d.status();
+  // A deleted deployment's record is gone, but its incarnation and events are kept: answer the
+  // events of the latest incarnation of that name in the caller's workspace.
+  ASSIGN_OR_RETURN(
+      std::vector<Incarnation> incarnations,
+      store_.ListIncarnations(caller.workspace_id, SystemTime::min(), SystemTime::max()));
+  for (auto it = incarnations.rbegin(); it != incarnations.rend(); ++it) {
+    if (it->deployed_model == id) return store_.ListEvents(it->uid);
+  }
+  return d.status();
 }
 
 StatusOr<UsageSummary> DeploymentService::Usage(const Caller& caller, const std::string& id,

@@ -51,6 +51,8 @@ class DeploymentService {
   StatusOr<Deployment> Stop(const Caller& caller, const std::string& id);
   StatusOr<Deployment> Start(const Caller& caller, const std::string& id);
   StatusOr<Deployment> Delete(const Caller& caller, const std::string& id);
+  // The events of the deployment, oldest first; once it is deleted (the record gone), those of
+  // the latest deleted incarnation of `id` in the caller's workspace. NotFound if there is none.
   StatusOr<std::vector<DeploymentEvent>> Events(const Caller& caller, const std::string& id);
   // Hourly totals of the deployment's metered requests with start <= time < end.
   StatusOr<UsageSummary> Usage(const Caller& caller, const std::string& id, SystemTime start,

@@ -264,5 +264,33 @@ TEST_F(DeploymentServiceTest, ConcurrentScalesLoseNoUpdate) {
   EXPECT_EQ(written, requested);  // every scale was applied once
 }
 
+// The docs keep a deleted deployment's events; they were unreachable (404) once the record was
+// gone. Now they answer the latest incarnation's, within the caller's workspace only.
+TEST_F(DeploymentServiceTest, EventsOutliveTheRecord) {
+  std::string id = Create();
+  ASSERT_TRUE(env_.deployments->Delete(kUser, id).ok());
+  Deployment d = Stored(id);
+  env_.clock.Advance(std::chrono::seconds(5));
+  ASSERT_TRUE(env_.store
+                  ->DeleteDeployment(
+                      id, d.version,
+                      MakeEvent(d, "Deleted", "replicas gone", "reconciler", env_.clock.Now()))
+                  .ok());
+  ASSERT_EQ(env_.deployments->Get(kUser, id).status(), ModelNotFound(id));
+  std::vector<DeploymentEvent> events = Events(id);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events.front().type, "Created");
+  EXPECT_EQ(events.back().type, "Deleted");
+  EXPECT_EQ(env_.deployments->Events(kOtherWorkspace, id).status(), ModelNotFound(id));
+  EXPECT_EQ(env_.deployments->Events(kUser, "never-existed").status(),
+            ModelNotFound("never-existed"));
+
+  // Created again under the same name: the live record's events, then the newest incarnation's.
+  ASSERT_EQ(Create(), id);
+  events = Events(id);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "Created");
+}
+
 }  // namespace
 }  // namespace berth

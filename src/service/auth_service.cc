@@ -142,7 +142,23 @@ std::vector<ApiKey> AuthService::ListKeys() const {
   return keys;
 }
 
-Status AuthService::DeleteKey(const std::string& key_id) {
+Status AuthService::DeleteKey(const Caller& caller, const std::string& key_id) {
+  std::lock_guard turn(delete_mu_);
+  {
+    std::shared_lock lock(mu_);
+    bool caller_alive = false, found = false, admin = false;
+    int admins = 0;
+    for (const auto& [hash, key] : keys_by_hash_) {
+      caller_alive = caller_alive || key.key_id == caller.key_id;
+      admins += key.admin ? 1 : 0;
+      if (key.key_id == key_id) found = true, admin = key.admin;
+    }
+    if (!caller_alive) return Unauthenticated("Invalid API-key provided.");
+    if (!found) return NotFound("Key " + key_id + " not found!");
+    if (admin && admins == 1) {
+      return FailedPrecondition("key " + key_id + " is the last admin key; create another first");
+    }
+  }
   RETURN_IF_ERROR(store_.DeleteApiKey(key_id));
   std::unique_lock lock(mu_);
   std::erase_if(keys_by_hash_, [&](const auto& entry) { return entry.second.key_id == key_id; });

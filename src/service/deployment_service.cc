@@ -41,6 +41,8 @@ PtuSizing DeploymentService::SizingFor(const std::string& model_name,
 StatusOr<Deployment> DeploymentService::Create(const Caller& caller,
                                                const CreateDeploymentRequest& request) {
   if (!request.model_name) return InvalidArgument("model_name is required");
+  // Held until the deployment is written, so its custom model cannot be unregistered meanwhile.
+  std::shared_lock keep_model = models_.KeepModels();
   std::optional<CatalogModel> model = models_.Find(*request.model_name);
   if (!model) return ModelNotFound(*request.model_name);
   CreateContext context{caller.workspace_id, caller.key_id, clock_.Now(),

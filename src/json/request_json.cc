@@ -9,22 +9,22 @@ namespace {
 using nlohmann::json;
 using Event = json::parse_event_t;
 
+// Thrown by the parser callback to stop the parser at once: a callback can only drop values,
+// and the parser would go on reading every remaining level of a deep document.
+struct TooDeepError {};
+
 // Follows the parser through the document (the parser itself keeps its nesting on the heap, not
-// the stack), stops it from building anything once the document nests too deep, and knows
-// which field the parser is in, for error messages.
+// the stack), stops it once the document nests too deep, and knows which field the parser is
+// in, for error messages.
 class DepthGuard {
  public:
-  // The parser callback: false (build nothing more) once the document is too deep.
+  // The parser callback. Throws TooDeepError at the first object or array too deep.
   bool Observe(int depth, Event event, const json& parsed) {
-    if (too_deep_) return false;
     switch (event) {
       case Event::object_start:
       case Event::array_start:
         StartValue();
-        if (depth >= kMaxJsonDepth) {
-          too_deep_ = true;
-          return false;
-        }
+        if (depth >= kMaxJsonDepth) throw TooDeepError{};
         levels_.push_back({event == Event::array_start, "", 0});
         return true;
       case Event::key:
@@ -40,8 +40,6 @@ class DepthGuard {
     }
     return true;
   }
-
-  bool too_deep() const { return too_deep_; }
 
   // The field being read, e.g. "messages[2].content"; "request body" at the top. With
   // `value_pending`, the innermost array's next element (one the parser refused).
@@ -72,7 +70,6 @@ class DepthGuard {
   }
 
   std::vector<Level> levels_;
-  bool too_deep_ = false;
 };
 
 // The number of nlohmann's "number overflow parsing '1E400'", or "".
@@ -99,19 +96,18 @@ StatusOr<nlohmann::json> ParseRequestJson(std::string_view text) {
     parsed = json::parse(text, [&guard](int depth, Event event, json& value) {
       return guard.Observe(depth, event, value);
     });
+  } catch (const TooDeepError&) {
+    return TooDeep(guard);
   } catch (const json::parse_error& e) {
-    if (guard.too_deep()) return TooDeep(guard);
     return InvalidArgument("request body is not valid JSON: syntax error at byte " +
                            std::to_string(e.byte));
   } catch (const json::out_of_range& e) {
-    if (guard.too_deep()) return TooDeep(guard);
     std::string token = OverflowToken(e);
     return InvalidArgument(guard.Path(true) + " is a number out of range" +
                            (token.empty() ? "" : ": " + token));
   } catch (const json::exception& e) {
     return InvalidArgument(std::string("request body is not valid JSON: ") + e.what());
   }
-  if (guard.too_deep()) return TooDeep(guard);
   return parsed;
 }
 

@@ -42,7 +42,7 @@ TEST_F(AdoptionTest, AdoptsAHealthyEngineWithoutRestart) {
   EXPECT_TRUE(PortAnswers(before.port));
 
   auto b = Open(FakeEngineTemplate(), options);
-  std::vector<ReplicaInfo> all = b->ListAllReplicas();  // ready at once: probed in Open
+  std::vector<ReplicaInfo> all = b->ListAllReplicas().value();  // ready at once: probed in Open
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].replica_id, before.replica_id);
   EXPECT_EQ(all[0].deployment_uid, "u1");
@@ -72,7 +72,7 @@ TEST_F(AdoptionTest, ForgetsEnginesThatDied) {
   ASSERT_EQ(::kill(before.pid, SIGKILL), 0);
   ASSERT_TRUE(WaitUntil([&] { return !ProcessRuns(before.pid); }));
   auto b = Open(FakeEngineTemplate());
-  EXPECT_TRUE(b->ListAllReplicas().empty());  // the reconciler starts a replacement
+  EXPECT_TRUE(b->ListAllReplicas().value().empty());  // the reconciler starts a replacement
   EXPECT_TRUE(LoadReplicaRecords(b->ReplicasDir() + "/state.json")->empty());
 }
 
@@ -88,7 +88,7 @@ TEST_F(AdoptionTest, DoesNotAdoptAReusedPid) {
   rec.port = 1;
   ASSERT_TRUE(SaveReplicaRecords(data_dir_ + "/replicas/state.json", {rec}).ok());
   auto b = Open(FakeEngineTemplate());
-  EXPECT_TRUE(b->ListAllReplicas().empty());
+  EXPECT_TRUE(b->ListAllReplicas().value().empty());
   b->StopAll();  // must not signal this process's group
 }
 
@@ -104,7 +104,7 @@ TEST_F(AdoptionTest, FinishesStoppingWhatWasBeingStopped) {
   }                                                  // ...when berth goes away
   EXPECT_TRUE(ProcessRuns(r.pid));
   auto b = Open(FakeEngineTemplate());
-  EXPECT_TRUE(b->ListAllReplicas().empty());
+  EXPECT_TRUE(b->ListAllReplicas().value().empty());
   EXPECT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(4000)));
 }
 
@@ -134,7 +134,7 @@ TEST_F(AdoptionTest, UnreadableStateFileIsSetAside) {
   std::ofstream(data_dir_ + "/replicas/state.json") << "{torn";
   auto b = Open(FakeEngineTemplate());
   ASSERT_NE(b, nullptr);
-  EXPECT_TRUE(b->ListAllReplicas().empty());
+  EXPECT_TRUE(b->ListAllReplicas().value().empty());
   int set_aside = 0;
   for (const auto& entry : std::filesystem::directory_iterator(data_dir_ + "/replicas")) {
     if (entry.path().filename().string().starts_with("state.json.unreadable-")) ++set_aside;

@@ -46,7 +46,7 @@ class PoolTest : public testing::ProcessRuntimeFixture {
                                       size_t replicas = 1) {
     std::vector<ReplicaInfo> seen;
     WaitUntil([&] {
-      seen = runtime.ListReplicas(uid);
+      seen = runtime.ListReplicas(uid).value();
       for (const ReplicaInfo& r : seen) {
         Track(r);
         if (r.state != ReplicaState::kReady) return false;
@@ -80,7 +80,8 @@ TEST_F(PoolTest, AdaptersOfOneBaseShareThePoolReplica) {
   std::sort(loads.begin(), loads.end());
   EXPECT_EQ(loads,
             (std::vector<std::string>{"ft-a@/loras/qwen3-8b-ft-a", "ft-b@/loras/qwen3-8b-ft-b"}));
-  EXPECT_EQ(runtime->ListAllReplicas().size(), 2u);  // the pool replica, once per deployment
+  EXPECT_EQ(runtime->ListAllReplicas().value().size(),
+            2u);  // the pool replica, once per deployment
 }
 
 TEST_F(PoolTest, PoolStopsAfterTheLastAdapterIsDetached) {
@@ -92,14 +93,14 @@ TEST_F(PoolTest, PoolStopsAfterTheLastAdapterIsDetached) {
   ASSERT_EQ(pool.size(), 1u);
 
   ASSERT_TRUE(runtime->DetachAdapter("a").ok());
-  EXPECT_TRUE(runtime->ListReplicas("a").empty());
+  EXPECT_TRUE(runtime->ListReplicas("a").value().empty());
   EXPECT_TRUE(WaitUntil([&] { return probe_->Unloads().size() == 1; }));
   EXPECT_EQ(probe_->Unloads(), std::vector<std::string>{"ft-a"});
   EXPECT_TRUE(ProcessRuns(pool[0].pid));  // b still uses it
 
   ASSERT_TRUE(runtime->DetachAdapter("b").ok());
   ASSERT_TRUE(runtime->DetachAdapter("b").ok());  // idempotent
-  EXPECT_TRUE(runtime->ListAllReplicas().empty());
+  EXPECT_TRUE(runtime->ListAllReplicas().value().empty());
   EXPECT_TRUE(WaitUntil([&] { return !ProcessRuns(pool[0].pid); }));
 }
 
@@ -118,7 +119,7 @@ TEST_F(PoolTest, RefusedAdapterFailsWithTheEnginesReason) {
   ASSERT_TRUE(runtime->AttachAdapter(LoraSpec("a")).ok());
   std::vector<ReplicaInfo> seen;
   ASSERT_TRUE(WaitUntil([&] {
-    seen = runtime->ListReplicas("a");
+    seen = runtime->ListReplicas("a").value();
     for (const ReplicaInfo& r : seen) Track(r);
     return seen.size() == 1 && seen[0].state == ReplicaState::kFailed;
   }));
@@ -134,7 +135,7 @@ TEST_F(PoolTest, RestartedPoolReplicaLoadsTheAdapterAgain) {
   ASSERT_EQ(::kill(before[0].pid, SIGKILL), 0);
   std::vector<ReplicaInfo> after;
   ASSERT_TRUE(WaitUntil([&] {
-    after = runtime->ListReplicas("a");
+    after = runtime->ListReplicas("a").value();
     for (const ReplicaInfo& r : after) Track(r);
     return after.size() == 1 && after[0].pid != before[0].pid &&
            after[0].state == ReplicaState::kReady;
@@ -157,7 +158,7 @@ TEST_F(PoolTest, AdoptedPoolServesAgainOrStopsWhenNobodyAttaches) {
   ASSERT_TRUE(ProcessRuns(pid));
   {
     auto second = OpenPool(1, options);
-    EXPECT_TRUE(second->ListAllReplicas().empty());  // nobody attached yet
+    EXPECT_TRUE(second->ListAllReplicas().value().empty());  // nobody attached yet
     ASSERT_TRUE(second->AttachAdapter(LoraSpec("a")).ok());
     std::vector<ReplicaInfo> pool = WaitServed(*second, "a");
     ASSERT_EQ(pool.size(), 1u);

@@ -72,8 +72,8 @@ TEST_F(ProcessRuntimeTest, StartsAnEngineThatBecomesReady) {
   EXPECT_EQ(ready->pid, started->pid);
   EXPECT_EQ(ready->restarts, 0);
   EXPECT_TRUE(PortAnswers(ready->port));
-  EXPECT_EQ(runtime->ListReplicas("u1").size(), 1u);
-  EXPECT_TRUE(runtime->ListReplicas("other").empty());
+  EXPECT_EQ(runtime->ListReplicas("u1").value().size(), 1u);
+  EXPECT_TRUE(runtime->ListReplicas("other").value().empty());
   std::string log = ReadFile(runtime->LogPath(started->replica_id));
   EXPECT_NE(log.find("fake engine listening on 127.0.0.1:" + std::to_string(ready->port)),
             std::string::npos)
@@ -89,7 +89,7 @@ TEST_F(ProcessRuntimeTest, StartsAnEngineThatBecomesReady) {
   runtime->StopAll();
   EXPECT_FALSE(ProcessRuns(ready->pid));
   EXPECT_FALSE(PortAnswers(ready->port));
-  EXPECT_TRUE(runtime->ListAllReplicas().empty());
+  EXPECT_TRUE(runtime->ListAllReplicas().value().empty());
   EXPECT_EQ(ReadFile(runtime->ReplicasDir() + "/state.json").find("\"pid\""), std::string::npos);
 }
 
@@ -123,8 +123,8 @@ TEST_F(ProcessRuntimeTest, StopDrainsThenTerminates) {
 
   auto stopped_at = std::chrono::steady_clock::now();
   ASSERT_TRUE(runtime->StopReplica(r.replica_id).ok());
-  EXPECT_TRUE(runtime->ListAllReplicas().empty());  // no new requests from now on
-  EXPECT_TRUE(PortAnswers(r.port));                 // in-flight requests still served
+  EXPECT_TRUE(runtime->ListAllReplicas().value().empty());  // no new requests from now on
+  EXPECT_TRUE(PortAnswers(r.port));                         // in-flight requests still served
   ASSERT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(5000)));
   auto took = std::chrono::steady_clock::now() - stopped_at;
   EXPECT_GE(took, Millis(550));
@@ -158,7 +158,7 @@ TEST_F(ProcessRuntimeTest, BadCommandFailsAfterBoundedTries) {
   EXPECT_EQ(failed->restarts, 2);
   EXPECT_EQ(failed->pid, 0);
   ASSERT_TRUE(runtime->StopReplica(r.replica_id).ok());
-  EXPECT_TRUE(runtime->ListAllReplicas().empty());
+  EXPECT_TRUE(runtime->ListAllReplicas().value().empty());
 }
 
 TEST_F(ProcessRuntimeTest, EngineExitingAtOnceFailsWithItsLastWords) {

@@ -118,7 +118,8 @@ inline bool ProcessRuns(int pid) {
 }
 
 inline std::optional<ReplicaInfo> Find(RuntimeAdapter& runtime, const std::string& replica_id) {
-  for (const ReplicaInfo& r : runtime.ListAllReplicas()) {
+  std::vector<ReplicaInfo> all = runtime.ListAllReplicas().value();
+  for (const ReplicaInfo& r : all) {
     if (r.replica_id == replica_id) return r;
   }
   return std::nullopt;

@@ -172,12 +172,12 @@ void ProcessRuntime::StopLocked(const std::string& replica_id) {
   PersistLocked();
 }
 
-std::vector<ReplicaInfo> ProcessRuntime::ListReplicas(const std::string& deployment_uid) {
+StatusOr<std::vector<ReplicaInfo>> ProcessRuntime::ListReplicas(const std::string& deployment_uid) {
   std::lock_guard lock(mu_);
   return ListLocked(&deployment_uid);
 }
 
-std::vector<ReplicaInfo> ProcessRuntime::ListAllReplicas() {
+StatusOr<std::vector<ReplicaInfo>> ProcessRuntime::ListAllReplicas() {
   std::lock_guard lock(mu_);
   return ListLocked(nullptr);
 }

@@ -72,8 +72,8 @@ class ProcessRuntime : public RuntimeAdapter {
   // Forgets the replica at once; its engine drains (ready: drain_grace) and is then sent
   // SIGTERM, and SIGKILL after term_timeout, by the supervisor.
   Status StopReplica(const std::string& replica_id) override;
-  std::vector<ReplicaInfo> ListReplicas(const std::string& deployment_uid) override;
-  std::vector<ReplicaInfo> ListAllReplicas() override;
+  StatusOr<std::vector<ReplicaInfo>> ListReplicas(const std::string& deployment_uid) override;
+  StatusOr<std::vector<ReplicaInfo>> ListAllReplicas() override;
   // Returns at once; the supervisor loads the adapter. A load the engine refuses
   // max_start_tries times in a row shows as a failed replica of the deployment.
   Status AttachAdapter(const ReplicaSpec& spec) override;

@@ -133,7 +133,7 @@ int Serve(const ServeOptions& options) {
   reconcile_options.routes = &routes;
   Reconciler reconciler(**store, *runtime, clock, reconcile_options);
   runtime->OnReplicaChange([&reconciler](const std::string& id) { reconciler.Trigger(id); });
-  DeploymentService deployments(**store, registry, reconciler, clock, ptu_sizing, runtime.get());
+  DeploymentService deployments(**store, registry, reconciler, clock, ptu_sizing, &reconciler);
   SqliteStore* sqlite = store->get();
   ApiDeps deps{sqlite, &auth, &registry, &deployments, options.region, {}};
   GatewayMetrics gateway_metrics;

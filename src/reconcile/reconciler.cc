@@ -94,6 +94,10 @@ void Reconciler::Stop() {
 
 void Reconciler::Trigger(const std::string& deployed_model) { queue_.Add(deployed_model); }
 
+StatusOr<std::vector<ReplicaInfo>> Reconciler::Replicas(const std::string& deployment_uid) {
+  return runtime_.ListReplicas(deployment_uid);
+}
+
 void Reconciler::WorkerLoop() {
   while (std::optional<std::string> id = queue_.Get()) {
     StatusOr<std::optional<Millis>> result = Reconcile(*id);

@@ -70,7 +70,7 @@ bool Converged(const Deployment& d, const Observation& o) {
 
 Reconciler::Reconciler(Store& store, RuntimeAdapter& runtime, const Clock& clock,
                        ReconcilerOptions options)
-    : store_(store), runtime_(runtime), clock_(clock), options_(options) {}
+    : store_(store), runtime_(runtime), clock_(clock), options_(options), queue_(clock) {}
 
 Reconciler::~Reconciler() { Stop(); }
 

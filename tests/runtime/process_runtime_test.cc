@@ -251,5 +251,58 @@ TEST_F(ProcessRuntimeTest, StopOfUnknownReplicaIsOk) {
   EXPECT_TRUE(runtime->StopReplica("nope").ok());
 }
 
+// Deadlines follow the clock's monotonic time, never the wall clock. The fake clock moves only
+// when the test says; the supervisor's (real) ticks look at it.
+class ProcessRuntimeClockTest : public testing::ProcessRuntimeFixture {
+ protected:
+  std::unique_ptr<ProcessRuntime> OpenOnFakeClock(const std::string& script) {
+    auto runtime =
+        ProcessRuntime::Open(FastOptions(data_dir_), EnginesConfig(ShellTemplate(script)),
+                             std::make_unique<FakeProbe>(), fake_clock_);
+    EXPECT_TRUE(runtime.ok()) << runtime.status().ToString();
+    return runtime.ok() ? std::move(*runtime) : nullptr;
+  }
+  FakeClock fake_clock_;
+};
+
+TEST_F(ProcessRuntimeClockTest, WallClockSetBackDoesNotStallARestart) {
+  auto runtime = OpenOnFakeClock("exec sleep 30");
+  ReplicaInfo r = Track(*runtime->StartReplica(Spec("u1")));
+  ASSERT_EQ(WaitState(*runtime, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+  ASSERT_EQ(::kill(r.pid, SIGKILL), 0);
+  ASSERT_TRUE(WaitUntil([&] {  // seen dead: waiting backoff_base (100 ms) to restart
+    std::optional<ReplicaInfo> seen = Find(*runtime, r.replica_id);
+    return seen && seen->pid == 0;
+  }));
+  fake_clock_.SetWallTime(fake_clock_.Now() - std::chrono::hours(1));  // NTP steps back
+  fake_clock_.Advance(Millis(100));
+  std::optional<ReplicaInfo> again;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        again = Find(*runtime, r.replica_id);
+        return again && again->restarts == 1 && again->pid > 0;
+      },
+      Millis(5000)));
+  if (again) Track(*again);
+  runtime->StopAll();
+}
+
+TEST_F(ProcessRuntimeClockTest, WallClockSetForwardDoesNotFireSigkillEarly) {
+  // Survives SIGTERM (its sleep does not), and says so in its log.
+  auto runtime = OpenOnFakeClock("trap 'echo got-term' TERM; while :; do sleep 0.05; done");
+  ReplicaInfo r = Track(*runtime->StartReplica(Spec("u1")));
+  ASSERT_EQ(WaitState(*runtime, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+  ASSERT_TRUE(runtime->StopReplica(r.replica_id).ok());
+  fake_clock_.Advance(Millis(200));  // the drain grace is over: SIGTERM
+  ASSERT_TRUE(WaitUntil([&] {
+    return ReadFile(runtime->LogPath(r.replica_id)).find("got-term") != std::string::npos;
+  }));
+  fake_clock_.SetWallTime(fake_clock_.Now() + std::chrono::hours(1));  // NTP steps forward
+  std::this_thread::sleep_for(Millis(300));                            // many supervisor ticks
+  EXPECT_TRUE(ProcessRuns(r.pid));  // SIGKILL is due term_timeout after SIGTERM
+  fake_clock_.Advance(Millis(1500));
+  EXPECT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(5000)));
+}
+
 }  // namespace
 }  // namespace berth

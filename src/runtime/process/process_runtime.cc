@@ -114,7 +114,7 @@ StatusOr<ReplicaInfo> ProcessRuntime::StartLocked(const ReplicaSpec& spec) {
   Replica& added = replicas_[r.rec.replica_id] = std::move(r);
   LOG_INFO("replica {} of {}: starting with engine \"{}\"", added.rec.replica_id,
            spec.deployed_model, added.engine.match);
-  SpawnLocked(added, clock_.Now());
+  SpawnLocked(added, clock_.MonotonicNow());
   dirty_ = true;
   PersistLocked();
   return InfoLocked(added);
@@ -122,7 +122,7 @@ StatusOr<ReplicaInfo> ProcessRuntime::StartLocked(const ReplicaSpec& spec) {
 
 StatusOr<ReplicaInfo> ProcessRuntime::UnplaceableLocked(const ReplicaSpec& spec,
                                                         const Status& why) {
-  SystemTime now = clock_.Now();
+  SteadyTime now = clock_.MonotonicNow();
   auto [it, fresh] = unplaceable_.try_emplace(spec.deployment_uid, Unplaceable{now, now});
   if (!fresh && now - it->second.last_try > kUnplaceableForget) it->second.since = now;
   it->second.last_try = now;
@@ -139,7 +139,7 @@ StatusOr<ReplicaInfo> ProcessRuntime::UnplaceableLocked(const ReplicaSpec& spec,
   r.rec.deployment_uid = spec.deployment_uid;
   r.rec.deployed_model = spec.deployed_model;
   r.rec.model_name = spec.model_name;
-  r.rec.started_ms = ToUnixMillis(now);
+  r.rec.started_ms = ToUnixMillis(clock_.Now());
   r.phase = Phase::kFailed;
   r.seq = next_seq_++;
   r.last_error = "cannot place replica: " + why.message();
@@ -163,7 +163,7 @@ void ProcessRuntime::StopLocked(const std::string& replica_id) {
   if (it == replicas_.end()) return;
   Replica& r = it->second;
   // Only a serving engine can have requests in flight; the others go at once.
-  SystemTime term_at = clock_.Now();
+  SteadyTime term_at = clock_.MonotonicNow();
   if (r.phase == Phase::kReady) term_at += options_.drain_grace;
   LOG_INFO("replica {} of {}: stopping (pid {})", replica_id, r.rec.deployed_model, r.rec.pid);
   RetireProcessLocked(r, term_at, /*release_slots=*/true);
@@ -222,7 +222,7 @@ void ProcessRuntime::OnReplicaChange(ChangeCallback callback) {
 
 void ProcessRuntime::StopAll() {
   std::unique_lock lock(mu_);
-  SystemTime now = clock_.Now();
+  SteadyTime now = clock_.MonotonicNow();
   for (auto& [id, r] : replicas_) RetireProcessLocked(r, now, /*release_slots=*/true);
   replicas_.clear();
   pools_.clear();
@@ -232,6 +232,8 @@ void ProcessRuntime::StopAll() {
   dirty_ = true;
   PersistLocked();
   cv_.notify_all();
+  // A real wait, not on the clock: it bounds how long this thread blocks (a fake clock never
+  // moves by itself), while the kills it waits for follow the clock.
   auto deadline = std::chrono::steady_clock::now() + options_.term_timeout + Millis(2000);
   cv_.wait_until(lock, deadline, [this] { return dying_.empty() || stopping_; });
   if (!dying_.empty()) LOG_WARN("{} engine processes still exit after StopAll", dying_.size());

@@ -5,7 +5,9 @@
 // Threads: the RuntimeAdapter methods may be called from any thread (the reconciler's
 // workers); they only fork/exec and update the table, never wait on an engine. One supervisor
 // thread watches the processes, restarts and kills them; health probes and LoRA adapter loads
-// run on a small pool. All state is guarded by one mutex.
+// run on a small pool. All state is guarded by one mutex. Every deadline (restart backoff,
+// drain grace, SIGTERM to SIGKILL, health and startup timeouts) runs on the clock's monotonic
+// time, so setting the wall clock neither stalls a restart nor fires a SIGKILL early.
 //
 // lora deployments share a pool of replicas of their base model (lora_pool_replicas of the
 // base's template), started with the first adapter attached and stopped after the last one is
@@ -102,16 +104,16 @@ class ProcessRuntime : public RuntimeAdapter {
     int failed_probes = 0;    // while ready
     uint64_t generation = 0;  // bumped per process, so a late probe result is ignored
     bool probing = false;
-    SystemTime attempt_started;
-    SystemTime next_probe;
-    SystemTime restart_at;
+    SteadyTime attempt_started;
+    SteadyTime next_probe;
+    SteadyTime restart_at;
     std::string last_error;
   };
   // A process on its way out: a stopped replica's, or one killed to be restarted.
   struct Dying {
     ReplicaRecord rec;  // rec.slots are released once the process is gone
-    SystemTime term_at;
-    SystemTime kill_at;
+    SteadyTime term_at;
+    SteadyTime kill_at;
     bool term_sent = false;
     bool kill_sent = false;
   };
@@ -123,15 +125,15 @@ class ProcessRuntime : public RuntimeAdapter {
     bool healthy = false;
   };
   struct Unplaceable {
-    SystemTime since;
-    SystemTime last_try;
+    SteadyTime since;
+    SteadyTime last_try;
   };
   // One adapter on one pool replica.
   struct AdapterLoad {
     uint64_t loaded_generation = 0;  // the replica process it is loaded on; 0: none
     bool busy = false;               // a call to the engine is under way
     int failures = 0;                // refused loads in a row
-    SystemTime next_try;
+    SteadyTime next_try;
     std::string last_error;
   };
   struct Adapter {
@@ -142,7 +144,7 @@ class ProcessRuntime : public RuntimeAdapter {
   struct Pool {
     std::vector<std::string> replica_ids;
     std::map<std::string, Adapter> adapters;  // by deployment uid
-    SystemTime idle_since;                    // adopted without adapters: stopped after grace
+    SteadyTime idle_since;                    // adopted without adapters: stopped after grace
   };
   struct AdapterJob {
     std::string base_model;
@@ -163,10 +165,10 @@ class ProcessRuntime : public RuntimeAdapter {
   void Adopt(std::vector<ReplicaRecord> records);
 
   // process_runtime_pools.cc
-  void AdoptPoolsLocked(SystemTime now);
-  void CollectAdapterJobsLocked(SystemTime now, std::vector<AdapterJob>& jobs);
-  void ApplyAdapterJob(const AdapterJob& job, SystemTime now);
-  void StopIdlePoolsLocked(SystemTime now);
+  void AdoptPoolsLocked(SteadyTime now);
+  void CollectAdapterJobsLocked(SteadyTime now, std::vector<AdapterJob>& jobs);
+  void ApplyAdapterJob(const AdapterJob& job, SteadyTime now);
+  void StopIdlePoolsLocked(SteadyTime now);
   void StopPoolLocked(const std::string& base_model);
   ReplicaInfo PoolViewLocked(const Replica& r, const std::string& base_model,
                              const std::string& deployment_uid, const Adapter& adapter) const;
@@ -178,12 +180,12 @@ class ProcessRuntime : public RuntimeAdapter {
   // Without mu_; waits for every answer.
   void RunEngineCalls(std::vector<ProbeJob>& probes, std::vector<AdapterJob>& adapter_jobs);
   void Tick();
-  void TickDying(SystemTime now);
-  void TickReplica(Replica& r, SystemTime now, std::vector<ProbeJob>& probes);
-  void ApplyProbe(const ProbeJob& job, SystemTime now);
-  void SpawnLocked(Replica& r, SystemTime now);
-  void FailLocked(Replica& r, const std::string& reason, SystemTime now);
-  void RetireProcessLocked(Replica& r, SystemTime term_at, bool release_slots);
+  void TickDying(SteadyTime now);
+  void TickReplica(Replica& r, SteadyTime now, std::vector<ProbeJob>& probes);
+  void ApplyProbe(const ProbeJob& job, SteadyTime now);
+  void SpawnLocked(Replica& r, SteadyTime now);
+  void FailLocked(Replica& r, const std::string& reason, SteadyTime now);
+  void RetireProcessLocked(Replica& r, SteadyTime term_at, bool release_slots);
   void PersistLocked();
   void ChangedLocked(const Replica& r);
   std::set<int> PortsInUseLocked() const;

@@ -10,7 +10,7 @@ void ProcessRuntime::Adopt(std::vector<ReplicaRecord> records) {
   std::vector<ProbeJob> probes;
   {
     std::lock_guard lock(mu_);
-    SystemTime now = clock_.Now();
+    SteadyTime now = clock_.MonotonicNow();
     for (ReplicaRecord& rec : records) {
       if (rec.pid <= 0) continue;
       if (!CheckProcess(rec.pid, rec.start_ticks).alive) {
@@ -53,7 +53,7 @@ void ProcessRuntime::Adopt(std::vector<ReplicaRecord> records) {
              r.rec.deployed_model, r.rec.pid, r.rec.port,
              job.healthy ? "ready" : "not answering yet");
   }
-  AdoptPoolsLocked(clock_.Now());
+  AdoptPoolsLocked(clock_.MonotonicNow());
   dirty_ = true;
   PersistLocked();
 }

@@ -93,7 +93,7 @@ void ProcessRuntime::StopPoolLocked(const std::string& base_model) {
   pools_.erase(pool);
 }
 
-void ProcessRuntime::AdoptPoolsLocked(SystemTime now) {
+void ProcessRuntime::AdoptPoolsLocked(SteadyTime now) {
   for (const auto& [id, r] : replicas_) {
     if (!IsPoolReplica(r.rec)) continue;
     Pool& pool = pools_[r.rec.base_model];
@@ -102,7 +102,7 @@ void ProcessRuntime::AdoptPoolsLocked(SystemTime now) {
   }
 }
 
-void ProcessRuntime::StopIdlePoolsLocked(SystemTime now) {
+void ProcessRuntime::StopIdlePoolsLocked(SteadyTime now) {
   std::vector<std::string> idle;
   for (const auto& [base, pool] : pools_) {
     if (pool.adapters.empty() && now - pool.idle_since >= options_.idle_pool_grace) {
@@ -112,7 +112,7 @@ void ProcessRuntime::StopIdlePoolsLocked(SystemTime now) {
   for (const std::string& base : idle) StopPoolLocked(base);
 }
 
-void ProcessRuntime::CollectAdapterJobsLocked(SystemTime now, std::vector<AdapterJob>& jobs) {
+void ProcessRuntime::CollectAdapterJobsLocked(SteadyTime now, std::vector<AdapterJob>& jobs) {
   for (AdapterJob& unload : unloads_) {
     auto r = replicas_.find(unload.replica_id);
     if (r != replicas_.end() && r->second.generation == unload.generation &&
@@ -140,7 +140,7 @@ void ProcessRuntime::CollectAdapterJobsLocked(SystemTime now, std::vector<Adapte
   }
 }
 
-void ProcessRuntime::ApplyAdapterJob(const AdapterJob& job, SystemTime now) {
+void ProcessRuntime::ApplyAdapterJob(const AdapterJob& job, SteadyTime now) {
   if (!job.load) {
     if (!job.result.ok()) {
       LOG_WARN("replica {}: could not unload adapter {}: {}", job.replica_id, job.name,

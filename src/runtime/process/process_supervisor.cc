@@ -55,7 +55,7 @@ void ProcessRuntime::Tick() {
   std::vector<AdapterJob> adapter_jobs;
   {
     std::lock_guard lock(mu_);
-    SystemTime now = clock_.Now();
+    SteadyTime now = clock_.MonotonicNow();
     TickDying(now);
     for (auto& [id, r] : replicas_) TickReplica(r, now, probes);
     StopIdlePoolsLocked(now);
@@ -65,7 +65,7 @@ void ProcessRuntime::Tick() {
   std::set<std::string> changed;
   {
     std::lock_guard lock(mu_);
-    SystemTime now = clock_.Now();
+    SteadyTime now = clock_.MonotonicNow();
     for (const ProbeJob& job : probes) ApplyProbe(job, now);
     for (const AdapterJob& job : adapter_jobs) ApplyAdapterJob(job, now);
     PersistLocked();
@@ -108,7 +108,7 @@ void ProcessRuntime::RunEngineCalls(std::vector<ProbeJob>& probes,
   done_cv.wait(lock, [&] { return done == total; });
 }
 
-void ProcessRuntime::TickDying(SystemTime now) {
+void ProcessRuntime::TickDying(SteadyTime now) {
   for (auto it = dying_.begin(); it != dying_.end();) {
     Dying& d = *it;
     if (!CheckProcess(d.rec.pid, d.rec.start_ticks).alive) {
@@ -133,7 +133,7 @@ void ProcessRuntime::TickDying(SystemTime now) {
   }
 }
 
-void ProcessRuntime::TickReplica(Replica& r, SystemTime now, std::vector<ProbeJob>& probes) {
+void ProcessRuntime::TickReplica(Replica& r, SteadyTime now, std::vector<ProbeJob>& probes) {
   if (r.phase == Phase::kBackoff) {
     if (now >= r.restart_at) SpawnLocked(r, now);
     return;
@@ -161,7 +161,7 @@ void ProcessRuntime::TickReplica(Replica& r, SystemTime now, std::vector<ProbeJo
   }
 }
 
-void ProcessRuntime::ApplyProbe(const ProbeJob& job, SystemTime now) {
+void ProcessRuntime::ApplyProbe(const ProbeJob& job, SteadyTime now) {
   auto it = replicas_.find(job.replica_id);
   if (it == replicas_.end()) return;
   Replica& r = it->second;
@@ -192,7 +192,7 @@ void ProcessRuntime::ApplyProbe(const ProbeJob& job, SystemTime now) {
   FailLocked(r, reason, now);
 }
 
-void ProcessRuntime::SpawnLocked(Replica& r, SystemTime now) {
+void ProcessRuntime::SpawnLocked(Replica& r, SteadyTime now) {
   StatusOr<int> port = PickFreePort(PortsInUseLocked());
   if (!port.ok()) {
     FailLocked(r, "cannot start engine: " + port.status().message(), now);
@@ -238,7 +238,7 @@ void ProcessRuntime::SpawnLocked(Replica& r, SystemTime now) {
            restart ? " (restart " + std::to_string(r.rec.restarts) + ")" : "");
 }
 
-void ProcessRuntime::FailLocked(Replica& r, const std::string& reason, SystemTime now) {
+void ProcessRuntime::FailLocked(Replica& r, const std::string& reason, SteadyTime now) {
   ++r.failures;
   r.last_error = reason;
   r.rec.pid = 0;
@@ -265,7 +265,7 @@ void ProcessRuntime::FailLocked(Replica& r, const std::string& reason, SystemTim
            Seconds(wait));
 }
 
-void ProcessRuntime::RetireProcessLocked(Replica& r, SystemTime term_at, bool release_slots) {
+void ProcessRuntime::RetireProcessLocked(Replica& r, SteadyTime term_at, bool release_slots) {
   if (r.rec.pid > 0) {
     Dying d;
     d.rec = r.rec;

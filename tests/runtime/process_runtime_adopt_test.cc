@@ -92,6 +92,42 @@ TEST_F(AdoptionTest, DoesNotAdoptAReusedPid) {
   b->StopAll();  // must not signal this process's group
 }
 
+TEST_F(AdoptionTest, AnEngineThatCannotBeLookedAtIsNotTakenForDead) {
+  // An adopted engine is not berth's child: its liveness is read from /proc/<pid>/stat, which
+  // cannot be opened while a connection flood holds every descriptor (defect 2).
+  int group = 0;
+  int pid = testing::StartForeignProcess(dir_.File("foreign.log"), &group);
+  ASSERT_GT(pid, 0);
+  groups_.insert(group);
+  std::filesystem::create_directories(data_dir_ + "/replicas");
+  ReplicaRecord rec;
+  rec.replica_id = "adopted";
+  rec.deployment_uid = "u1";
+  rec.deployed_model = "qwen3-8b-u1";
+  rec.pid = pid;
+  rec.pgid = group;
+  rec.start_ticks = *ProcessStartTicks(pid);
+  rec.port = 1;
+  ASSERT_TRUE(SaveReplicaRecords(data_dir_ + "/replicas/state.json", {rec}).ok());
+  auto b = Open(ShellTemplate("exec sleep 30"), FastOptions(data_dir_),
+                std::make_unique<FakeProbe>());
+  ASSERT_EQ(Find(*b, "adopted")->state, ReplicaState::kReady);
+  {
+    testing::DescriptorsExhausted flood;
+    ASSERT_TRUE(flood.exhausted());
+    std::this_thread::sleep_for(Millis(500));  // ~25 supervisor ticks that cannot look
+  }
+  std::this_thread::sleep_for(Millis(200));  // and a few that can
+  std::optional<ReplicaInfo> after = Find(*b, "adopted");
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->pid, pid);  // still the engine it adopted: no replacement started
+  EXPECT_EQ(after->restarts, 0);
+  EXPECT_EQ(after->state, ReplicaState::kReady);
+  EXPECT_TRUE(ProcessRuns(pid));
+  b->StopAll();
+  EXPECT_FALSE(ProcessRuns(pid));
+}
+
 TEST_F(AdoptionTest, FinishesStoppingWhatWasBeingStopped) {
   ProcessRuntimeOptions slow = FastOptions(data_dir_);
   slow.drain_grace = Millis(60000);

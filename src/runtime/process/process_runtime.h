@@ -104,6 +104,7 @@ class ProcessRuntime : public RuntimeAdapter {
     int failed_probes = 0;    // while ready
     uint64_t generation = 0;  // bumped per process, so a late probe result is ignored
     bool probing = false;
+    bool look_failed = false;  // its liveness could not be checked last tick (logged once)
     SteadyTime attempt_started;
     SteadyTime next_probe;
     SteadyTime restart_at;

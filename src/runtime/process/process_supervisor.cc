@@ -140,6 +140,15 @@ void ProcessRuntime::TickReplica(Replica& r, SteadyTime now, std::vector<ProbeJo
   }
   if (r.phase == Phase::kFailed || r.rec.pid <= 0) return;
   ProcessCheck check = CheckProcess(r.rec.pid, r.rec.start_ticks);
+  // Out of descriptors (a connection flood), say: "could not look" is never "exited".
+  if (!check.looked && !r.look_failed) {
+    LOG_WARN("replica {}: {}; taken as running", r.rec.replica_id, check.why_unknown);
+  }
+  r.look_failed = !check.looked;
+  if (check.alive && r.rec.start_ticks == 0) {  // could not be read at spawn: try again
+    r.rec.start_ticks = ProcessStartTicks(r.rec.pid).value_or(0);
+    if (r.rec.start_ticks != 0) dirty_ = true;
+  }
   if (!check.alive) {
     r.rec.pid = 0;  // already reaped, nothing to retire
     std::string words = EngineLastWords(LogPath(r.rec.replica_id));

@@ -109,8 +109,8 @@ TEST_F(AdoptionTest, AnEngineThatCannotBeLookedAtIsNotTakenForDead) {
   rec.start_ticks = *ProcessStartTicks(pid);
   rec.port = 1;
   ASSERT_TRUE(SaveReplicaRecords(data_dir_ + "/replicas/state.json", {rec}).ok());
-  auto b = Open(ShellTemplate("exec sleep 30"), FastOptions(data_dir_),
-                std::make_unique<FakeProbe>());
+  auto b =
+      Open(ShellTemplate("exec sleep 30"), FastOptions(data_dir_), std::make_unique<FakeProbe>());
   ASSERT_EQ(Find(*b, "adopted")->state, ReplicaState::kReady);
   {
     testing::DescriptorsExhausted flood;

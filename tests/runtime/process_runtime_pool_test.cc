@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "process_test_util.h"
 #include "runtime/process/process_runtime.h"
 
@@ -17,6 +20,13 @@ using testing::ProcessRuns;
 using testing::WaitUntil;
 
 constexpr char kBase[] = "qwen3-8b";
+
+std::string ReadLog(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 ReplicaSpec LoraSpec(const std::string& uid) {
   ReplicaSpec spec;
@@ -167,6 +177,41 @@ TEST_F(PoolTest, AdoptedPoolServesAgainOrStopsWhenNobodyAttaches) {
   options.idle_pool_grace = Millis(200);
   auto third = OpenPool(1, options);  // and this time nobody attaches
   EXPECT_TRUE(WaitUntil([&] { return !ProcessRuns(pid); }));
+}
+
+TEST_F(PoolTest, ASlowAdapterLoadDelaysNoOtherReplica) {
+  // Real engines and the real HTTP client: the pool's engine takes 20 s over each adapter load.
+  EngineTemplate engine = FakeEngineTemplate({"--load-delay-ms", "20000"});
+  auto runtime = Open(engine, FastOptions(data_dir_));
+  ASSERT_TRUE(runtime->AttachAdapter(LoraSpec("a")).ok());
+  std::vector<ReplicaInfo> pool;
+  ASSERT_TRUE(WaitUntil([&] {
+    pool = runtime->ListReplicas("a").value();
+    for (const ReplicaInfo& r : pool) Track(r);
+    return pool.size() == 1 && pool[0].pid > 0 &&
+           ReadLog(runtime->LogPath(pool[0].replica_id)).find("loading adapter ft-a") !=
+               std::string::npos;
+  }));
+  ReplicaInfo plain = Track(*runtime->StartReplica(testing::Spec("u1")));
+  ASSERT_EQ(WaitState(*runtime, plain.replica_id, ReplicaState::kReady)->state,
+            ReplicaState::kReady);
+
+  // While the load is under way, another replica's crash is seen and it is restarted.
+  auto killed_at = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(plain.pid, SIGKILL), 0);
+  std::optional<ReplicaInfo> again;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        again = testing::Find(*runtime, plain.replica_id);
+        if (again) Track(*again);
+        return again && again->restarts == 1 && again->state == ReplicaState::kReady;
+      },
+      Millis(8000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - killed_at, Millis(8000));
+  auto listed_at = std::chrono::steady_clock::now();
+  EXPECT_EQ(runtime->ListReplicas("a").value()[0].state, ReplicaState::kStarting);  // loading
+  EXPECT_LT(std::chrono::steady_clock::now() - listed_at, Millis(100));
+  runtime->StopAll();
 }
 
 }  // namespace

@@ -3,9 +3,12 @@
 // backoff when it dies, drained and killed when stopped (docs/runtime.md).
 //
 // Threads: the RuntimeAdapter methods may be called from any thread (the reconciler's
-// workers); they only fork/exec and update the table, never wait on an engine. One supervisor
-// thread watches the processes, restarts and kills them; health probes and LoRA adapter loads
-// run on a small pool. All state is guarded by one mutex. Every deadline (restart backoff,
+// workers); they fork/exec and update the table, never wait on an engine. One supervisor
+// thread watches the processes, restarts and kills them; it never waits on an engine either:
+// health probes and LoRA adapter calls run on their own pools and post their answers back, so
+// a slow engine delays no other replica's crash detection, restart or SIGKILL. All state is
+// guarded by one mutex, never held across fork/exec, fsync or an engine call, so listing
+// replicas never waits for them. Every deadline (restart backoff,
 // drain grace, SIGTERM to SIGKILL, health and startup timeouts) runs on the clock's monotonic
 // time, so setting the wall clock neither stalls a restart nor fires a SIGKILL early.
 //
@@ -29,6 +32,7 @@
 
 #include "common/thread_pool.h"
 #include "core/placement.h"
+#include "runtime/process/child_process.h"
 #include "runtime/process/engine_client.h"
 #include "runtime/process/engines_config.h"
 #include "runtime/process/replica_records.h"
@@ -50,6 +54,7 @@ struct ProcessRuntimeOptions {
   Millis term_timeout{10000};  // SIGTERM, then SIGKILL after this
   Millis tick{100};            // supervisor period
   int probe_threads = 4;
+  int adapter_threads = 2;        // adapter calls may take a minute: kept off the probe pool
   Millis adapter_timeout{60000};  // one adapter load or unload call
   Millis idle_pool_grace{30000};  // an adopted pool nobody attaches to is stopped after this
 };
@@ -159,6 +164,14 @@ class ProcessRuntime : public RuntimeAdapter {
     Status result;
   };
 
+  // One fork/exec to run without mu_: prepared under it, applied under it again.
+  struct SpawnJob {
+    ReplicaRecord rec;        // the replica as prepared: port, command
+    uint64_t generation = 0;  // the process generation this spawn starts
+    SpawnRequest request;
+    StatusOr<SpawnedProcess> result = Unavailable("not spawned");
+  };
+
   ProcessRuntime(ProcessRuntimeOptions options, EnginesConfig engines,
                  std::unique_ptr<EngineClient> probe, const Clock& clock);
 
@@ -176,32 +189,45 @@ class ProcessRuntime : public RuntimeAdapter {
   void ListPoolViewsLocked(const std::string* deployment_uid, std::vector<ReplicaInfo>& out) const;
   static bool IsPoolReplica(const ReplicaRecord& rec);
 
+  // process_engine_calls.cc, without mu_. Submit returns at once; each answer is applied
+  // under mu_ when it comes. ProbeAndWait (adoption, before the supervisor runs) waits.
+  void SubmitEngineCalls(std::vector<ProbeJob> probes, std::vector<AdapterJob> adapter_jobs);
+  void ProbeAndWait(std::vector<ProbeJob>& probes);
+  // Saves the records if they changed; fsyncs without mu_ (saves are serialized, and an
+  // older snapshot never overwrites a newer one).
+  void Persist();
+
   // process_supervisor.cc; all *Locked methods need mu_.
   void SupervisorLoop();
-  // Without mu_; waits for every answer.
-  void RunEngineCalls(std::vector<ProbeJob>& probes, std::vector<AdapterJob>& adapter_jobs);
   void Tick();
   void TickDying(SteadyTime now);
-  void TickReplica(Replica& r, SteadyTime now, std::vector<ProbeJob>& probes);
+  void TickReplica(Replica& r, SteadyTime now, std::vector<ProbeJob>& probes,
+                   std::vector<SpawnJob>& spawns);
   void ApplyProbe(const ProbeJob& job, SteadyTime now);
-  void SpawnLocked(Replica& r, SteadyTime now);
+  // Picks a port and expands the command; the fork happens in RunSpawns.
+  void PrepareSpawnLocked(Replica& r, SteadyTime now, std::vector<SpawnJob>& spawns);
+  // Without mu_: forks and execs each job, then records the results under mu_.
+  void RunSpawns(std::vector<SpawnJob>& spawns);
+  void ApplySpawnLocked(const SpawnJob& job, SteadyTime now);
   void FailLocked(Replica& r, const std::string& reason, SteadyTime now);
   void RetireProcessLocked(Replica& r, SteadyTime term_at, bool release_slots);
-  void PersistLocked();
   void ChangedLocked(const Replica& r);
   std::set<int> PortsInUseLocked() const;
   ReplicaInfo InfoLocked(const Replica& r) const;
   std::vector<ReplicaInfo> ListLocked(const std::string* deployment_uid) const;
   StatusOr<ReplicaInfo> UnplaceableLocked(const ReplicaSpec& spec, const Status& why);
   std::string NewReplicaId(const std::string& deployed_model) const;
-  StatusOr<ReplicaInfo> StartLocked(const ReplicaSpec& spec);
+  StatusOr<ReplicaInfo> StartLocked(const ReplicaSpec& spec, std::vector<SpawnJob>& spawns);
   void StopLocked(const std::string& replica_id);
 
   const ProcessRuntimeOptions options_;
   const EnginesConfig engines_;
   const std::unique_ptr<EngineClient> probe_;
   const Clock& clock_;
-  ThreadPool probe_pool_;
+  std::unique_ptr<ThreadPool> probe_pool_;    // health probes; emptied before destruction
+  std::unique_ptr<ThreadPool> adapter_pool_;  // adapter loads and unloads; likewise
+  std::mutex save_mu_;                        // held while state.json is written
+  uint64_t saved_version_ = 0;                // the snapshot on disk; guarded by save_mu_
 
   std::mutex mu_;
   std::condition_variable cv_;                      // wakes the supervisor; signals tick ends
@@ -216,8 +242,9 @@ class ProcessRuntime : public RuntimeAdapter {
   std::mutex callback_mu_;                          // held while on_change_ runs
   ChangeCallback on_change_;                        // guarded by callback_mu_
   int64_t next_seq_ = 1;                            // guarded by mu_
-  bool dirty_ = false;     // records changed since last save; guarded by mu_
-  bool stopping_ = false;  // guarded by mu_
+  bool dirty_ = false;            // records changed since last snapshot; guarded by mu_
+  uint64_t records_version_ = 0;  // snapshots taken; guarded by mu_
+  bool stopping_ = false;         // guarded by mu_
   std::thread supervisor_;
 };
 

@@ -40,8 +40,7 @@ void ProcessRuntime::Adopt(std::vector<ReplicaRecord> records) {
       replicas_[rec.replica_id] = std::move(r);
     }
   }
-  std::vector<AdapterJob> no_adapter_jobs;
-  RunEngineCalls(probes, no_adapter_jobs);
+  ProbeAndWait(probes);
   std::lock_guard lock(mu_);
   for (const ProbeJob& job : probes) {
     Replica& r = replicas_.at(job.replica_id);
@@ -55,7 +54,6 @@ void ProcessRuntime::Adopt(std::vector<ReplicaRecord> records) {
   }
   AdoptPoolsLocked(clock_.MonotonicNow());
   dirty_ = true;
-  PersistLocked();
 }
 
 }  // namespace berth

@@ -31,7 +31,8 @@ bool ProcessRuntime::IsPoolReplica(const ReplicaRecord& rec) {
 }
 
 Status ProcessRuntime::AttachAdapter(const ReplicaSpec& spec) {
-  {
+  std::vector<SpawnJob> spawns;  // run on every way out, once mu_ is released
+  Status attached = [&]() -> Status {
     std::lock_guard lock(mu_);
     if (stopping_) return Unavailable("the process runtime is shutting down");
     if (attached_.count(spec.deployment_uid)) return Status::Ok();
@@ -43,7 +44,7 @@ Status ProcessRuntime::AttachAdapter(const ReplicaSpec& spec) {
 
     Pool& pool = pools_[spec.base_model];
     while (static_cast<int>(pool.replica_ids.size()) < engine.lora_pool_replicas) {
-      StatusOr<ReplicaInfo> started = StartLocked(PoolReplicaSpec(spec.base_model));
+      StatusOr<ReplicaInfo> started = StartLocked(PoolReplicaSpec(spec.base_model), spawns);
       if (!started.ok()) {
         if (pool.replica_ids.empty() && pool.adapters.empty()) pools_.erase(spec.base_model);
         return started.status();
@@ -54,9 +55,12 @@ Status ProcessRuntime::AttachAdapter(const ReplicaSpec& spec) {
     attached_[spec.deployment_uid] = spec.base_model;
     LOG_INFO("adapter {} attached to the {} pool ({} replicas)", spec.deployed_model,
              spec.base_model, pool.replica_ids.size());
-  }
+    return Status::Ok();
+  }();
+  RunSpawns(spawns);
+  Persist();
   cv_.notify_all();
-  return Status::Ok();
+  return attached;
 }
 
 Status ProcessRuntime::DetachAdapter(const std::string& deployment_uid) {
@@ -81,6 +85,7 @@ Status ProcessRuntime::DetachAdapter(const std::string& deployment_uid) {
       }
     }
   }
+  Persist();
   cv_.notify_all();
   return Status::Ok();
 }

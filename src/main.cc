@@ -112,6 +112,7 @@ int Serve(const ServeOptions& options) {
   StatusOr<BootstrapResult> boot = Bootstrap(auth, bootstrap_key);
   if (!boot.ok()) return fail(boot.status());
 
+  GatewayRoutes routes;  // outlives the runtime, which asks it what is in flight
   std::unique_ptr<RuntimeAdapter> runtime;
   PtuSizingFor ptu_sizing;  // the sim runtime has no engines config: PtuSizing's defaults
   if (options.runtime == "process") {
@@ -124,11 +125,12 @@ int Serve(const ServeOptions& options) {
                                                     const std::string& base) {
       return engines.Resolve(model, base).ptu_sizing.value_or(PtuSizing{});
     };
+    // A stopped replica drains only while the gateway has requests in flight to it.
+    (*process)->SetInFlightProbe([&routes](const std::string& id) { return routes.InFlight(id); });
     runtime = std::move(*process);
   } else {
     runtime = std::make_unique<SimRuntime>(clock, Millis(options.sim_ready_ms));
   }
-  GatewayRoutes routes;
   ReconcilerOptions reconcile_options;
   reconcile_options.routes = &routes;
   Reconciler reconciler(**store, *runtime, clock, reconcile_options);

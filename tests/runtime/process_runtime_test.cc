@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include "process_test_util.h"
@@ -131,6 +134,46 @@ TEST_F(ProcessRuntimeTest, StopDrainsThenTerminates) {
   EXPECT_LT(took, options.drain_grace + options.term_timeout);  // SIGTERM was enough
   EXPECT_FALSE(PortAnswers(r.port));
   EXPECT_TRUE(runtime->StopReplica(r.replica_id).ok());  // already gone: fine
+}
+
+TEST_F(ProcessRuntimeTest, AnIdleReplicaIsTerminatedAtOnce) {
+  ProcessRuntimeOptions options = FastOptions(data_dir_);
+  options.drain_grace = Millis(30000);
+  auto runtime = Open(FakeEngineTemplate(), options);
+  std::atomic<int> in_flight{0};
+  runtime->SetInFlightProbe([&](const std::string&) { return in_flight.load(); });
+  ReplicaInfo r = Track(*runtime->StartReplica(Spec("u1")));
+  ASSERT_EQ(WaitState(*runtime, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+  auto stopped_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(runtime->StopReplica(r.replica_id).ok());
+  ASSERT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(5000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, Millis(2000));  // not the 30 s grace
+}
+
+TEST_F(ProcessRuntimeTest, ABusyReplicaDrainsUntilItsRequestsEnd) {
+  ProcessRuntimeOptions options = FastOptions(data_dir_);
+  options.drain_grace = Millis(30000);
+  auto runtime = Open(FakeEngineTemplate(), options);
+  std::atomic<int> in_flight{2};
+  std::mutex asked_mu;
+  std::set<std::string> asked;
+  runtime->SetInFlightProbe([&](const std::string& id) {
+    std::lock_guard lock(asked_mu);
+    asked.insert(id);
+    return in_flight.load();
+  });
+  ReplicaInfo r = Track(*runtime->StartReplica(Spec("u1")));
+  ASSERT_EQ(WaitState(*runtime, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+  ASSERT_TRUE(runtime->StopReplica(r.replica_id).ok());
+  std::this_thread::sleep_for(Millis(500));  // many ticks with requests still running
+  EXPECT_TRUE(ProcessRuns(r.pid));
+  EXPECT_TRUE(PortAnswers(r.port));
+  in_flight = 0;
+  auto idle_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(5000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - idle_at, Millis(2000));
+  std::lock_guard lock(asked_mu);
+  EXPECT_EQ(asked, std::set<std::string>{r.replica_id});
 }
 
 TEST_F(ProcessRuntimeTest, StopKillsAnEngineThatIgnoresSigterm) {

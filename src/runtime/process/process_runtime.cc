@@ -234,6 +234,11 @@ void ProcessRuntime::OnReplicaChange(ChangeCallback callback) {
   on_change_ = std::move(callback);
 }
 
+void ProcessRuntime::SetInFlightProbe(InFlightProbe probe) {
+  std::lock_guard lock(mu_);
+  in_flight_ = std::move(probe);
+}
+
 void ProcessRuntime::StopAll() {
   {
     std::lock_guard lock(mu_);

@@ -76,8 +76,9 @@ class ProcessRuntime : public RuntimeAdapter {
   // no room; after placement_timeout without room, or when it can never fit, returns a replica
   // in state failed whose last_error says why (the reconciler fails the deployment).
   StatusOr<ReplicaInfo> StartReplica(const ReplicaSpec& spec) override;
-  // Forgets the replica at once; its engine drains (ready: drain_grace) and is then sent
-  // SIGTERM, and SIGKILL after term_timeout, by the supervisor.
+  // Forgets the replica at once; its engine drains and is then sent SIGTERM, and SIGKILL after
+  // term_timeout, by the supervisor. A ready engine drains while the in-flight probe counts
+  // requests to it, for at most drain_grace (without a probe: drain_grace); others go at once.
   Status StopReplica(const std::string& replica_id) override;
   StatusOr<std::vector<ReplicaInfo>> ListReplicas(const std::string& deployment_uid) override;
   StatusOr<std::vector<ReplicaInfo>> ListAllReplicas() override;
@@ -88,6 +89,12 @@ class ProcessRuntime : public RuntimeAdapter {
   // Waits for a running call of the previous callback, so after OnReplicaChange(nullptr) the
   // old one is never called again (call it before destroying what the callback uses).
   void OnReplicaChange(ChangeCallback callback) override;
+
+  // Requests in flight to a replica as the serving path counts them (the composition root
+  // passes the gateway's). Called on the supervisor thread with the runtime's lock held: it
+  // must be cheap and must not call the runtime. Set once, before replicas are stopped.
+  using InFlightProbe = std::function<int(const std::string& replica_id)>;
+  void SetInFlightProbe(InFlightProbe probe);
 
   // Stops every replica without drain and waits (up to term_timeout + 2s) until their
   // processes are gone. For tests and an explicit shutdown.
@@ -241,6 +248,7 @@ class ProcessRuntime : public RuntimeAdapter {
   std::set<std::string> changed_;                   // deployed_models to report; guarded by mu_
   std::mutex callback_mu_;                          // held while on_change_ runs
   ChangeCallback on_change_;                        // guarded by callback_mu_
+  InFlightProbe in_flight_;                         // guarded by mu_
   int64_t next_seq_ = 1;                            // guarded by mu_
   bool dirty_ = false;            // records changed since last snapshot; guarded by mu_
   uint64_t records_version_ = 0;  // snapshots taken; guarded by mu_

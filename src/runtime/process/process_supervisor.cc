@@ -90,7 +90,9 @@ void ProcessRuntime::TickDying(SteadyTime now) {
       dirty_ = true;
       continue;
     }
-    if (!d.term_sent && now >= d.term_at) {
+    // A drain ends as soon as nothing is in flight; drain_grace only bounds a busy one.
+    bool idle = !d.term_sent && now < d.term_at && in_flight_ && in_flight_(d.rec.replica_id) == 0;
+    if (!d.term_sent && (now >= d.term_at || idle)) {
       SignalGroup(d.rec.pgid, SIGTERM);
       d.term_sent = true;
       d.kill_at = now + options_.term_timeout;

@@ -114,6 +114,7 @@ int Serve(const ServeOptions& options) {
 
   GatewayRoutes routes;  // outlives the runtime, which asks it what is in flight
   std::unique_ptr<RuntimeAdapter> runtime;
+  ProcessRuntime* process_runtime = nullptr;  // `runtime`, when it is the process runtime
   PtuSizingFor ptu_sizing;  // the sim runtime has no engines config: PtuSizing's defaults
   if (options.runtime == "process") {
     StatusOr<std::unique_ptr<ProcessRuntime>> process =
@@ -127,6 +128,7 @@ int Serve(const ServeOptions& options) {
     };
     // A stopped replica drains only while the gateway has requests in flight to it.
     (*process)->SetInFlightProbe([&routes](const std::string& id) { return routes.InFlight(id); });
+    process_runtime = process->get();
     runtime = std::move(*process);
   } else {
     runtime = std::make_unique<SimRuntime>(clock, Millis(options.sim_ready_ms));
@@ -192,6 +194,9 @@ int Serve(const ServeOptions& options) {
   usage.Stop();  // every metered request is stored before berth exits
   reconciler.Stop();
   runtime->OnReplicaChange(nullptr);  // engines keep running; the next berth adopts them
+  // ...but those of stopped replicas end now (nothing is served any more); one that is slow
+  // to exit stays recorded, and the next berth finishes it.
+  if (process_runtime) process_runtime->FinishStopping(Millis(5000));
   return 0;
 }
 

@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -232,6 +233,34 @@ class AdoptionTest(ProcessRuntimeTestCase):
         server.start()
         self.assertOk(server.delete(dpath(dm)))
         self.assertTrue(wait_until(lambda: not engine_pids(dm), timeout=20))
+
+
+class ShutdownTest(ProcessRuntimeTestCase):
+    def test_an_engine_draining_when_berth_stops_does_not_run_on(self):
+        # A slow engine, so a request is still in flight when its deployment is deleted.
+        engines = self.write_engines({"engines": {"*": {"command": [
+            h.berth_binary(), "engine-sim", "--port", "{port}",
+            "--served-model-name", "{served_model_name}", "--startup-ms", "100",
+            "--itl-ms", "500"]}}})
+        server = self.process_server("--engines", engines)
+        dm = self.create_running(server, {"model_name": "qwen3-8b", "capacity": 2})[
+            "deployed_model"]
+        pids = engine_pids(dm)
+        self.assertEqual(len(pids), 1)
+        chat = threading.Thread(target=lambda: server.post(
+            "/compatible-mode/v1/chat/completions", {
+                "model": dm, "max_tokens": 60, "messages": [{"role": "user", "content": "hi"}]},
+            timeout=60), daemon=True)
+        chat.start()
+        time.sleep(1.0)  # the engine is generating
+
+        self.assertOk(server.delete(dpath(dm)))
+        self.assertEqual(server.wait_gone(dm, timeout=20).status, 404)
+        self.assertTrue(process_alive(pids[0]))  # draining: its request still runs
+        self.assertEqual(server.terminate(), 0)  # berth stops within the drain grace
+        # The engine is in no deployment any more: berth ended it before exiting.
+        self.assertFalse(process_alive(pids[0]), "engine %d outlives berth" % pids[0])
+        chat.join(timeout=10)
 
 
 class FailureTest(ProcessRuntimeTestCase):

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "process_test_util.h"
 #include "runtime/process/process_runtime.h"
@@ -142,6 +144,47 @@ TEST_F(AdoptionTest, FinishesStoppingWhatWasBeingStopped) {
   auto b = Open(FakeEngineTemplate());
   EXPECT_TRUE(b->ListAllReplicas().value().empty());
   EXPECT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(4000)));
+}
+
+TEST_F(AdoptionTest, BerthsExitFinishesWhatItWasDraining) {
+  ProcessRuntimeOptions slow = FastOptions(data_dir_);
+  slow.drain_grace = Millis(60000);
+  auto a = Open(FakeEngineTemplate(), slow);
+  a->SetInFlightProbe([](const std::string&) { return 1; });  // a request that runs on
+  ReplicaInfo r = Track(*a->StartReplica(Spec("u1")));
+  ASSERT_EQ(WaitState(*a, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+  ASSERT_TRUE(a->StopReplica(r.replica_id).ok());  // deleted: draining for up to a minute...
+  std::this_thread::sleep_for(Millis(200));
+  ASSERT_TRUE(ProcessRuns(r.pid));
+  auto exit_at = std::chrono::steady_clock::now();
+  a->FinishStopping(Millis(3000));  // ...when berth stops
+  EXPECT_LT(std::chrono::steady_clock::now() - exit_at, Millis(3000));
+  EXPECT_FALSE(ProcessRuns(r.pid));
+  a.reset();
+  EXPECT_TRUE(LoadReplicaRecords(data_dir_ + "/replicas/state.json")->empty());
+}
+
+TEST_F(AdoptionTest, AnEngineStillExitingWhenBerthStopsIsFinishedByTheNextStart) {
+  ProcessRuntimeOptions slow = FastOptions(data_dir_);
+  slow.drain_grace = Millis(60000);
+  ReplicaInfo r;
+  {
+    auto a = Open(FakeEngineTemplate({"--ignore-term"}), slow);
+    r = Track(*a->StartReplica(Spec("u1")));
+    ASSERT_EQ(WaitState(*a, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+    ASSERT_TRUE(a->StopReplica(r.replica_id).ok());
+    a->FinishStopping(Millis(300));  // SIGTERM is ignored; SIGKILL would be 1.5 s later
+    EXPECT_TRUE(ProcessRuns(r.pid));
+  }
+  std::vector<ReplicaRecord> records = *LoadReplicaRecords(data_dir_ + "/replicas/state.json");
+  ASSERT_EQ(records.size(), 1u);  // still recorded: not forgotten, so not left running
+  EXPECT_EQ(records[0].pid, r.pid);
+  EXPECT_TRUE(records[0].stopping);
+  auto b = Open(FakeEngineTemplate());
+  EXPECT_TRUE(b->ListAllReplicas().value().empty());
+  EXPECT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(5000)));
+  EXPECT_TRUE(
+      WaitUntil([&] { return LoadReplicaRecords(data_dir_ + "/replicas/state.json")->empty(); }));
 }
 
 TEST_F(AdoptionTest, AnAdoptedEngineThatDoesNotAnswerGetsItsStartupTime) {

@@ -261,6 +261,24 @@ void ProcessRuntime::StopAll() {
   if (!dying_.empty()) LOG_WARN("{} engine processes still exit after StopAll", dying_.size());
 }
 
+void ProcessRuntime::FinishStopping(Millis bound) {
+  {
+    std::lock_guard lock(mu_);
+    SteadyTime now = clock_.MonotonicNow();
+    for (Dying& d : dying_) d.term_at = std::min(d.term_at, now);
+  }
+  cv_.notify_all();
+  std::unique_lock lock(mu_);
+  auto deadline = std::chrono::steady_clock::now() + bound;  // a real wait, as in StopAll
+  cv_.wait_until(lock, deadline, [this] { return dying_.empty() || stopping_; });
+  size_t left = dying_.size();
+  lock.unlock();
+  if (left > 0) {
+    LOG_WARN("{} stopped engine processes are still exiting; the next start finishes them", left);
+  }
+  Persist();
+}
+
 void ProcessRuntime::Persist() {
   std::vector<ReplicaRecord> records;
   uint64_t version = 0;

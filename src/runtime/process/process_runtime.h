@@ -19,7 +19,8 @@
 //
 // Engines run in their own sessions and outlive berth: destroying a ProcessRuntime stops
 // watching them but leaves them running, and the next Open() on the same data directory
-// adopts them (berth's restart relies on this). StopAll() is the way to end them all.
+// adopts them (berth's restart relies on this). StopAll() is the way to end them all;
+// FinishStopping() ends only those already being stopped.
 #pragma once
 
 #include <condition_variable>
@@ -99,6 +100,11 @@ class ProcessRuntime : public RuntimeAdapter {
   // Stops every replica without drain and waits (up to term_timeout + 2s) until their
   // processes are gone. For tests and an explicit shutdown.
   void StopAll();
+  // For berth's exit, once nothing is served any more: ends every drain at once (SIGTERM now)
+  // and waits up to `bound` for the stopped replicas' processes to be gone. Whatever is still
+  // exiting then stays recorded as stopping, and the next Open finishes it off. Running
+  // replicas are left running (they are adopted).
+  void FinishStopping(Millis bound);
   // The engines config, e.g. for a model's ptu_tpm_per_replica. Immutable; any thread.
   const EnginesConfig& engines() const { return engines_; }
   std::string ReplicasDir() const;

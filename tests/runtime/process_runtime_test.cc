@@ -268,6 +268,27 @@ TEST_F(ProcessRuntimeTest, ReadyEngineThatStopsAnsweringIsRestarted) {
   runtime->StopAll();
 }
 
+TEST_F(ProcessRuntimeTest, AHealthCheckBerthCannotSendIsNotAFailedOne) {
+  // The real HTTP probe; berth out of descriptors (a connection flood) for many probe rounds.
+  auto runtime = Open(FakeEngineTemplate());
+  ReplicaInfo r = Track(*runtime->StartReplica(Spec("u1")));
+  ASSERT_EQ(WaitState(*runtime, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+  {
+    testing::DescriptorsExhausted flood;
+    ASSERT_TRUE(flood.exhausted());
+    EXPECT_FALSE(CanOpenDescriptor());
+    std::this_thread::sleep_for(Millis(600));  // ~12 probe intervals, 3 failures restart
+  }
+  EXPECT_TRUE(CanOpenDescriptor());
+  std::this_thread::sleep_for(Millis(200));
+  std::optional<ReplicaInfo> after = Find(*runtime, r.replica_id);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->pid, r.pid);  // not restarted: its health was never known to be bad
+  EXPECT_EQ(after->restarts, 0);
+  EXPECT_EQ(after->state, ReplicaState::kReady);
+  runtime->StopAll();
+}
+
 TEST_F(ProcessRuntimeTest, AnEngineThatServedIsNeverGivenUp) {
   EngineTemplate engine = ShellTemplate("exec sleep 30");
   engine.startup_timeout = Millis(200);

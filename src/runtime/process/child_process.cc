@@ -226,6 +226,13 @@ ProcessCheck CheckProcess(int pid, uint64_t start_ticks) {
   return {};
 }
 
+bool CanOpenDescriptor() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
 bool SignalGroup(int pgid, int signal) {
   if (pgid <= 1) return false;  // never signal init's group or every process
   return ::kill(-pgid, signal) == 0;

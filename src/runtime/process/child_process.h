@@ -50,6 +50,10 @@ struct ProcessCheck {
 // ended. `start_ticks` 0 (it could not be read at spawn) matches any start time.
 ProcessCheck CheckProcess(int pid, uint64_t start_ticks);
 
+// Whether this process can open a descriptor now (false under EMFILE, ENFILE and the like):
+// tells a check that could not look from one that got an answer.
+bool CanOpenDescriptor();
+
 // Sends `signal` to every process of the group; false when the group no longer exists.
 bool SignalGroup(int pgid, int signal);
 

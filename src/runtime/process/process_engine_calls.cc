@@ -18,6 +18,8 @@ void ProcessRuntime::SubmitEngineCalls(std::vector<ProbeJob> probes,
         if (stopping_) return;
       }
       job.healthy = probe_->Healthy(job.port, job.path, options_.probe_timeout);
+      // A probe berth could not even send (out of descriptors) says nothing about the engine.
+      job.looked = job.healthy || CanOpenDescriptor();
       std::lock_guard lock(mu_);
       ApplyProbe(job, clock_.MonotonicNow());
     });

@@ -142,6 +142,7 @@ class ProcessRuntime : public RuntimeAdapter {
     int port = 0;
     std::string path;
     bool healthy = false;
+    bool looked = true;  // false: the probe failed because berth could not open a socket
   };
   struct Unplaceable {
     SteadyTime since;

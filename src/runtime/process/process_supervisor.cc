@@ -155,6 +155,7 @@ void ProcessRuntime::ApplyProbe(const ProbeJob& job, SteadyTime now) {
   Millis interval = r.phase == Phase::kStarting ? std::min(options_.probe_interval, Millis(200))
                                                 : options_.probe_interval;
   r.next_probe = now + interval;
+  if (!job.looked) return;  // could not look: neither a pass nor a failure
   if (job.healthy) {
     if (r.phase == Phase::kStarting) {
       LOG_INFO("replica {} of {}: ready on port {} (pid {})", r.rec.replica_id,

@@ -115,6 +115,10 @@ class FakeRuntime : public RuntimeAdapter {
     std::lock_guard lock(mu_);
     return started_;
   }
+  int lists() {
+    std::lock_guard lock(mu_);
+    return lists_;
+  }
   std::vector<std::string> stopped() {
     std::lock_guard lock(mu_);
     return stopped_;
@@ -138,6 +142,7 @@ class FakeRuntime : public RuntimeAdapter {
 
  private:
   Status NextListLocked() {
+    ++lists_;
     if (list_error_.ok()) return Status::Ok();
     if (good_lists_ > 0) {
       --good_lists_;
@@ -165,6 +170,7 @@ class FakeRuntime : public RuntimeAdapter {
   Status start_error_;                                // guarded by mu_
   Status list_error_;                                 // guarded by mu_
   int good_lists_ = 0;                                // guarded by mu_
+  int lists_ = 0;                                     // list calls so far; guarded by mu_
   std::function<void(const ReplicaSpec&)> on_start_;  // guarded by mu_
 };
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -326,6 +327,30 @@ TEST_F(ReconcilerTest, ListThatFailsIsUnknownNotZeroReplicas) {
   EXPECT_EQ(Reconcile(), Again());
   EXPECT_EQ(runtime_.started().size(), 2u);
   EXPECT_EQ(routes.published().back(), std::make_pair(4, size_t{2}));
+}
+
+TEST_F(ReconcilerTest, ListThatFailsIsRetriedWithBackoffOnTheMonotonicClock) {
+  Create();
+  runtime_.FailLists(Unavailable("runtime unreachable"));
+  auto wait_lists = [&](int n) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (runtime_.lists() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(Millis(2));
+    }
+    return runtime_.lists() >= n;
+  };
+  reconciler_->Start();  // StopOrphans lists, then a worker's pass does
+  ASSERT_TRUE(wait_lists(2));
+  std::this_thread::sleep_for(Millis(100));  // the workers run on; the clock does not
+  EXPECT_EQ(runtime_.lists(), 2);            // the retry waits retry_base (200 ms) on the clock
+  clock_.SetWallTime(clock_.Now() + std::chrono::hours(1));  // which is not the wall clock
+  std::this_thread::sleep_for(Millis(50));
+  EXPECT_EQ(runtime_.lists(), 2);
+  clock_.Advance(Millis(200));
+  EXPECT_TRUE(wait_lists(3));
+  reconciler_->Stop();
+  EXPECT_TRUE(runtime_.started().empty());  // nothing acted on an unknown list
+  EXPECT_EQ(Get().version, 1);
 }
 
 TEST_F(ReconcilerTest, ListThatFailsStartsNothingForAPendingDeployment) {

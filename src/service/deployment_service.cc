@@ -25,13 +25,13 @@ Status ModelNotFound(const std::string& id) { return NotFound("Model: " + id + "
 
 DeploymentService::DeploymentService(Store& store, ModelRegistry& models, ReconcileTrigger& trigger,
                                      const Clock& clock, PtuSizingFor ptu_sizing,
-                                     RuntimeAdapter* runtime)
+                                     ReplicaReader* replicas)
     : store_(store),
       models_(models),
       trigger_(trigger),
       clock_(clock),
       ptu_sizing_(std::move(ptu_sizing)),
-      runtime_(runtime) {}
+      replicas_(replicas) {}
 
 PtuSizing DeploymentService::SizingFor(const std::string& model_name,
                                        const std::string& base_model) const {
@@ -192,8 +192,8 @@ StatusOr<UsageSummary> DeploymentService::Usage(const Caller& caller, const std:
 StatusOr<std::vector<ReplicaInfo>> DeploymentService::Replicas(const Caller& caller,
                                                                const std::string& id) {
   ASSIGN_OR_RETURN(Deployment d, Get(caller, id));
-  if (!runtime_) return std::vector<ReplicaInfo>();
-  return runtime_->ListReplicas(d.uid);
+  if (!replicas_) return std::vector<ReplicaInfo>();
+  return replicas_->Replicas(d.uid);
 }
 
 }  // namespace berth

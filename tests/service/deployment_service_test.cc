@@ -218,6 +218,39 @@ TEST_F(DeploymentServiceTest, DeleteIsFinal) {
             FailedPrecondition(refused + "start is not allowed"));
 }
 
+// Stands in for the reconciler's ReplicaReader: answers what the test sets, records who asked.
+class FixedReplicas : public ReplicaReader {
+ public:
+  StatusOr<std::vector<ReplicaInfo>> Replicas(const std::string& deployment_uid) override {
+    asked.push_back(deployment_uid);
+    return answer;
+  }
+  StatusOr<std::vector<ReplicaInfo>> answer = std::vector<ReplicaInfo>{};
+  std::vector<std::string> asked;
+};
+
+TEST_F(DeploymentServiceTest, ReplicasAreReadThroughTheReconciler) {
+  FixedReplicas reader;
+  DeploymentService svc(*env_.store, *env_.models, env_.trigger, env_.clock, nullptr, &reader);
+  std::string id = Create();
+  ReplicaInfo replica;
+  replica.replica_id = "r1";
+  replica.deployment_uid = Stored(id).uid;
+  reader.answer = std::vector<ReplicaInfo>{replica};
+
+  StatusOr<std::vector<ReplicaInfo>> listed = svc.Replicas(kUser, id);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].replica_id, "r1");
+  EXPECT_EQ(reader.asked, std::vector<std::string>{Stored(id).uid});  // this incarnation's uid
+
+  EXPECT_EQ(svc.Replicas(kOtherWorkspace, id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(reader.asked.size(), 1u);  // tenancy first: the runtime is not asked
+
+  reader.answer = Unavailable("runtime unreachable");  // could not look: said so, not "none"
+  EXPECT_EQ(svc.Replicas(kUser, id).status(), Unavailable("runtime unreachable"));
+}
+
 TEST_F(DeploymentServiceTest, LimitsAndOverflowFollowThePlan) {
   std::string mu = Create();
   StatusOr<Deployment> limited =

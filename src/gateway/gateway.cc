@@ -78,7 +78,7 @@ void Gateway::Handle(HttpRequest request, HttpResponder respond) {
 
 void Gateway::Serve(const HttpRequest& request, HttpResponder respond) {
   ProxyPlan plan;
-  plan.arrived = std::chrono::steady_clock::now();
+  plan.arrived = deps_.clock->MonotonicNow();
   plan.request_id = RandomUuid();
   Kind kind = Classify(request);
   plan.api = kind == Kind::kNative ? InferenceApi::kNative : InferenceApi::kCompatible;
@@ -186,7 +186,7 @@ std::optional<GatewayError> Gateway::Admit(const std::string& model, ProxyPlan& 
   plan.estimate.output = route.state->outputs.Estimate(plan.max_tokens);
   plan.thinking = plan.thinking_requested.value_or(route.thinking_enabled);
   plan.reservation =
-      route.state->limiter.Reserve(plan.estimate, SteadyMs(std::chrono::steady_clock::now()));
+      route.state->limiter.Reserve(plan.estimate, SteadyMillis(deps_.clock->MonotonicNow()));
   if (plan.reservation.admission == Admission::kThrottled) {
     return RateLimited(static_cast<int>(plan.reservation.retry_after_s), plan.reservation.reason);
   }

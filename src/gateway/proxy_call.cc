@@ -63,9 +63,9 @@ ProxyCall::ProxyCall(const ProxyDeps& deps, ProxyPlan plan, HttpResponder respon
 }
 
 void ProxyCall::TrySend() {
-  SteadyTime now = std::chrono::steady_clock::now();
+  SteadyTime now = deps_.clock->MonotonicNow();
   RouteState& state = *plan_.route->state;
-  const Endpoint* endpoint = state.Acquire(plan_.route->endpoints, tried_, SteadyMs(now));
+  const Endpoint* endpoint = state.Acquire(plan_.route->endpoints, tried_, SteadyMillis(now));
   if (endpoint == nullptr) {
     AnswerError(NotServing("no replica of " + plan_.route->deployed_model +
                            " accepts connections; try again shortly"));
@@ -91,7 +91,7 @@ void ProxyCall::TrySend() {
 }
 
 void ProxyCall::OnHead(int status) {
-  deps_.metrics->upstream_latency().Observe(Seconds(std::chrono::steady_clock::now() - sent_at_));
+  deps_.metrics->upstream_latency().Observe(Seconds(deps_.clock->MonotonicNow() - sent_at_));
   upstream_status_ = status;
   if (plan_.stream && status == 200) StartClientStream();
 }
@@ -111,7 +111,7 @@ void ProxyCall::OnDone(const Status& status, bool nothing_sent) {
   if (!status.ok() && nothing_sent && upstream_status_ == 0 &&
       status.code() != StatusCode::kAborted) {
     // The replica refused the connection: nothing reached it, so another one may serve.
-    plan_.route->state->MarkDown(replica_id_, SteadyMs(std::chrono::steady_clock::now()),
+    plan_.route->state->MarkDown(replica_id_, SteadyMillis(deps_.clock->MonotonicNow()),
                                  kRefusedPenaltyMs);
     LOG_WARN("gateway: replica {} of {} refused a connection: {}", replica_id_,
              plan_.route->deployed_model, status.message());
@@ -229,7 +229,7 @@ void ProxyCall::EndStream(const Status& status) {
 // --- whole answers ---
 
 void ProxyCall::AnswerWhole(const Status& status) {
-  SteadyTime done = std::chrono::steady_clock::now();
+  SteadyTime done = deps_.clock->MonotonicNow();
   if (!status.ok()) {
     GatewayError error =
         status.code() == StatusCode::kDeadlineExceeded
@@ -259,7 +259,7 @@ void ProxyCall::AnswerWhole(const Status& status) {
   } else {
     response.body = std::move(upstream_body_);
   }
-  overhead_ += std::chrono::steady_clock::now() - done;
+  overhead_ += deps_.clock->MonotonicNow() - done;
   response.headers = CommonHeaders();
   response.headers.emplace_back(
       "X-Berth-Overhead-Us",
@@ -312,9 +312,9 @@ void ProxyCall::Meter(int http_status, bool aborted) {
     // Cut short before the engine's count: what was asked, and what was generated.
     actual = {plan_.estimate.input, output_chunks_};
   }
-  SteadyTime now = std::chrono::steady_clock::now();
+  SteadyTime now = deps_.clock->MonotonicNow();
   RouteState& state = *plan_.route->state;
-  state.limiter.Settle(plan_.reservation, actual, SteadyMs(now));
+  state.limiter.Settle(plan_.reservation, actual, SteadyMillis(now));
   if (usage_) state.outputs.Observe(actual.output);
   deps_.metrics->overhead().Observe(Seconds(overhead_));
   deps_.metrics->RecordRequest(plan_.api, http_status, actual.input, actual.output);

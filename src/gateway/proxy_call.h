@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "core/rate_limiter.h"
 #include "core/token_count.h"
 #include "gateway/gateway_errors.h"
@@ -27,13 +28,6 @@
 #include "service/caller.h"
 
 namespace berth {
-
-using SteadyTime = std::chrono::steady_clock::time_point;
-
-// Milliseconds on the steady clock: the time base of the limiter and of replica penalties.
-inline int64_t SteadyMs(SteadyTime t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 // Everything the gateway decided before calling an engine.
 struct ProxyPlan {
@@ -51,14 +45,15 @@ struct ProxyPlan {
   std::optional<bool> thinking_requested;  // the request's enable_thinking, if it says
   Reservation reservation;
   bool thinking = false;
-  SteadyTime arrived;
+  SteadyTime arrived;  // Clock::MonotonicNow() when the request came in
 };
 
 struct ProxyDeps {
   UpstreamClient* upstream = nullptr;
   UsageRecorder* usage = nullptr;
   GatewayMetrics* metrics = nullptr;
-  const Clock* clock = nullptr;  // wall-clock time of usage records
+  // Wall time for usage records; monotonic time for the limiter, replica penalties, latencies.
+  const Clock* clock = nullptr;
 };
 
 class ProxyCall : public std::enable_shared_from_this<ProxyCall> {

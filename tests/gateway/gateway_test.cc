@@ -10,7 +10,9 @@
 
 #include <future>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/sqlite/sqlite_store.h"
@@ -140,6 +142,68 @@ TEST_F(GatewayTest, ARefusingReplicaIsRetriedWhenItsPenaltyEndsOnTheMonotonicClo
   EXPECT_EQ(Send(Chat()).status, 503);  // tried again, refused again
   EXPECT_NE(metrics_.Render().find("berth_gateway_upstream_retries_total 2\n"), std::string::npos)
       << metrics_.Render();
+}
+
+// --- failure policy: a request that throws is still settled and metered ---
+
+TEST_F(GatewayTest, AHandlerThatThrowsStillSettlesItsReservationAndRecordsItsUsage) {
+  Deploy(std::nullopt, /*tpm=*/1000, ClosedPort());
+  MarkReplicaDown();
+  // 905 tokens reserved (5 prompt + 900 max_tokens); the answer (503) fails with an exception.
+  gateway_->Handle(Chat(900), [](HttpResponse) { throw std::runtime_error("responder broke"); });
+  // Settled at 0 tokens, so the same request fits again instead of being throttled.
+  EXPECT_EQ(Send(Chat(900)).status, 503);
+  std::vector<UsageRecord> usage = StoredUsage();
+  ASSERT_EQ(usage.size(), 2u);
+  EXPECT_EQ(usage[0].http_status, 500);
+  EXPECT_EQ(usage[0].input_tokens + usage[0].output_tokens, 0);
+  EXPECT_EQ(usage[1].http_status, 503);
+  EXPECT_EQ(routes_.Find("m1")->state->InFlight("r0"), 0);
+}
+
+TEST_F(GatewayTest, AStepThatThrowsOnTheUpstreamThreadStillSettlesAndMeters) {
+  Deploy(std::nullopt, /*tpm=*/1000, ClosedPort());
+  auto answered = std::make_shared<std::promise<void>>();
+  // The replica refuses; the 503 that follows on the upstream client's thread throws.
+  gateway_->Handle(Chat(900), [answered](HttpResponse) {
+    answered->set_value();
+    throw std::runtime_error("responder broke");
+  });
+  ASSERT_EQ(answered->get_future().wait_for(seconds(10)), std::future_status::ready);
+  std::vector<UsageRecord> usage;
+  for (int i = 0; i < 500 && usage.empty(); ++i) {
+    usage = StoredUsage();  // the settlement follows the throw on the upstream thread
+    if (usage.empty()) std::this_thread::sleep_for(Millis(10));
+  }
+  ASSERT_EQ(usage.size(), 1u);
+  EXPECT_EQ(usage[0].http_status, 500);
+  EXPECT_EQ(routes_.Find("m1")->state->InFlight("r0"), 0);
+  EXPECT_EQ(Send(Chat(900)).status, 503);  // not 429: the 905 reserved tokens were returned
+}
+
+TEST_F(GatewayTest, ASettlementDroppedUnpaidSettlesAsA500WithNoTokens) {
+  Deploy(std::nullopt, /*tpm=*/1000, ClosedPort());
+  std::shared_ptr<const GatewayRoute> route = routes_.Find("m1");
+  int64_t now_ms = SteadyMillis(clock_.MonotonicNow());
+  {
+    Reservation reservation = route->state->limiter.Reserve({5, 900}, now_ms);
+    ASSERT_EQ(reservation.admission, Admission::kAdmitted);
+    Settlement owed({usage_.get(), &metrics_, &clock_},
+                    {InferenceApi::kCompatible, route, "key-1", reservation, clock_.MonotonicNow(),
+                     /*stream=*/true, /*thinking=*/false});
+    Settlement moved = std::move(owed);  // the debt moves with it, and is paid once
+    clock_.Advance(Millis(250));
+  }
+  EXPECT_EQ(route->state->limiter.Reserve({5, 900}, now_ms).admission, Admission::kAdmitted);
+  std::vector<UsageRecord> usage = StoredUsage();
+  ASSERT_EQ(usage.size(), 1u);
+  EXPECT_EQ(usage[0].http_status, 500);
+  EXPECT_EQ(usage[0].key_id, "key-1");
+  EXPECT_EQ(usage[0].latency_ms, 250);
+  EXPECT_TRUE(usage[0].streamed);
+  EXPECT_NE(
+      metrics_.Render().find("berth_gateway_requests_total{api=\"compatible\",code=\"5xx\"} 1"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -54,7 +54,9 @@ class GatewayTest : public ::testing::Test {
     ASSERT_TRUE(key.ok()) << key.status().ToString();
     secret_ = key->secret;
     upstream_ = StartUpstreamClient();
-    usage_ = std::make_unique<UsageRecorder>(*store_, Millis(3'600'000));
+    UsageRecorderOptions usage_options;
+    usage_options.flush_interval = Millis(3'600'000);  // written on Flush()
+    usage_ = std::make_unique<UsageRecorder>(*store_, clock_, usage_options);
     gateway_ = std::make_unique<Gateway>(
         GatewayDeps{auth_.get(), &routes_, upstream_.get(), usage_.get(), &metrics_, &clock_});
   }

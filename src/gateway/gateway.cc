@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/random.h"
 #include "core/token_count.h"
+#include "gateway/openai_prompt.h"
 
 namespace berth {
 namespace {

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "gateway/openai_prompt.h"
+
 namespace berth {
 namespace {
 

@@ -78,6 +78,12 @@ class FlakyUsageStore final : public Store {
                                                SystemTime end) override {
     return store_->ListUsage(deployed_model, start, end);
   }
+  StatusOr<std::vector<UsageHour>> SumUsageByHour(const UsageQuery& query) override {
+    return store_->SumUsageByHour(query);
+  }
+  StatusOr<std::vector<TokenUsage>> SumTokensByHour(const UsageQuery& query) override {
+    return store_->SumTokensByHour(query);
+  }
 
  private:
   std::unique_ptr<SqliteStore> store_;

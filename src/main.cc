@@ -141,11 +141,11 @@ int Serve(const ServeOptions& options) {
   SqliteStore* sqlite = store->get();
   ApiDeps deps{sqlite, &auth, &registry, &deployments, options.region, {}};
   GatewayMetrics gateway_metrics;
-  UsageRecorder usage(**store);
+  UsageRecorder usage(**store, clock);
   std::unique_ptr<UpstreamClient> upstream = StartUpstreamClient({options.upstream_threads, 256});
   Gateway gateway({&auth, &routes, upstream.get(), &usage, &gateway_metrics, &clock});
-  deps.extra_metrics = [sqlite, &gateway_metrics] {
-    return gateway_metrics.Render() +
+  deps.extra_metrics = [sqlite, &gateway_metrics, &usage] {
+    return gateway_metrics.Render() + usage.RenderMetrics() +
            "# HELP berth_store_commits_total Store transactions committed (one fsync each).\n"
            "# TYPE berth_store_commits_total counter\n"
            "berth_store_commits_total " +

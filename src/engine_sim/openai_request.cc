@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/token_count.h"
+#include "gateway/openai_prompt.h"
 #include "json/request_json.h"
 
 namespace berth::engine_sim {

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "gateway/openai_prompt.h"
 #include "json/request_json.h"
 
 namespace berth {

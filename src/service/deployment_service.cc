@@ -184,9 +184,8 @@ StatusOr<std::vector<DeploymentEvent>> DeploymentService::Events(const Caller& c
 StatusOr<UsageSummary> DeploymentService::Usage(const Caller& caller, const std::string& id,
                                                 SystemTime start, SystemTime end) {
   ASSIGN_OR_RETURN(Deployment d, Get(caller, id));
-  ASSIGN_OR_RETURN(std::vector<UsageRecord> records, store_.ListUsage(id, start, end));
-  std::erase_if(records, [&](const UsageRecord& r) { return r.deployment_uid != d.uid; });
-  return SummarizeUsage(records);
+  ASSIGN_OR_RETURN(std::vector<UsageHour> hours, store_.SumUsageByHour({id, d.uid, start, end}));
+  return SummarizeHours(std::move(hours));
 }
 
 StatusOr<std::vector<ReplicaInfo>> DeploymentService::Replicas(const Caller& caller,

@@ -118,7 +118,9 @@ int Serve(const ServeOptions& options) {
   StatusOr<BootstrapResult> boot = Bootstrap(auth, bootstrap_key);
   if (!boot.ok()) return fail(boot.status());
 
+  GatewayRoutes routes;  // outlives the runtime, which asks it what is in flight
   std::unique_ptr<RuntimeAdapter> runtime;
+  ProcessRuntime* process_runtime = nullptr;  // `runtime`, when it is the process runtime
   PtuSizingFor ptu_sizing;  // the sim runtime has no engines config: PtuSizing's defaults
   if (options.runtime == "process") {
     StatusOr<std::unique_ptr<ProcessRuntime>> process =
@@ -130,26 +132,28 @@ int Serve(const ServeOptions& options) {
                                                     const std::string& base) {
       return engines.Resolve(model, base).ptu_sizing.value_or(PtuSizing{});
     };
+    // A stopped replica drains only while the gateway has requests in flight to it.
+    (*process)->SetInFlightProbe([&routes](const std::string& id) { return routes.InFlight(id); });
+    process_runtime = process->get();
     runtime = std::move(*process);
   } else {
     runtime = std::make_unique<SimRuntime>(clock, Millis(options.sim_ready_ms));
   }
-  GatewayRoutes routes;
   ReconcilerOptions reconcile_options;
   reconcile_options.routes = &routes;
   Reconciler reconciler(**store, *runtime, clock, reconcile_options);
   runtime->OnReplicaChange([&reconciler](const std::string& id) { reconciler.Trigger(id); });
-  DeploymentService deployments(**store, registry, reconciler, clock, ptu_sizing, runtime.get());
+  DeploymentService deployments(**store, registry, reconciler, clock, ptu_sizing, &reconciler);
   SqliteStore* sqlite = store->get();
   ApiDeps deps{sqlite, &auth, &registry, &deployments, options.region, {}};
   GatewayMetrics gateway_metrics;
-  UsageRecorder usage(**store);
+  UsageRecorder usage(**store, clock);
   std::unique_ptr<UpstreamClient> upstream = StartUpstreamClient({options.upstream_threads, 256});
   // Pooled connections to an engine that is no longer routed are closed, not kept open.
   routes.OnEndpointGone([client = upstream.get()](int port) { client->ForgetEndpoint(port); });
   Gateway gateway({&auth, &routes, upstream.get(), &usage, &gateway_metrics, &clock});
-  deps.extra_metrics = [sqlite, &gateway_metrics] {
-    return gateway_metrics.Render() +
+  deps.extra_metrics = [sqlite, &gateway_metrics, &usage] {
+    return gateway_metrics.Render() + usage.RenderMetrics() +
            "# HELP berth_store_commits_total Store transactions committed (one fsync each).\n"
            "# TYPE berth_store_commits_total counter\n"
            "berth_store_commits_total " +
@@ -213,6 +217,9 @@ int Serve(const ServeOptions& options) {
   usage.Stop();  // every metered request is stored before berth exits
   reconciler.Stop();
   runtime->OnReplicaChange(nullptr);  // engines keep running; the next berth adopts them
+  // ...but those of stopped replicas end now (nothing is served any more); one that is slow
+  // to exit stays recorded, and the next berth finishes it.
+  if (process_runtime) process_runtime->FinishStopping(Millis(5000));
   return 0;
 }
 

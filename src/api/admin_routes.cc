@@ -27,18 +27,7 @@ StatusOr<OrderedJson> CreateKey(const ApiCall& call, AuthService& auth) {
 
 StatusOr<OrderedJson> DeleteKey(const ApiCall& call, AuthService& auth) {
   const std::string& key_id = call.params[0];
-  int admins = 0;
-  bool target_is_admin = false;
-  for (const ApiKey& key : auth.ListKeys()) {
-    admins += key.admin ? 1 : 0;
-    if (key.key_id == key_id) target_is_admin = key.admin;
-  }
-  if (target_is_admin && admins == 1) {
-    return FailedPrecondition("key " + key_id + " is the last admin key; create another first");
-  }
-  Status deleted = auth.DeleteKey(key_id);
-  if (deleted.code() == StatusCode::kNotFound) return NotFound("Key " + key_id + " not found!");
-  RETURN_IF_ERROR(deleted);
+  RETURN_IF_ERROR(auth.DeleteKey(call.caller, key_id));
   return OrderedJson{{"key_id", key_id}, {"deleted", true}};
 }
 

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "json/request_json.h"
+
 namespace berth {
 
 StatusOr<nlohmann::json> ParseJsonObject(const std::string& body, bool allow_empty) {
@@ -10,13 +12,7 @@ StatusOr<nlohmann::json> ParseJsonObject(const std::string& body, bool allow_emp
     if (allow_empty) return nlohmann::json::object();
     return InvalidArgument("request body is empty; expected a JSON object");
   }
-  nlohmann::json parsed;
-  try {
-    parsed = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
-    return InvalidArgument("request body is not valid JSON: syntax error at byte " +
-                           std::to_string(e.byte));
-  }
+  ASSIGN_OR_RETURN(nlohmann::json parsed, ParseRequestJson(body));
   if (!parsed.is_object()) {
     return InvalidArgument(std::string("request body must be a JSON object, got ") +
                            parsed.type_name());

@@ -12,8 +12,9 @@
 
 namespace berth {
 
-// Parses a request body that must be a JSON object. An empty body is an error unless
-// `allow_empty`, in which case it reads as {}.
+// Parses a request body that must be a JSON object (nested at most kMaxJsonDepth levels, see
+// json/request_json.h). An empty body is an error unless `allow_empty`, in which case it reads
+// as {}.
 StatusOr<nlohmann::json> ParseJsonObject(const std::string& body, bool allow_empty = false);
 
 class JsonFields {

@@ -14,7 +14,8 @@ StatusOr<SystemTime> QueryTime(const ApiCall& call, const std::string& name,
   StatusOr<SystemTime> time = ParseApiTime(*text);
   if (!time.ok()) {
     return InvalidArgument(name + " must be a UTC time like 2026-11-23T10:00:00.000 or a date " +
-                           "like 2026-11-23, got '" + *text + "'");
+                           "like 2026-11-23, in the years " + std::to_string(kMinApiYear) + " to " +
+                           std::to_string(kMaxApiYear) + ", got '" + *text + "'");
   }
   return time;
 }

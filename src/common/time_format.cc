@@ -7,13 +7,15 @@ namespace berth {
 
 std::string FormatApiTime(SystemTime t) {
   int64_t ms = ToUnixMillis(t);
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  // Floored, so that times before 1970 keep their milliseconds positive.
+  int64_t millis = ((ms % 1000) + 1000) % 1000;
+  std::time_t secs = static_cast<std::time_t>((ms - millis) / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[96];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
+                static_cast<int>(millis));
   return buf;
 }
 
@@ -50,6 +52,11 @@ StatusOr<SystemTime> ParseApiTime(const std::string& text) {
       !ReadDigits(text, pos, 2, month) || !Expect(text, pos, '-') ||
       !ReadDigits(text, pos, 2, day)) {
     return invalid;
+  }
+  if (year < kMinApiYear || year > kMaxApiYear) {
+    return InvalidArgument("time '" + text + "' is out of range: the years " +
+                           std::to_string(kMinApiYear) + " to " + std::to_string(kMaxApiYear) +
+                           " are supported");
   }
   if (pos < text.size()) {
     if (!Expect(text, pos, 'T') || !ReadDigits(text, pos, 2, hour) || !Expect(text, pos, ':') ||

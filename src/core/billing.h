@@ -16,7 +16,8 @@
 
 namespace berth {
 
-// The tokens of one metered request, as far as billing cares.
+// The tokens of one metered request (or of several of one hour and kind, summed by the store), as
+// far as billing cares.
 struct TokenUsage {
   SystemTime time;
   int64_t input_tokens = 0;

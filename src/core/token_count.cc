@@ -1,7 +1,5 @@
 #include "core/token_count.h"
 
-#include <nlohmann/json.hpp>
-
 namespace berth {
 namespace {
 
@@ -16,15 +14,6 @@ bool IsSpace(unsigned char c) {
 // A UTF-8 continuation byte (10xxxxxx) belongs to the character before it. Invalid sequences
 // still count: each stray continuation byte after an ASCII byte joins that byte's token.
 bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-using nlohmann::json;
-
-// The field, or nullptr when absent or null (OpenAI clients send null for "not set").
-const json* Field(const json& object, const char* name) {
-  auto it = object.find(name);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
-}
 
 }  // namespace
 
@@ -48,58 +37,11 @@ int CountTokens(std::string_view text) {
   return tokens;
 }
 
-StatusOr<std::string> ChatMessageText(const json& message) {
-  if (!message.is_object()) return InvalidArgument("Each message must be an object.");
-  const json* content = Field(message, "content");
-  if (!content) return std::string();
-  if (content->is_string()) return content->get<std::string>();
-  if (!content->is_array()) {
-    return InvalidArgument("A message's 'content' must be a string or an array of parts.");
-  }
-  std::string text;
-  for (const json& part : *content) {
-    if (!part.is_object()) return InvalidArgument("A content part must be an object.");
-    const json* type = Field(part, "type");
-    if (!type || !type->is_string()) return InvalidArgument("A content part needs a 'type'.");
-    if (type->get<std::string>() != "text") continue;
-    const json* part_text = Field(part, "text");
-    if (!part_text || !part_text->is_string()) {
-      return InvalidArgument("A text content part needs a string 'text'.");
-    }
-    if (!text.empty()) text += '\n';
-    text += part_text->get<std::string>();
-  }
-  return text;
-}
-
-int64_t EstimateChatPromptTokens(const json& messages) {
-  if (!messages.is_array()) return 0;
-  int64_t tokens = 0;
-  for (const json& message : messages) {
-    StatusOr<std::string> text = ChatMessageText(message);
-    tokens += (text.ok() ? CountTokens(text.value()) : 0) + kTokensPerMessage;
-  }
+int64_t ChatMessageTokens(std::span<const std::string_view> text_parts) {
+  // Whitespace separates tokens, so the joined text counts what its parts count.
+  int64_t tokens = kTokensPerMessage;
+  for (std::string_view part : text_parts) tokens += CountTokens(part);
   return tokens;
-}
-
-bool IsTokenIds(const json& value) {
-  if (!value.is_array() || value.empty()) return false;
-  for (const json& id : value) {
-    if (!id.is_number_integer()) return false;
-  }
-  return true;
-}
-
-const json& UnwrapPrompt(const json& prompt) {
-  if (prompt.is_array() && prompt.size() == 1 && !IsTokenIds(prompt)) return prompt[0];
-  return prompt;
-}
-
-int64_t EstimateCompletionPromptTokens(const json& prompt) {
-  const json& unwrapped = UnwrapPrompt(prompt);
-  if (unwrapped.is_string()) return CountTokens(unwrapped.get_ref<const std::string&>());
-  if (IsTokenIds(unwrapped)) return static_cast<int64_t>(unwrapped.size());
-  return 0;
 }
 
 }  // namespace berth

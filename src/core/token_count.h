@@ -1,6 +1,7 @@
 // The token rule shared by the engine simulator (to count prompts and build output whose count is
-// known) and the gateway (to estimate a request's prompt tokens before admission). Pure functions;
-// any thread.
+// known) and the gateway (to estimate a request's prompt tokens before admission). Pure functions
+// over text; any thread. Reading the text out of a request's JSON is the caller's business
+// (gateway/openai_prompt.h).
 //
 // A token is a maximal run of ASCII letters and digits ("Hello", "42", "gpt4"), or one other
 // character that is not whitespace ("," "!" "é" "模"; a UTF-8 sequence is one character).
@@ -11,11 +12,8 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
-#include <string>
+#include <span>
 #include <string_view>
-
-#include "common/status.h"
 
 namespace berth {
 
@@ -32,25 +30,9 @@ struct TokenCount {
 // The number of tokens in `text` under the rule above.
 int CountTokens(std::string_view text);
 
-// The text of one chat message: its "content" string, "" for absent or null content, or the
-// "text" parts of a content array joined with '\n' (other parts, such as images, carry no text).
-// InvalidArgument (message meant for the client) for any other shape.
-StatusOr<std::string> ChatMessageText(const nlohmann::json& message);
-
-// Chat prompt tokens: the sum over `messages` of (CountTokens(text) + kTokensPerMessage).
-// Lenient, for estimates before validation: a message whose content is malformed counts as
-// empty text; `messages` that is not an array counts 0.
-int64_t EstimateChatPromptTokens(const nlohmann::json& messages);
-
-// Completions prompt tokens: CountTokens of a string prompt (or of a one-string array), or the
-// number of ids when `prompt` is an array of integer token ids; 0 for any other shape
-// (after UnwrapPrompt).
-int64_t EstimateCompletionPromptTokens(const nlohmann::json& prompt);
-
-// True when `value` is a non-empty array of integers (a prompt given as token ids).
-bool IsTokenIds(const nlohmann::json& value);
-// A one-element array that is not token ids stands for its element (OpenAI's batch form with a
-// single prompt); any other value is itself.
-const nlohmann::json& UnwrapPrompt(const nlohmann::json& prompt);
+// One chat message's share of a prompt: the tokens of its text plus kTokensPerMessage. The text
+// is given as the pieces it is made of (a content string, or the text parts of a content array),
+// which count as if joined with '\n'.
+int64_t ChatMessageTokens(std::span<const std::string_view> text_parts);
 
 }  // namespace berth

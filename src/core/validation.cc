@@ -1,5 +1,7 @@
 #include "core/validation.h"
 
+#include <algorithm>
+
 #include "core/naming.h"
 
 namespace berth {
@@ -109,7 +111,7 @@ Status FillPlan(const CreateDeploymentRequest& r, const CatalogModel& model,
                                            PtuCapacity{kPtuInputStep, kPtuOutputStep, {}}));
       d.ptu_capacity = ptu;
       d.base_capacity = 1;
-      d.capacity = PtuReplicas(ptu, sizing);
+      ASSIGN_OR_RETURN(d.capacity, PtuReplicas(ptu, sizing));
       d.overflow_strategy = "enable";
       return Status::Ok();
     }
@@ -129,6 +131,20 @@ Status CheckTpm(int64_t value, std::string_view field, int64_t step, int64_t min
                            std::to_string(kMaxPtuTpm) + ", got " + std::to_string(value));
   }
   return Status::Ok();
+}
+
+// Replicas of `per_replica` tpm each that serve `tpm`; ptu deployments are bounded like mu
+// and cu capacity (fewer than kMaxCapacityExclusive), so one request cannot ask for thousands
+// of engines.
+StatusOr<int64_t> ReplicasFor(int64_t tpm, int64_t per_replica, std::string_view field) {
+  if (per_replica <= 0) return 1;
+  int64_t replicas = (tpm + per_replica - 1) / per_replica;
+  if (replicas < kMaxCapacityExclusive) return replicas;
+  return InvalidArgument(std::string(field) + " " + std::to_string(tpm) + " needs " +
+                         std::to_string(replicas) + " replicas of " + std::to_string(per_replica) +
+                         " tpm each; at most " + std::to_string(kMaxCapacityExclusive - 1) +
+                         " replicas are allowed (up to " +
+                         std::to_string(per_replica * (kMaxCapacityExclusive - 1)) + " tpm)");
 }
 
 }  // namespace
@@ -158,12 +174,16 @@ StatusOr<PtuCapacity> ValidatePtuCapacity(const PtuCapacityRequest& request,
   return ptu;
 }
 
-int PtuReplicas(const PtuCapacity& capacity, const PtuSizing& sizing) {
-  auto ceil_div = [](int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b : 1; };
+StatusOr<int> PtuReplicas(const PtuCapacity& capacity, const PtuSizing& sizing) {
   int64_t output = capacity.output_tpm + capacity.thinking_output_tpm.value_or(0);
-  int64_t replicas = std::max(ceil_div(capacity.input_tpm, sizing.input_tpm_per_replica),
-                              ceil_div(output, sizing.output_tpm_per_replica));
-  return static_cast<int>(std::max<int64_t>(replicas, 1));
+  ASSIGN_OR_RETURN(int64_t for_input, ReplicasFor(capacity.input_tpm, sizing.input_tpm_per_replica,
+                                                  "ptu_capacity.input_tpm"));
+  ASSIGN_OR_RETURN(
+      int64_t for_output,
+      ReplicasFor(output, sizing.output_tpm_per_replica,
+                  capacity.thinking_output_tpm ? "ptu_capacity.output_tpm + thinking_output_tpm"
+                                               : "ptu_capacity.output_tpm"));
+  return static_cast<int>(std::max<int64_t>({for_input, for_output, 1}));
 }
 
 StatusOr<Deployment> BuildDeployment(const CreateDeploymentRequest& request,
@@ -203,8 +223,8 @@ Status ApplyScale(const ScaleDeploymentRequest& request, const PtuSizing& sizing
       ASSIGN_OR_RETURN(
           PtuCapacity ptu,
           ValidatePtuCapacity(*request.ptu_capacity, d.ptu_capacity.value_or(PtuCapacity{})));
+      ASSIGN_OR_RETURN(d.capacity, PtuReplicas(ptu, sizing));
       d.ptu_capacity = ptu;
-      d.capacity = PtuReplicas(ptu, sizing);
       return Status::Ok();
     }
     case Plan::kMu:

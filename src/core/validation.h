@@ -47,8 +47,10 @@ Status ValidateCapacity(int64_t capacity, int base_capacity);
 StatusOr<PtuCapacity> ValidatePtuCapacity(const PtuCapacityRequest& request,
                                           const PtuCapacity& defaults);
 
-// Replicas needed to serve `capacity` at `sizing` (at least 1).
-int PtuReplicas(const PtuCapacity& capacity, const PtuSizing& sizing);
+// Replicas needed to serve `capacity` at `sizing` (at least 1). InvalidArgument naming the
+// field when that would be kMaxCapacityExclusive (1000) replicas or more, the bound mu and cu
+// capacity have.
+StatusOr<int> PtuReplicas(const PtuCapacity& capacity, const PtuSizing& sizing);
 
 // Applies a scale request to `d` (capacity or ptu_capacity depending on the plan).
 // InvalidArgument for bad values, FailedPrecondition for plans that cannot scale (lora).

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/token_count.h"
+#include "gateway/openai_prompt.h"
+#include "json/request_json.h"
 
 namespace berth::engine_sim {
 namespace {
@@ -10,8 +12,7 @@ namespace {
 using nlohmann::json;
 
 StatusOr<json> ParseObject(std::string_view body) {
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return InvalidArgument("The request body is not valid JSON.");
+  ASSIGN_OR_RETURN(json parsed, ParseRequestJson(body));
   if (!parsed.is_object()) return InvalidArgument("The request body must be a JSON object.");
   return parsed;
 }

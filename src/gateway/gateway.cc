@@ -5,6 +5,8 @@
 #include "common/log.h"
 #include "common/random.h"
 #include "core/token_count.h"
+#include "gateway/openai_prompt.h"
+#include "json/request_json.h"
 
 namespace berth {
 namespace {
@@ -71,14 +73,17 @@ void Gateway::Handle(HttpRequest request, HttpResponder respond) {
     Serve(request, std::move(respond));
   } catch (const std::exception& e) {
     // A bug, not the client's fault: it must not take the server down. `respond` may have been
-    // moved already, in which case the HTTP layer closes the connection.
+    // moved already, in which case the HTTP layer closes the connection. An admitted request's
+    // Settlement was paid as the exception unwound.
     LOG_ERROR("gateway: {} {} threw: {}", request.method, request.path, e.what());
+  } catch (...) {
+    LOG_ERROR("gateway: {} {} threw an unknown exception", request.method, request.path);
   }
 }
 
 void Gateway::Serve(const HttpRequest& request, HttpResponder respond) {
   ProxyPlan plan;
-  plan.arrived = std::chrono::steady_clock::now();
+  plan.arrived = deps_.clock->MonotonicNow();
   plan.request_id = RandomUuid();
   Kind kind = Classify(request);
   plan.api = kind == Kind::kNative ? InferenceApi::kNative : InferenceApi::kCompatible;
@@ -113,7 +118,7 @@ void Gateway::Serve(const HttpRequest& request, HttpResponder respond) {
     return fail(BadRequest(planned.message()));
   }
   if (std::optional<GatewayError> refused = Admit(model, plan)) return fail(*refused);
-  if (plan.reservation.admission == Admission::kOverflow) deps_.metrics->RecordOverflow();
+  if (plan.settlement.admission() == Admission::kOverflow) deps_.metrics->RecordOverflow();
   ProxyCall::Start(proxy_deps_, std::move(plan), std::move(respond));
 }
 
@@ -131,7 +136,7 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
     plan.native = std::move(call);
     return Status::Ok();
   }
-  nlohmann::json body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  ASSIGN_OR_RETURN(nlohmann::json body, ParseRequestJson(request.body));
   if (!body.is_object()) return InvalidArgument("the request body must be a JSON object");
   auto model_field = body.find("model");
   if (model_field == body.end() || !model_field->is_string() ||
@@ -185,11 +190,15 @@ std::optional<GatewayError> Gateway::Admit(const std::string& model, ProxyPlan& 
   }
   plan.estimate.output = route.state->outputs.Estimate(plan.max_tokens);
   plan.thinking = plan.thinking_requested.value_or(route.thinking_enabled);
-  plan.reservation =
-      route.state->limiter.Reserve(plan.estimate, SteadyMs(std::chrono::steady_clock::now()));
-  if (plan.reservation.admission == Admission::kThrottled) {
-    return RateLimited(static_cast<int>(plan.reservation.retry_after_s), plan.reservation.reason);
+  Reservation reservation =
+      route.state->limiter.Reserve(plan.estimate, SteadyMillis(deps_.clock->MonotonicNow()));
+  if (reservation.admission == Admission::kThrottled) {
+    return RateLimited(static_cast<int>(reservation.retry_after_s), reservation.reason);
   }
+  // From here on the request owes a settlement, whatever happens to it.
+  plan.settlement = Settlement({deps_.usage, deps_.metrics, deps_.clock},
+                               {plan.api, plan.route, plan.caller.key_id, std::move(reservation),
+                                plan.arrived, plan.stream, plan.thinking});
   return std::nullopt;
 }
 

@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include "gateway/openai_prompt.h"
+#include "json/request_json.h"
+
 namespace berth {
 namespace {
 
@@ -19,8 +22,7 @@ Status TypeError(const std::string& field, const char* expected) {
 }
 
 StatusOr<json> ParseObject(std::string_view body) {
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return InvalidArgument("The request body is not valid JSON.");
+  ASSIGN_OR_RETURN(json parsed, ParseRequestJson(body));
   if (!parsed.is_object()) return InvalidArgument("The request body must be a JSON object.");
   return parsed;
 }

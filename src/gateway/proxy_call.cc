@@ -50,9 +50,55 @@ bool CarriesContent(std::string_view data) {
 
 }  // namespace
 
+template <typename Step>
+void ProxyCall::Guarded(const char* step, Step&& run) {
+  try {
+    run();
+  } catch (const std::exception& e) {
+    Abandon(step, e.what());
+  } catch (...) {
+    Abandon(step, "an unknown exception");
+  }
+}
+
 void ProxyCall::Start(const ProxyDeps& deps, ProxyPlan plan, HttpResponder respond) {
   auto call = std::make_shared<ProxyCall>(deps, std::move(plan), std::move(respond));
-  call->TrySend();
+  call->Guarded("send", [&] { call->TrySend(); });
+}
+
+void ProxyCall::Abandon(const char* step, const char* what) {
+  LOG_ERROR("gateway: request {} to {} threw in {}: {}", plan_.request_id,
+            plan_.route->deployed_model, step, what);
+  broken_ = true;
+  std::shared_ptr<UpstreamCall> call;
+  std::shared_ptr<HttpStreamWriter> writer;
+  {
+    std::lock_guard lock(mu_);
+    call = call_;
+    writer = writer_;
+    finished_ = true;
+  }
+  try {
+    if (respond_) {
+      AnswerError({500, "InternalError", "internal_error", "server_error",
+                   "the gateway failed while serving this request"});
+    } else if (writer) {
+      writer->Finish();
+    }
+  } catch (...) {
+    // The client's answer failed too; the HTTP layer closes its connection.
+  }
+  if (call) {
+    call->Cancel();  // its on_done releases the replica
+  } else if (holding_replica_) {
+    holding_replica_ = false;
+    plan_.route->state->Release(replica_id_);
+  }
+  try {
+    Meter(500, false);
+  } catch (...) {
+    // Settle() could not finish; Settlement's owed_ is already cleared, so nothing repeats.
+  }
 }
 
 ProxyCall::ProxyCall(const ProxyDeps& deps, ProxyPlan plan, HttpResponder respond)
@@ -63,9 +109,9 @@ ProxyCall::ProxyCall(const ProxyDeps& deps, ProxyPlan plan, HttpResponder respon
 }
 
 void ProxyCall::TrySend() {
-  SteadyTime now = std::chrono::steady_clock::now();
+  SteadyTime now = deps_.clock->MonotonicNow();
   RouteState& state = *plan_.route->state;
-  const Endpoint* endpoint = state.Acquire(plan_.route->endpoints, tried_, SteadyMs(now));
+  const Endpoint* endpoint = state.Acquire(plan_.route->endpoints, tried_, SteadyMillis(now));
   if (endpoint == nullptr) {
     AnswerError(NotServing("no replica of " + plan_.route->deployed_model +
                            " accepts connections; try again shortly"));
@@ -73,6 +119,7 @@ void ProxyCall::TrySend() {
     return;
   }
   replica_id_ = endpoint->replica_id;
+  holding_replica_ = true;
   UpstreamRequest request;
   request.port = endpoint->port;
   request.target = plan_.target;
@@ -82,16 +129,22 @@ void ProxyCall::TrySend() {
   sent_at_ = now;
   auto self = shared_from_this();
   std::shared_ptr<UpstreamCall> call = deps_.upstream->Send(
-      std::move(request),
-      {[self](int status, const HeaderList&) { self->OnHead(status); },
-       [self](std::string_view data) { self->OnData(data); },
-       [self](const Status& status, bool nothing_sent) { self->OnDone(status, nothing_sent); }});
+      std::move(request), {[self](int status, const HeaderList&) {
+                             if (!self->broken_)
+                               self->Guarded("head", [&] { self->OnHead(status); });
+                           },
+                           [self](std::string_view data) {
+                             if (!self->broken_) self->Guarded("data", [&] { self->OnData(data); });
+                           },
+                           [self](const Status& status, bool nothing_sent) {
+                             self->Guarded("done", [&] { self->OnDone(status, nothing_sent); });
+                           }});
   std::lock_guard lock(mu_);
   call_ = std::move(call);
 }
 
 void ProxyCall::OnHead(int status) {
-  deps_.metrics->upstream_latency().Observe(Seconds(std::chrono::steady_clock::now() - sent_at_));
+  deps_.metrics->upstream_latency().Observe(Seconds(deps_.clock->MonotonicNow() - sent_at_));
   upstream_status_ = status;
   if (plan_.stream && status == 200) StartClientStream();
 }
@@ -107,11 +160,13 @@ void ProxyCall::OnData(std::string_view data) {
 }
 
 void ProxyCall::OnDone(const Status& status, bool nothing_sent) {
+  holding_replica_ = false;
   plan_.route->state->Release(replica_id_);
+  if (broken_) return;  // answered and settled when a step threw
   if (!status.ok() && nothing_sent && upstream_status_ == 0 &&
       status.code() != StatusCode::kAborted) {
     // The replica refused the connection: nothing reached it, so another one may serve.
-    plan_.route->state->MarkDown(replica_id_, SteadyMs(std::chrono::steady_clock::now()),
+    plan_.route->state->MarkDown(replica_id_, SteadyMillis(deps_.clock->MonotonicNow()),
                                  kRefusedPenaltyMs);
     LOG_WARN("gateway: replica {} of {} refused a connection: {}", replica_id_,
              plan_.route->deployed_model, status.message());
@@ -233,7 +288,7 @@ void ProxyCall::EndStream(const Status& status) {
 // --- whole answers ---
 
 void ProxyCall::AnswerWhole(const Status& status) {
-  SteadyTime done = std::chrono::steady_clock::now();
+  SteadyTime done = deps_.clock->MonotonicNow();
   if (!status.ok()) {
     // Aborted: only berth's shutdown cancels a whole answer's call.
     const bool shutdown = status.code() == StatusCode::kAborted;
@@ -267,7 +322,7 @@ void ProxyCall::AnswerWhole(const Status& status) {
   } else {
     response.body = std::move(upstream_body_);
   }
-  overhead_ += std::chrono::steady_clock::now() - done;
+  overhead_ += deps_.clock->MonotonicNow() - done;
   response.headers = CommonHeaders();
   response.headers.emplace_back(
       "X-Berth-Overhead-Us",
@@ -291,7 +346,7 @@ HttpResponse ProxyCall::NativeUpstreamError() {
 
 std::vector<std::pair<std::string, std::string>> ProxyCall::CommonHeaders() const {
   std::vector<std::pair<std::string, std::string>> headers = {{"X-Request-Id", plan_.request_id}};
-  if (plan_.reservation.admission == Admission::kOverflow) {
+  if (plan_.settlement.admission() == Admission::kOverflow) {
     headers.emplace_back("x-dashscope-ptu-overflow", "true");
   }
   return headers;
@@ -320,30 +375,7 @@ void ProxyCall::Meter(int http_status, bool aborted) {
     // Cut short before the engine's count: what was asked, and what was generated.
     actual = {plan_.estimate.input, output_chunks_};
   }
-  SteadyTime now = std::chrono::steady_clock::now();
-  RouteState& state = *plan_.route->state;
-  state.limiter.Settle(plan_.reservation, actual, SteadyMs(now));
-  if (usage_) state.outputs.Observe(actual.output);
-  deps_.metrics->overhead().Observe(Seconds(overhead_));
-  deps_.metrics->RecordRequest(plan_.api, http_status, actual.input, actual.output);
-
-  UsageRecord record;
-  record.deployed_model = plan_.route->deployed_model;
-  record.deployment_uid = plan_.route->uid;
-  record.workspace_id = plan_.route->workspace_id;
-  record.key_id = plan_.caller.key_id;
-  record.time = deps_.clock->Now();
-  record.input_tokens = actual.input;
-  record.output_tokens = actual.output;
-  record.ptu = plan_.route->plan == Plan::kPtu;
-  record.overflow = plan_.reservation.admission == Admission::kOverflow;
-  record.http_status = http_status;
-  record.latency_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now - plan_.arrived).count();
-  record.streamed = plan_.stream;
-  record.aborted = aborted;
-  record.thinking = plan_.thinking;
-  deps_.usage->Record(std::move(record));
+  plan_.settlement.Settle({http_status, actual, usage_.has_value(), aborted, overhead_});
 }
 
 }  // namespace berth

@@ -2,12 +2,14 @@
 // least-loaded ready replica (another one if a replica refuses the connection before any byte
 // was sent), forwards the engine's answer (stream events as they arrive, translated for the
 // native API), cancels the engine's work when the client leaves, then settles the limiter with
-// the real token counts and records exactly one usage record.
+// the real token counts and records exactly one usage record (its Settlement). A step that
+// throws (a bug) ends the call with a 500 and still settles; no exception leaves a ProxyCall.
 //
 // Created by Gateway on a network thread; afterwards driven by the upstream client's threads
 // and the HTTP layer's callbacks. Internal to src/gateway/.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -15,25 +17,20 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "core/rate_limiter.h"
 #include "core/token_count.h"
 #include "gateway/gateway_errors.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/native_protocol.h"
 #include "gateway/route_table.h"
+#include "gateway/settlement.h"
 #include "gateway/sse.h"
 #include "gateway/usage_recorder.h"
 #include "http/upstream_client.h"
 #include "service/caller.h"
 
 namespace berth {
-
-using SteadyTime = std::chrono::steady_clock::time_point;
-
-// Milliseconds on the steady clock: the time base of the limiter and of replica penalties.
-inline int64_t SteadyMs(SteadyTime t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 // Everything the gateway decided before calling an engine.
 struct ProxyPlan {
@@ -49,16 +46,17 @@ struct ProxyPlan {
   TokenCount estimate;  // input from the prompt; output filled in at admission
   std::optional<int64_t> max_tokens;
   std::optional<bool> thinking_requested;  // the request's enable_thinking, if it says
-  Reservation reservation;
+  Settlement settlement;                   // owns the reservation once admitted
   bool thinking = false;
-  SteadyTime arrived;
+  SteadyTime arrived;  // Clock::MonotonicNow() when the request came in
 };
 
 struct ProxyDeps {
   UpstreamClient* upstream = nullptr;
   UsageRecorder* usage = nullptr;
   GatewayMetrics* metrics = nullptr;
-  const Clock* clock = nullptr;  // wall-clock time of usage records
+  // Wall time for usage records; monotonic time for the limiter, replica penalties, latencies.
+  const Clock* clock = nullptr;
 };
 
 class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
@@ -68,6 +66,13 @@ class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
   ProxyCall(const ProxyDeps& deps, ProxyPlan plan, HttpResponder respond);
 
  private:
+  // Runs one step; an exception in it becomes Abandon(step, what).
+  template <typename Step>
+  void Guarded(const char* step, Step&& run);
+  // Ends the call after a step threw: a 500 to the client if it has no answer yet (a stream is
+  // closed), the engine call cancelled, the request settled.
+  void Abandon(const char* step, const char* what);
+
   void TrySend();
   void OnHead(int status);
   void OnData(std::string_view data);
@@ -92,8 +97,10 @@ class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
   const ProxyDeps deps_;
   ProxyPlan plan_;
   HttpResponder respond_;
-  std::vector<std::string> tried_;  // replicas that refused the connection
-  std::string replica_id_;          // the replica serving this request
+  std::vector<std::string> tried_;   // replicas that refused the connection
+  std::string replica_id_;           // the replica serving this request
+  bool holding_replica_ = false;     // replica_id_'s in-flight count includes this request
+  std::atomic<bool> broken_{false};  // a step threw: ignore the engine from now on
   SteadyTime sent_at_;
   std::chrono::nanoseconds overhead_{0};
 

@@ -80,6 +80,18 @@ void GatewayRoutes::Publish(const Deployment& d, const std::vector<ReplicaInfo>&
   route->state = slot && slot->uid == d.uid ? slot->state : std::make_shared<RouteState>();
   RateLimits limits = LimitsOf(d);
   if (route->state->limiter.limits() != limits) route->state->limiter.SetLimits(limits);
+  for (const Endpoint& e : route->endpoints) {
+    std::vector<std::weak_ptr<RouteState>>& states = replica_states_[e.replica_id];
+    bool known = false;
+    for (const std::weak_ptr<RouteState>& state : states) {
+      known = known || state.lock() == route->state;
+    }
+    if (!known) states.push_back(route->state);
+  }
+  for (auto it = replica_states_.begin(); it != replica_states_.end();) {
+    std::erase_if(it->second, [](const std::weak_ptr<RouteState>& s) { return s.expired(); });
+    it = it->second.empty() ? replica_states_.erase(it) : std::next(it);
+  }
   slot = std::move(route);
 }
 
@@ -104,6 +116,17 @@ void GatewayRoutes::ReportGone(const GatewayRoute& before, const GatewayRoute* a
                                         [&](const Endpoint& a) { return a.port == e.port; });
     if (!kept) endpoint_gone_(e.port);
   }
+}
+
+int GatewayRoutes::InFlight(const std::string& replica_id) const {
+  std::shared_lock lock(mu_);
+  auto it = replica_states_.find(replica_id);
+  if (it == replica_states_.end()) return 0;
+  int total = 0;
+  for (const std::weak_ptr<RouteState>& state : it->second) {
+    if (std::shared_ptr<RouteState> live = state.lock()) total += live->InFlight(replica_id);
+  }
+  return total;
 }
 
 std::shared_ptr<const GatewayRoute> GatewayRoutes::Find(const std::string& deployed_model) const {

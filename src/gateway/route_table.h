@@ -78,6 +78,10 @@ class GatewayRoutes : public RoutePublisher {
 
   // The route for a model name, or null.
   std::shared_ptr<const GatewayRoute> Find(const std::string& deployed_model) const;
+  // Requests in flight to a replica, summed over the deployments whose routes listed it (a
+  // lora pool replica serves several), also after it left the routes; 0 once no request
+  // holds a route to it. The process runtime asks, to end a stopped replica's drain early.
+  int InFlight(const std::string& replica_id) const;
   // Every route of a workspace, by name.
   std::vector<std::shared_ptr<const GatewayRoute>> List(const std::string& workspace_id) const;
 
@@ -86,6 +90,9 @@ class GatewayRoutes : public RoutePublisher {
   void ReportGone(const GatewayRoute& before, const GatewayRoute* after);
 
   mutable std::shared_mutex mu_;
+  // The route states that listed each replica, for as long as anything holds them.
+  std::map<std::string, std::vector<std::weak_ptr<RouteState>>> replica_states_;  // guarded by mu_
+
   std::map<std::string, std::shared_ptr<const GatewayRoute>> routes_;  // guarded by mu_
   std::function<void(int port)> endpoint_gone_;                        // guarded by mu_
 };

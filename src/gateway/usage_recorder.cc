@@ -1,13 +1,15 @@
 #include "gateway/usage_recorder.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "common/log.h"
 
 namespace berth {
 
-UsageRecorder::UsageRecorder(Store& store, Millis flush_interval, size_t batch)
-    : store_(store), flush_interval_(flush_interval), batch_(batch) {
+UsageRecorder::UsageRecorder(Store& store, const Clock& clock, UsageRecorderOptions options)
+    : store_(store), clock_(clock), options_(options) {
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -15,8 +17,18 @@ UsageRecorder::~UsageRecorder() { Stop(); }
 
 void UsageRecorder::Record(UsageRecord record) {
   std::lock_guard lock(mu_);
+  if (queue_.size() + in_write_ >= options_.max_pending) {
+    // Loud, but once per episode here (a network thread); the writer reports the running count.
+    if (dropped_++ == dropped_logged_) {
+      LOG_ERROR(
+          "usage: {} usage records are waiting for the store (the limit); new records are "
+          "DROPPED until it takes records again (last error: {})",
+          queue_.size() + in_write_, last_failure_.ToString());
+    }
+    return;
+  }
   queue_.push_back(std::move(record));
-  if (queue_.size() >= batch_) cv_.notify_one();
+  if (queue_.size() >= options_.batch) cv_.notify_one();
 }
 
 void UsageRecorder::Flush() {
@@ -44,46 +56,115 @@ int64_t UsageRecorder::written() const {
 
 int64_t UsageRecorder::queued() const {
   std::lock_guard lock(mu_);
-  return static_cast<int64_t>(queue_.size());
+  return static_cast<int64_t>(queue_.size() + in_write_);
 }
+
+int64_t UsageRecorder::dropped() const {
+  std::lock_guard lock(mu_);
+  return dropped_;
+}
+
+int64_t UsageRecorder::write_failures() const {
+  std::lock_guard lock(mu_);
+  return failures_;
+}
+
+std::string UsageRecorder::RenderMetrics() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, int64_t value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+  };
+  metric("berth_usage_records_written_total", "counter", "Usage records stored.", written_);
+  metric("berth_usage_records_pending", "gauge",
+         "Usage records waiting to be stored (the in-memory backlog).",
+         static_cast<int64_t>(queue_.size() + in_write_));
+  metric("berth_usage_write_failures_total", "counter",
+         "Failed attempts to store a batch of usage records (retried with backoff).", failures_);
+  metric("berth_usage_records_dropped_total", "counter",
+         "Usage records lost: the backlog was full, or the store still failed at shutdown.",
+         dropped_);
+  metric("berth_usage_store_failing", "gauge",
+         "1 while the last attempt to store usage records failed (a full disk, say), else 0.",
+         failing_ ? 1 : 0);
+  return out;
+}
+
+bool UsageRecorder::BackingOff() const { return failing_ && clock_.MonotonicNow() < retry_at_; }
 
 void UsageRecorder::WriterLoop() {
   std::unique_lock lock(mu_);
-  bool failed = false;  // the last write failed: a full queue waits the interval to retry
-  for (;;) {
+  while (!stopping_) {
     // The predicate, not the notification, says why to write now: a notification sent while
-    // this thread was writing (or not yet waiting) would be lost.
-    cv_.wait_for(lock, flush_interval_, [&] {
-      return stopping_ || rounds_ < flush_until_ || (!failed && queue_.size() >= batch_);
+    // this thread was writing (or not yet waiting) would be lost. A failing store is not woken
+    // by a full batch: it waits for its backoff, checked once per interval.
+    cv_.wait_for(lock, options_.flush_interval, [&] {
+      return stopping_ || rounds_ < flush_until_ || (!failing_ && queue_.size() >= options_.batch);
     });
-    int64_t written_before = written_;
-    bool had_records = !queue_.empty();
-    WriteBatch(lock);
-    failed = had_records && written_ == written_before;
-    if (stopping_) {
-      for (int tries = 0; !queue_.empty() && tries < 3; ++tries) WriteBatch(lock);
-      if (!queue_.empty()) LOG_ERROR("usage: {} records could not be stored", queue_.size());
-      flushed_.notify_all();
-      return;
-    }
+    if (stopping_) break;
+    if (!BackingOff()) WriteBatch(lock);
+    ++rounds_;
+    flushed_.notify_all();
   }
+  Drain(lock);
 }
 
 void UsageRecorder::WriteBatch(std::unique_lock<std::mutex>& lock) {
+  if (queue_.empty()) return;
   std::vector<UsageRecord> batch;
   batch.swap(queue_);
   writing_ = true;
+  in_write_ = batch.size();
   lock.unlock();
-  Status stored = batch.empty() ? Status::Ok() : store_.AppendUsage(batch);
+  Status stored = store_.AppendUsage(batch);
   lock.lock();
   writing_ = false;
-  if (stored.ok()) {
-    written_ += static_cast<int64_t>(batch.size());
-  } else {
-    LOG_WARN("usage: storing {} records failed, will retry: {}", batch.size(), stored.ToString());
+  in_write_ = 0;
+  if (!stored.ok()) {
+    OnWriteFailed(stored, batch.size());
     queue_.insert(queue_.begin(), std::make_move_iterator(batch.begin()),
                   std::make_move_iterator(batch.end()));
+    return;
   }
+  written_ += static_cast<int64_t>(batch.size());
+  if (failing_) {
+    LOG_WARN(
+        "usage: the store takes usage records again ({} failed attempts in all, {} records "
+        "dropped in all)",
+        failures_, dropped_);
+  }
+  failing_ = false;
+  retry_delay_ = Millis(0);
+  dropped_logged_ = dropped_;
+}
+
+void UsageRecorder::OnWriteFailed(const Status& status, size_t records) {
+  ++failures_;
+  retry_delay_ = failing_ ? std::min(retry_delay_ * 2, options_.max_retry) : options_.first_retry;
+  retry_at_ = clock_.MonotonicNow() + retry_delay_;
+  LOG_ERROR(
+      "usage: storing {} usage records failed: {}; they are kept in memory ({} waiting, "
+      "limit {}) and retried in {} ms",
+      records, status.ToString(), queue_.size() + records, options_.max_pending,
+      retry_delay_.count());
+  if (dropped_ > dropped_logged_) {
+    LOG_ERROR("usage: {} usage records DROPPED so far: the backlog is full", dropped_);
+    dropped_logged_ = dropped_;
+  }
+  failing_ = true;
+  last_failure_ = status;
+}
+
+void UsageRecorder::Drain(std::unique_lock<std::mutex>& lock) {
+  // Shutdown does not wait for a backoff: a few immediate tries, then an honest account.
+  for (int tries = 0; !queue_.empty() && tries < 3; ++tries) WriteBatch(lock);
+  if (!queue_.empty()) {
+    LOG_ERROR("usage: {} usage records could not be stored before shutdown and are LOST: {}",
+              queue_.size(), last_failure_.ToString());
+    dropped_ += static_cast<int64_t>(queue_.size());
+    queue_.clear();
+  }
+  if (dropped_ > 0) LOG_ERROR("usage: {} usage records were dropped in all", dropped_);
   ++rounds_;
   flushed_.notify_all();
 }

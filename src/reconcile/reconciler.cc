@@ -70,7 +70,7 @@ bool Converged(const Deployment& d, const Observation& o) {
 
 Reconciler::Reconciler(Store& store, RuntimeAdapter& runtime, const Clock& clock,
                        ReconcilerOptions options)
-    : store_(store), runtime_(runtime), clock_(clock), options_(options) {}
+    : store_(store), runtime_(runtime), clock_(clock), options_(options), queue_(clock) {}
 
 Reconciler::~Reconciler() { Stop(); }
 
@@ -93,6 +93,10 @@ void Reconciler::Stop() {
 }
 
 void Reconciler::Trigger(const std::string& deployed_model) { queue_.Add(deployed_model); }
+
+StatusOr<std::vector<ReplicaInfo>> Reconciler::Replicas(const std::string& deployment_uid) {
+  return runtime_.ListReplicas(deployment_uid);
+}
 
 void Reconciler::WorkerLoop() {
   while (std::optional<std::string> id = queue_.Get()) {
@@ -138,7 +142,8 @@ Status Reconciler::StopOrphans() {
   // Replicas first: one listed before the deployments can be an orphan only if its deployment is
   // missing from the later list. The other order would stop the first replica of a deployment
   // created between the two reads.
-  std::vector<ReplicaInfo> replicas = runtime_.ListAllReplicas();
+  // A list that failed says nothing about which replicas exist: stop none.
+  ASSIGN_OR_RETURN(std::vector<ReplicaInfo> replicas, runtime_.ListAllReplicas());
   ASSIGN_OR_RETURN(std::vector<Deployment> all, store_.ListAllDeployments());
   std::set<std::string> live_uids;
   for (const Deployment& d : all) live_uids.insert(d.uid);
@@ -166,7 +171,9 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
 
   // A failure is judged on the replicas as found, before the plan stops the failed ones, and
   // decides the status the plan works towards (a FAILED deployment keeps no replicas).
-  std::vector<ReplicaInfo> found = runtime_.ListReplicas(d.uid);
+  // A list that fails is "unknown", not "none": the pass acts on nothing, writes nothing and
+  // leaves the routes as they are, and the worker retries with backoff.
+  ASSIGN_OR_RETURN(std::vector<ReplicaInfo> found, runtime_.ListReplicas(d.uid));
   Observation first = Observe(d, found);
   Deployment after = d;
   if (!first.failure.empty()) ApplyObservation(first, after);
@@ -174,10 +181,11 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
   NoteWaiting(d, planned);
   if (!planned.ok()) {
     // What serves now still serves, with the limits as they are now.
-    if (options_.routes) options_.routes->Publish(d, runtime_.ListReplicas(d.uid));
+    StatusOr<std::vector<ReplicaInfo>> serving = runtime_.ListReplicas(d.uid);
+    if (options_.routes && serving.ok()) options_.routes->Publish(d, *serving);
     return planned;
   }
-  std::vector<ReplicaInfo> replicas = runtime_.ListReplicas(d.uid);
+  ASSIGN_OR_RETURN(std::vector<ReplicaInfo> replicas, runtime_.ListReplicas(d.uid));
   Observation observed = Observe(d, replicas);
   observed.failure = first.failure;
 

@@ -2,7 +2,8 @@
 // observed status back, in the Kubernetes controller manner. Writers only Trigger() an id;
 // worker threads re-read the record, act through the RuntimeAdapter, and write status last
 // with a version check (a lost race is simply retried). A periodic resync catches drift and
-// stops orphan replicas. Start/Stop from the composition root; Trigger from any thread.
+// stops orphan replicas. It is the runtime's only caller: the service reads replicas through
+// it (ReplicaReader). Start/Stop from the composition root; Trigger and Replicas from any thread.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "reconcile/replica_reader.h"
 #include "reconcile/route_publisher.h"
 #include "reconcile/trigger.h"
 #include "reconcile/work_queue.h"
@@ -32,7 +34,7 @@ struct ReconcilerOptions {
   RoutePublisher* routes = nullptr;  // told about every deployment after each pass; optional
 };
 
-class Reconciler : public ReconcileTrigger {
+class Reconciler : public ReconcileTrigger, public ReplicaReader {
  public:
   Reconciler(Store& store, RuntimeAdapter& runtime, const Clock& clock, ReconcilerOptions options);
   ~Reconciler() override;
@@ -41,6 +43,8 @@ class Reconciler : public ReconcileTrigger {
   void Start();
   void Stop();
   void Trigger(const std::string& deployed_model) override;
+  // What the runtime reports now for the deployment.
+  StatusOr<std::vector<ReplicaInfo>> Replicas(const std::string& deployment_uid) override;
 
   // One pass over one deployment. Returns when to look again (nullopt: converged), or the
   // error that made the pass fail (the caller retries with backoff).

@@ -18,7 +18,7 @@ void WorkQueue::AddAfter(const std::string& key, std::chrono::milliseconds delay
   if (delay.count() <= 0) return Add(key);
   std::lock_guard lock(mu_);
   if (shutting_down_) return;
-  delayed_.emplace(std::chrono::steady_clock::now() + delay, key);
+  delayed_.emplace(clock_.MonotonicNow() + delay, key);
   cv_.notify_one();  // a waiter may need to wake earlier than it planned
 }
 
@@ -34,7 +34,7 @@ std::optional<std::string> WorkQueue::Get() {
   std::unique_lock lock(mu_);
   while (true) {
     if (shutting_down_) return std::nullopt;
-    PromoteDueLocked(std::chrono::steady_clock::now());
+    PromoteDueLocked(clock_.MonotonicNow());
     if (!queue_.empty()) {
       std::string key = std::move(queue_.front());
       queue_.pop_front();
@@ -45,9 +45,9 @@ std::optional<std::string> WorkQueue::Get() {
     if (delayed_.empty()) {
       cv_.wait(lock);
     } else {
-      // A copy: another thread may erase the entry while this one waits without the lock.
-      SteadyTime until = delayed_.begin()->first;
-      cv_.wait_until(lock, until);
+      // Sleep for what is left on the clock, then look at it again: a fake clock may have
+      // moved meanwhile, or not at all.
+      cv_.wait_for(lock, delayed_.begin()->first - clock_.MonotonicNow());
     }
   }
 }

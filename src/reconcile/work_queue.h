@@ -1,6 +1,7 @@
 // WorkQueue: a de-duplicating queue of keys (deployment ids) with delayed adds, in the manner
 // of Kubernetes controllers. A key is handed to at most one worker at a time; a key added
-// while it is being processed is handed out again after Done(). Thread-safe.
+// while it is being processed is handed out again after Done(). Delays run on the clock's
+// monotonic time, so setting the wall clock never stalls or hurries a retry. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -12,10 +13,14 @@
 #include <set>
 #include <string>
 
+#include "common/clock.h"
+
 namespace berth {
 
 class WorkQueue {
  public:
+  explicit WorkQueue(const Clock& clock) : clock_(clock) {}
+
   void Add(const std::string& key);
   void AddAfter(const std::string& key, std::chrono::milliseconds delay);
   // Blocks until a key is ready; nullopt once ShutDown() was called.
@@ -25,10 +30,10 @@ class WorkQueue {
   void ShutDown();
 
  private:
-  using SteadyTime = std::chrono::steady_clock::time_point;
   void AddLocked(const std::string& key);
   void PromoteDueLocked(SteadyTime now);
 
+  const Clock& clock_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;                   // guarded by mu_

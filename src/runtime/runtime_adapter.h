@@ -55,11 +55,13 @@ class RuntimeAdapter {
   virtual StatusOr<ReplicaInfo> StartReplica(const ReplicaSpec& spec) = 0;
   // Stops and forgets one replica; OK if it is already gone.
   virtual Status StopReplica(const std::string& replica_id) = 0;
-  // The replicas of one deployment incarnation, oldest first.
-  virtual std::vector<ReplicaInfo> ListReplicas(const std::string& deployment_uid) = 0;
+  // The replicas of one deployment incarnation, oldest first. Unavailable (or DeadlineExceeded)
+  // when the runtime could not look, e.g. a Kubernetes list that timed out: that is "unknown",
+  // never "none", so callers must not act on it.
+  virtual StatusOr<std::vector<ReplicaInfo>> ListReplicas(const std::string& deployment_uid) = 0;
   // Every replica this runtime knows about (to find orphans); a pool replica is listed once
-  // per deployment it serves.
-  virtual std::vector<ReplicaInfo> ListAllReplicas() = 0;
+  // per deployment it serves. Fails as ListReplicas does.
+  virtual StatusOr<std::vector<ReplicaInfo>> ListAllReplicas() = 0;
 
   // lora: serves the adapter of deployment `spec.deployment_uid` on the shared replica pool of
   // `spec.base_model`, starting the pool if this is its first adapter. Idempotent. From then on

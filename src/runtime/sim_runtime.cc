@@ -63,10 +63,10 @@ Status SimRuntime::StopReplica(const std::string& replica_id) {
   return Status::Ok();
 }
 
-std::vector<ReplicaInfo> SimRuntime::ListReplicas(const std::string& deployment_uid) {
+StatusOr<std::vector<ReplicaInfo>> SimRuntime::ListReplicas(const std::string& deployment_uid) {
   std::lock_guard lock(mu_);
   if (auto it = attached_.find(deployment_uid); it != attached_.end()) {
-    return {PoolViewLocked(it->second, deployment_uid)};
+    return std::vector<ReplicaInfo>{PoolViewLocked(it->second, deployment_uid)};
   }
   std::vector<ReplicaInfo> out;
   for (const auto& [id, replica] : replicas_) {
@@ -80,7 +80,7 @@ std::vector<ReplicaInfo> SimRuntime::ListReplicas(const std::string& deployment_
   return out;
 }
 
-std::vector<ReplicaInfo> SimRuntime::ListAllReplicas() {
+StatusOr<std::vector<ReplicaInfo>> SimRuntime::ListAllReplicas() {
   std::lock_guard lock(mu_);
   std::vector<ReplicaInfo> out;
   for (const auto& [id, replica] : replicas_) {

@@ -20,8 +20,8 @@ class SimRuntime : public RuntimeAdapter {
   std::string_view Name() const override { return "sim"; }
   StatusOr<ReplicaInfo> StartReplica(const ReplicaSpec& spec) override;
   Status StopReplica(const std::string& replica_id) override;
-  std::vector<ReplicaInfo> ListReplicas(const std::string& deployment_uid) override;
-  std::vector<ReplicaInfo> ListAllReplicas() override;
+  StatusOr<std::vector<ReplicaInfo>> ListReplicas(const std::string& deployment_uid) override;
+  StatusOr<std::vector<ReplicaInfo>> ListAllReplicas() override;
   Status AttachAdapter(const ReplicaSpec& spec) override;
   Status DetachAdapter(const std::string& deployment_uid) override;
 

@@ -7,6 +7,7 @@
 
 #include "common/random.h"
 #include "common/sha256.h"
+#include "core/naming.h"
 
 namespace berth {
 namespace {
@@ -71,9 +72,7 @@ bool AuthService::HasWorkspaceLocked(const std::string& workspace_id) const {
 }
 
 StatusOr<Workspace> AuthService::CreateWorkspace(const std::string& name) {
-  if (name.empty() || name.size() > 64) {
-    return InvalidArgument("name must be 1 to 64 characters");
-  }
+  RETURN_IF_ERROR(ValidateWorkspaceName(name));
   Workspace w{"llm-" + RandomAlnum(16), name, clock_.Now()};
   RETURN_IF_ERROR(store_.CreateWorkspace(w));
   std::unique_lock lock(mu_);
@@ -143,7 +142,23 @@ std::vector<ApiKey> AuthService::ListKeys() const {
   return keys;
 }
 
-Status AuthService::DeleteKey(const std::string& key_id) {
+Status AuthService::DeleteKey(const Caller& caller, const std::string& key_id) {
+  std::lock_guard turn(delete_mu_);
+  {
+    std::shared_lock lock(mu_);
+    bool caller_alive = false, found = false, admin = false;
+    int admins = 0;
+    for (const auto& [hash, key] : keys_by_hash_) {
+      caller_alive = caller_alive || key.key_id == caller.key_id;
+      admins += key.admin ? 1 : 0;
+      if (key.key_id == key_id) found = true, admin = key.admin;
+    }
+    if (!caller_alive) return Unauthenticated("Invalid API-key provided.");
+    if (!found) return NotFound("Key " + key_id + " not found!");
+    if (admin && admins == 1) {
+      return FailedPrecondition("key " + key_id + " is the last admin key; create another first");
+    }
+  }
   RETURN_IF_ERROR(store_.DeleteApiKey(key_id));
   std::unique_lock lock(mu_);
   std::erase_if(keys_by_hash_, [&](const auto& entry) { return entry.second.key_id == key_id; });

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -43,7 +44,10 @@ class AuthService {
   bool HasKeys() const;
   bool KnowsSecret(const std::string& secret) const;
   std::vector<ApiKey> ListKeys() const;
-  Status DeleteKey(const std::string& key_id);
+  // Deletes key `key_id` for `caller`. Deletions take turns and each decides under its turn, so
+  // two admins deleting each other cannot both succeed: Unauthenticated when the caller's own key
+  // was deleted meanwhile, NotFound for an unknown key, FailedPrecondition for the last admin key.
+  Status DeleteKey(const Caller& caller, const std::string& key_id);
 
  private:
   StatusOr<ApiKey> StoreKey(const std::string& workspace_id, const std::string& secret, bool admin);
@@ -51,6 +55,7 @@ class AuthService {
 
   Store& store_;
   const Clock& clock_;
+  std::mutex delete_mu_;  // held by one DeleteKey at a time, across its check and its write
   mutable std::shared_mutex mu_;
   std::map<std::string, ApiKey> keys_by_hash_;  // guarded by mu_
   std::vector<Workspace> workspaces_;           // guarded by mu_

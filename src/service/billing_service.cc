@@ -15,10 +15,6 @@ Status ValidateRange(const BillingQuery& query) {
   return Status::Ok();
 }
 
-TokenUsage ToTokenUsage(const UsageRecord& r) {
-  return TokenUsage{r.time, r.input_tokens, r.output_tokens, r.thinking, r.overflow};
-}
-
 void AddTotals(const BillingLine& line, BillingReport& report) {
   if (line.unit_price) {
     report.total_amount += line.amount;
@@ -39,12 +35,10 @@ StatusOr<IncarnationHistory> BillingService::LoadHistory(const Incarnation& inca
   IncarnationHistory history;
   history.incarnation = incarnation;
   ASSIGN_OR_RETURN(history.events, store_.ListEvents(incarnation.uid));
-  ASSIGN_OR_RETURN(std::vector<UsageRecord> usage,
-                   store_.ListUsage(incarnation.deployed_model, query.start, query.end));
-  for (const UsageRecord& record : usage) {
-    // A re-created name shares the deployed_model; its usage belongs to its own incarnation.
-    if (record.deployment_uid == incarnation.uid) history.usage.push_back(ToTokenUsage(record));
-  }
+  // Summed per hour by the store; a re-created name's usage belongs to its own incarnation.
+  ASSIGN_OR_RETURN(history.usage,
+                   store_.SumTokensByHour(
+                       {incarnation.deployed_model, incarnation.uid, query.start, query.end}));
   return history;
 }
 

@@ -25,13 +25,13 @@ Status ModelNotFound(const std::string& id) { return NotFound("Model: " + id + "
 
 DeploymentService::DeploymentService(Store& store, ModelRegistry& models, ReconcileTrigger& trigger,
                                      const Clock& clock, PtuSizingFor ptu_sizing,
-                                     RuntimeAdapter* runtime)
+                                     ReplicaReader* replicas)
     : store_(store),
       models_(models),
       trigger_(trigger),
       clock_(clock),
       ptu_sizing_(std::move(ptu_sizing)),
-      runtime_(runtime) {}
+      replicas_(replicas) {}
 
 PtuSizing DeploymentService::SizingFor(const std::string& model_name,
                                        const std::string& base_model) const {
@@ -41,6 +41,8 @@ PtuSizing DeploymentService::SizingFor(const std::string& model_name,
 StatusOr<Deployment> DeploymentService::Create(const Caller& caller,
                                                const CreateDeploymentRequest& request) {
   if (!request.model_name) return InvalidArgument("model_name is required");
+  // Held until the deployment is written, so its custom model cannot be unregistered meanwhile.
+  std::shared_lock keep_model = models_.KeepModels();
   std::optional<CatalogModel> model = models_.Find(*request.model_name);
   if (!model) return ModelNotFound(*request.model_name);
   CreateContext context{caller.workspace_id, caller.key_id, clock_.Now(),
@@ -165,23 +167,32 @@ StatusOr<Deployment> DeploymentService::Delete(const Caller& caller, const std::
 
 StatusOr<std::vector<DeploymentEvent>> DeploymentService::Events(const Caller& caller,
                                                                  const std::string& id) {
-  ASSIGN_OR_RETURN(Deployment d, Get(caller, id));
-  return store_.ListEvents(d.uid);
+  StatusOr<Deployment> d = Get(caller, id);
+  if (d.ok()) return store_.ListEvents(d->uid);
+  if (d.status().code() != StatusCode::kNotFound) return d.status();
+  // A deleted deployment's record is gone, but its incarnation and events are kept: answer the
+  // events of the latest incarnation of that name in the caller's workspace.
+  ASSIGN_OR_RETURN(
+      std::vector<Incarnation> incarnations,
+      store_.ListIncarnations(caller.workspace_id, SystemTime::min(), SystemTime::max()));
+  for (auto it = incarnations.rbegin(); it != incarnations.rend(); ++it) {
+    if (it->deployed_model == id) return store_.ListEvents(it->uid);
+  }
+  return d.status();
 }
 
 StatusOr<UsageSummary> DeploymentService::Usage(const Caller& caller, const std::string& id,
                                                 SystemTime start, SystemTime end) {
   ASSIGN_OR_RETURN(Deployment d, Get(caller, id));
-  ASSIGN_OR_RETURN(std::vector<UsageRecord> records, store_.ListUsage(id, start, end));
-  std::erase_if(records, [&](const UsageRecord& r) { return r.deployment_uid != d.uid; });
-  return SummarizeUsage(records);
+  ASSIGN_OR_RETURN(std::vector<UsageHour> hours, store_.SumUsageByHour({id, d.uid, start, end}));
+  return SummarizeHours(std::move(hours));
 }
 
 StatusOr<std::vector<ReplicaInfo>> DeploymentService::Replicas(const Caller& caller,
                                                                const std::string& id) {
   ASSIGN_OR_RETURN(Deployment d, Get(caller, id));
-  if (!runtime_) return std::vector<ReplicaInfo>();
-  return runtime_->ListReplicas(d.uid);
+  if (!replicas_) return std::vector<ReplicaInfo>();
+  return replicas_->Replicas(d.uid);
 }
 
 }  // namespace berth

@@ -14,8 +14,8 @@
 #include "core/lifecycle.h"
 #include "core/requests.h"
 #include "core/validation.h"
+#include "reconcile/replica_reader.h"
 #include "reconcile/trigger.h"
-#include "runtime/runtime_adapter.h"
 #include "service/caller.h"
 #include "service/model_registry.h"
 #include "service/usage_summary.h"
@@ -30,10 +30,11 @@ using PtuSizingFor =
 
 class DeploymentService {
  public:
-  // `ptu_sizing` null: every model gets PtuSizing's defaults.
+  // `ptu_sizing` null: every model gets PtuSizing's defaults. `replicas` (the reconciler)
+  // null: no deployment shows replicas.
   DeploymentService(Store& store, ModelRegistry& models, ReconcileTrigger& trigger,
                     const Clock& clock, PtuSizingFor ptu_sizing = nullptr,
-                    RuntimeAdapter* runtime = nullptr);
+                    ReplicaReader* replicas = nullptr);
 
   // NotFound ("Model: x not found!") for an unknown model; AlreadyExists for a taken name;
   // InvalidArgument for anything else wrong with the request.
@@ -51,11 +52,14 @@ class DeploymentService {
   StatusOr<Deployment> Stop(const Caller& caller, const std::string& id);
   StatusOr<Deployment> Start(const Caller& caller, const std::string& id);
   StatusOr<Deployment> Delete(const Caller& caller, const std::string& id);
+  // The events of the deployment, oldest first; once it is deleted (the record gone), those of
+  // the latest deleted incarnation of `id` in the caller's workspace. NotFound if there is none.
   StatusOr<std::vector<DeploymentEvent>> Events(const Caller& caller, const std::string& id);
   // Hourly totals of the deployment's metered requests with start <= time < end.
   StatusOr<UsageSummary> Usage(const Caller& caller, const std::string& id, SystemTime start,
                                SystemTime end);
-  // The replicas the runtime runs for the deployment, oldest first.
+  // The replicas the runtime runs for the deployment, oldest first; Unavailable when the
+  // runtime could not look.
   StatusOr<std::vector<ReplicaInfo>> Replicas(const Caller& caller, const std::string& id);
 
  private:
@@ -73,7 +77,7 @@ class DeploymentService {
   PtuSizing SizingFor(const std::string& model_name, const std::string& base_model) const;
 
   const PtuSizingFor ptu_sizing_;
-  RuntimeAdapter* const runtime_;  // may be null (no runtime: no replicas to show)
+  ReplicaReader* const replicas_;  // may be null (no runtime: no replicas to show)
   // Writers of the same deployment in this process take turns (striped by id), so they do not
   // burn their retries on each other; the store's version check still catches every other
   // writer (the reconciler, another berth instance).

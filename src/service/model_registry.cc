@@ -74,7 +74,14 @@ StatusOr<CustomModel> ModelRegistry::Register(const std::string& model_name,
   return record;
 }
 
-Status ModelRegistry::Unregister(const std::string& model_name) {
+std::shared_lock<std::shared_mutex> ModelRegistry::KeepModels() const {
+  return std::shared_lock(keep_mu_);
+}
+
+Status ModelRegistry::Unregister(const std::string& model_name,
+                                 const std::function<Status()>& unused) {
+  std::unique_lock no_creates(keep_mu_);
+  RETURN_IF_ERROR(unused());
   std::lock_guard lock(mu_);
   RETURN_IF_ERROR(store_.DeleteCustomModel(model_name));
   std::erase_if(custom_, [&](const CustomModel& m) { return m.model_name == model_name; });

@@ -2,8 +2,10 @@
 // models admins register (kept in the store, cached here). Thread-safe.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -30,8 +32,12 @@ class ModelRegistry {
   // InvalidArgument for a bad name, unknown base or unsupported plan; AlreadyExists if taken.
   StatusOr<CustomModel> Register(const std::string& model_name, const std::string& base_model,
                                  const std::vector<Plan>& plans);
-  // NotFound if not registered. The caller checks that no deployment uses it.
-  Status Unregister(const std::string& model_name);
+  // While the returned lock is held, no model can be unregistered: a create holds it from
+  // finding its model until its deployment is written.
+  std::shared_lock<std::shared_mutex> KeepModels() const;
+  // Removes `model_name` if `unused` (run first, with every create held off) returns OK;
+  // otherwise its error. NotFound if not registered.
+  Status Unregister(const std::string& model_name, const std::function<Status()>& unused);
 
  private:
   std::optional<CatalogModel> Derive(const CustomModel& record) const;
@@ -39,6 +45,7 @@ class ModelRegistry {
   const Catalog catalog_;
   Store& store_;
   const Clock& clock_;
+  mutable std::shared_mutex keep_mu_;  // shared: creates in flight; exclusive: an unregister
   mutable std::mutex mu_;
   std::vector<CustomModel> custom_;  // guarded by mu_
 };

@@ -28,4 +28,23 @@ UsageSummary SummarizeUsage(const std::vector<UsageRecord>& records) {
   return summary;
 }
 
+void AddTotals(const UsageTotals& from, UsageTotals& into) {
+  into.requests += from.requests;
+  into.input_tokens += from.input_tokens;
+  into.output_tokens += from.output_tokens;
+  into.streamed += from.streamed;
+  into.ptu_requests += from.ptu_requests;
+  into.overflow_requests += from.overflow_requests;
+  into.errors += from.errors;
+  into.aborted += from.aborted;
+  into.latency_ms_sum += from.latency_ms_sum;
+}
+
+UsageSummary SummarizeHours(std::vector<UsageHour> hours) {
+  UsageSummary summary;
+  for (const UsageHour& h : hours) AddTotals(h.totals, summary.totals);
+  summary.hours = std::move(hours);
+  return summary;
+}
+
 }  // namespace berth

@@ -1,5 +1,6 @@
-// Hourly totals of a deployment's usage records, for GET /api/v1/deployments/{id}/usage.
-// Pure (no store access): the caller reads the records and passes them in.
+// Hourly totals of a deployment's usage records, for GET /api/v1/deployments/{id}/usage. The
+// store sums the records per hour (Store::SumUsageByHour); these pure functions add those hours
+// up (and, for tests and small sets, sum records themselves). Any thread.
 #pragma once
 
 #include <cstdint>
@@ -10,23 +11,6 @@
 
 namespace berth {
 
-struct UsageTotals {
-  int64_t requests = 0;
-  int64_t input_tokens = 0;
-  int64_t output_tokens = 0;
-  int64_t streamed = 0;
-  int64_t ptu_requests = 0;       // served from purchased PTU quota
-  int64_t overflow_requests = 0;  // PTU requests served pay-as-you-go
-  int64_t errors = 0;             // answered with a status >= 400
-  int64_t aborted = 0;            // the client left mid-stream
-  int64_t latency_ms_sum = 0;
-};
-
-struct UsageHour {
-  SystemTime hour;  // the UTC hour's start
-  UsageTotals totals;
-};
-
 struct UsageSummary {
   std::vector<UsageHour> hours;  // hours with at least one record, oldest first
   UsageTotals totals;
@@ -36,5 +20,9 @@ struct UsageSummary {
 void AddUsage(const UsageRecord& record, UsageTotals& totals);
 // Groups records by the UTC hour of their time.
 UsageSummary SummarizeUsage(const std::vector<UsageRecord>& records);
+// Adds `from` to `into`.
+void AddTotals(const UsageTotals& from, UsageTotals& into);
+// The summary of hours already summed (oldest first): those hours and their totals.
+UsageSummary SummarizeHours(std::vector<UsageHour> hours);
 
 }  // namespace berth

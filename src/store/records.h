@@ -51,4 +51,30 @@ struct UsageRecord {
   bool aborted = false;
 };
 
+// Usage records summed: a deployment's hour, or a whole period.
+struct UsageTotals {
+  int64_t requests = 0;
+  int64_t input_tokens = 0;
+  int64_t output_tokens = 0;
+  int64_t streamed = 0;
+  int64_t ptu_requests = 0;       // served from purchased PTU quota
+  int64_t overflow_requests = 0;  // PTU requests served pay-as-you-go
+  int64_t errors = 0;             // answered with a status >= 400
+  int64_t aborted = 0;            // the client left mid-stream
+  int64_t latency_ms_sum = 0;
+};
+
+struct UsageHour {
+  SystemTime hour;  // the UTC hour's start
+  UsageTotals totals;
+};
+
+// The usage records of one deployment incarnation with start <= time < end.
+struct UsageQuery {
+  std::string deployed_model;
+  std::string deployment_uid;
+  SystemTime start;
+  SystemTime end;
+};
+
 }  // namespace berth

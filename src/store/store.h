@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "core/billing.h"
 #include "core/deployment.h"
 #include "store/records.h"
 
@@ -75,6 +76,12 @@ class Store {
   // Records of one deployment with start <= time < end, oldest first.
   virtual StatusOr<std::vector<UsageRecord>> ListUsage(const std::string& deployed_model,
                                                        SystemTime start, SystemTime end) = 0;
+  // The records of `query` summed per UTC hour: the hours with at least one record, oldest
+  // first. Summed by the store, so the caller's memory does not grow with the records.
+  virtual StatusOr<std::vector<UsageHour>> SumUsageByHour(const UsageQuery& query) = 0;
+  // Their tokens summed per UTC hour, thinking and overflow (what billing prices), by time;
+  // each entry's time is the earliest of its records.
+  virtual StatusOr<std::vector<TokenUsage>> SumTokensByHour(const UsageQuery& query) = 0;
 };
 
 }  // namespace berth

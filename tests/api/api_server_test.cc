@@ -210,7 +210,21 @@ TEST_F(ApiServerTest, BillingRejectsBadRanges) {
   ExpectError(Send("GET", path + "?start=yesterday&end=2026-11-23", user_key_), 400,
               "InvalidParameter",
               "start must be a UTC time like 2026-11-23T10:00:00.000 or a date like 2026-11-23, "
-              "got 'yesterday'");
+              "in the years 1678 to 2261, got 'yesterday'");
+  // Out of SystemTime's range these used to wrap around (9999-12-31 answered a day in 1816).
+  ExpectError(Send("GET", path + "?start=9999-12-31", user_key_), 400, "InvalidParameter",
+              "start must be a UTC time like 2026-11-23T10:00:00.000 or a date like 2026-11-23, "
+              "in the years 1678 to 2261, got '9999-12-31'");
+  ExpectError(Send("GET", path + "?start=1500-01-01&end=1500-01-02", user_key_), 400,
+              "InvalidParameter");
+  Reply created =
+      Send("POST", "/api/v1/deployments", user_key_, R"({"model_name": "emo", "capacity": 1})");
+  ASSERT_EQ(created.status, 200) << created.body.dump();
+  std::string usage = "/api/v1/deployments/" +
+                      created.body["output"]["deployed_model"].get<std::string>() + "/usage";
+  ExpectError(Send("GET", usage + "?end=9999-12-31", user_key_), 400, "InvalidParameter",
+              "end must be a UTC time like 2026-11-23T10:00:00.000 or a date like 2026-11-23, "
+              "in the years 1678 to 2261, got '9999-12-31'");
   ExpectError(Send("GET", path + "?start=2026-11-23&end=2026-11-23", user_key_), 400,
               "InvalidParameter", "end must be later than start");
   ExpectError(Send("GET", path + "?start=2026-10-01&end=2026-11-23", user_key_), 400,
@@ -281,6 +295,117 @@ TEST_F(ApiServerTest, HeadIsRoutedLikeGet) {
   EXPECT_EQ(Send("HEAD", "/healthz").status, 200);
   EXPECT_EQ(Send("HEAD", "/api/v1/deployments", user_key_).status, 200);
   ExpectError(Send("HEAD", "/api/v1/deployments"), 401, "InvalidApiKey");
+}
+
+// The adversarial pass's crash: ~90,000 levels of nesting overflowed the stack when a field
+// was copied or dumped. Every route that reads a JSON body refuses it with a 400.
+TEST_F(ApiServerTest, DeeplyNestedBodiesAre400OnEveryJsonRoute) {
+  Reply ptu = Send("POST", "/api/v1/deployments", user_key_,
+                   R"({"model_name": "qwen-max", "plan": "ptu"})");
+  ASSERT_EQ(ptu.status, 200) << ptu.body.dump();
+  std::string id = ptu.body["output"]["deployed_model"];
+  const std::string deep = std::string(90000, '[') + std::string(90000, ']');
+  struct Case {
+    std::string method, path, body, field;
+  };
+  const Case cases[] = {
+      {"POST", "/api/v1/deployments", R"({"model_name": "qwen3-8b", "capacity": )" + deep + "}",
+       "capacity"},
+      {"PUT", "/api/v1/deployments/" + id + "/scale", R"({"capacity": )" + deep + "}", "capacity"},
+      {"PUT", "/api/v1/deployments/" + id + "/scale", R"({"ptu_capacity": )" + deep + "}",
+       "ptu_capacity"},
+      {"PUT", "/api/v1/deployments/" + id + "/update", R"({"rpm_limit": )" + deep + "}",
+       "rpm_limit"},
+      {"DELETE", "/api/v1/deployments/" + id, R"({"x": )" + deep + "}", "x"},
+      {"POST", "/api/v1/admin/workspaces", R"({"name": )" + deep + "}", "name"},
+  };
+  for (const Case& c : cases) {
+    ExpectError(Send(c.method, c.path, admin_key_, c.body), 400, "InvalidParameter",
+                "request body nests JSON deeper than 128 levels (in " + c.field + ")");
+  }
+  EXPECT_EQ(Send("GET", "/api/v1/deployments/" + id, user_key_).body["output"]["status"],
+            "PENDING");
+}
+
+TEST_F(ApiServerTest, NumbersOutOfRangeAre400NamingTheField) {
+  Reply ptu = Send("POST", "/api/v1/deployments", user_key_,
+                   R"({"model_name": "qwen-max", "plan": "ptu"})");
+  ASSERT_EQ(ptu.status, 200) << ptu.body.dump();
+  std::string scale =
+      "/api/v1/deployments/" + ptu.body["output"]["deployed_model"].get<std::string>() + "/scale";
+  struct Case {
+    std::string path, body, message;
+  };
+  const std::string create = "/api/v1/deployments";
+  const Case cases[] = {
+      {create, R"({"model_name": "qwen3-8b", "capacity": 1E400})",
+       "capacity is a number out of range: 1E400"},
+      {create, R"({"model_name": "qwen3-8b", "capacity": 99999999999999999999})",
+       "capacity must be an integer, got number 1e+20"},
+      {create, R"({"model_name": "qwen3-8b", "capacity": 9223372036854775807})",
+       "Invalid capacity (9223372036854775807), capacity must be larger than or equal to 0 and "
+       "multiples of 2 and less than 1000!"},
+      {create, R"({"model_name": "qwen3-8b", "capacity": 2, "rpm_limit": 18446744073709551615})",
+       "rpm_limit must be an integer in range, got number 18446744073709551615"},
+      {scale, R"({"ptu_capacity": {"input_tpm": -1e999}})",
+       "ptu_capacity.input_tpm is a number out of range: -1e999"},
+      {scale, R"({"ptu_capacity": {"output_tpm": 9223372036854775807}})",
+       "ptu_capacity.output_tpm must be a multiple of 1000 between 1000 and 1000000000, got "
+       "9223372036854775807"},
+  };
+  for (const Case& c : cases) {
+    std::string method = c.path == create ? "POST" : "PUT";
+    ExpectError(Send(method, c.path, user_key_, c.body), 400, "InvalidParameter", c.message);
+  }
+  ExpectError(Send("GET", "/api/v1/deployments?page_no=99999999999999999999", user_key_), 400,
+              "InvalidParameter", "page_no must be an integer, got '99999999999999999999'");
+}
+
+// Any key could create a ptu deployment of 200,000 replicas (every tpm field at its maximum).
+TEST_F(ApiServerTest, PtuCapacityIsBoundedLikeMuCapacity) {
+  ExpectError(Send("POST", "/api/v1/deployments", user_key_,
+                   R"({"model_name": "qwen-max", "plan": "ptu", "ptu_capacity": {
+                         "input_tpm": 1000000000, "output_tpm": 1000000000,
+                         "thinking_output_tpm": 1000000000}})"),
+              400, "InvalidParameter",
+              "ptu_capacity.input_tpm 1000000000 needs 10000 replicas of 100000 tpm each; at "
+              "most 999 replicas are allowed (up to 99900000 tpm)");
+  Reply ptu = Send("POST", "/api/v1/deployments", user_key_,
+                   R"({"model_name": "qwen-max", "plan": "ptu", "ptu_capacity": {
+                         "input_tpm": 99900000, "output_tpm": 9990000}})");
+  ASSERT_EQ(ptu.status, 200) << ptu.body.dump();
+  EXPECT_EQ(ptu.body["output"]["capacity"], 999);
+  std::string scale =
+      "/api/v1/deployments/" + ptu.body["output"]["deployed_model"].get<std::string>() + "/scale";
+  ExpectError(Send("PUT", scale, user_key_, R"({"ptu_capacity": {"thinking_output_tpm": 1000}})"),
+              400, "InvalidParameter",
+              "ptu_capacity.output_tpm + thinking_output_tpm 9991000 needs 1000 replicas of 10000 "
+              "tpm each; at most 999 replicas are allowed (up to 9990000 tpm)");
+}
+
+// Length limits count characters, not bytes; a workspace name refuses control characters as a
+// deployment name does (it accepted them).
+TEST_F(ApiServerTest, NamesCountCharactersAndRefuseControlCharacters) {
+  std::string emoji;
+  for (int i = 0; i < 64; ++i) emoji += "\xf0\x9f\x98\x80";
+  Reply r = Send("POST", "/api/v1/admin/workspaces", admin_key_, json{{"name", emoji}}.dump());
+  EXPECT_EQ(r.status, 200) << r.body.dump();
+  ExpectError(Send("POST", "/api/v1/admin/workspaces", admin_key_, R"({"name": "bell\u0007"})"),
+              400, "InvalidParameter", "name must not contain control characters");
+  ExpectError(Send("POST", "/api/v1/admin/workspaces", admin_key_, R"({"name": "c1\u0085"})"), 400,
+              "InvalidParameter", "name must not contain control characters");
+  for (int i = 0; i < 64; ++i) emoji += "\xf0\x9f\x98\x80";  // 128 characters, 512 bytes
+  r = Send("POST", "/api/v1/deployments", user_key_,
+           json{{"model_name", "emo"}, {"capacity", 1}, {"name", emoji}}.dump());
+  EXPECT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["output"]["name"], emoji);
+  ExpectError(Send("POST", "/api/v1/deployments", user_key_,
+                   json{{"model_name", "emo"},
+                        {"capacity", 1},
+                        {"suffix", "x"},
+                        {"name", emoji + "\xf0\x9f\x98\x80"}}
+                       .dump()),
+              400, "InvalidParameter", "name must be at most 128 characters, got 129");
 }
 
 }  // namespace

@@ -79,5 +79,23 @@ TEST(ParseApiTimeTest, RejectsMalformedInput) {
   }
 }
 
+// SystemTime counts nanoseconds in 64 bits: 9999-12-31 used to wrap around to a day in 1816.
+TEST(ParseApiTimeTest, RefusesYearsSystemTimeCannotHold) {
+  const std::string outside[] = {"9999-12-31", "2262-04-11", "2262-01-01T00:00:00",
+                                 "1677-12-31", "0000-01-01", "1000-06-01T12:00:00.000"};
+  for (const std::string& text : outside) {
+    EXPECT_EQ(ParseApiTime(text).status(),
+              InvalidArgument("time '" + text +
+                              "' is out of range: the years 1678 to 2261 are supported"));
+  }
+  const std::string edges[] = {"1678-01-01T00:00:00.000", "2261-12-31T23:59:59.999",
+                               "1969-12-31T23:59:59.999"};
+  for (const std::string& text : edges) {
+    StatusOr<SystemTime> parsed = ParseApiTime(text);
+    ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.status().ToString();
+    EXPECT_EQ(FormatApiTime(*parsed), text);
+  }
+}
+
 }  // namespace
 }  // namespace berth

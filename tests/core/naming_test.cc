@@ -41,6 +41,10 @@ TEST(ValidateDisplayNameTest, Table) {
       {"line\nbreak", false},
       {"tab\there", false},
       {"del\x7f", false},
+      {"c1 \xc2\x85 next line", false},  // U+0085, a C1 control character
+      {"bad \xff utf-8", false},
+      {"overlong \xc0\xaf", false},
+      {"truncated \xe6\xb5", false},
   };
   for (const NameCase& c : cases) {
     Status s = ValidateDisplayName(c.input);
@@ -48,6 +52,34 @@ TEST(ValidateDisplayNameTest, Table) {
     if (!c.ok) {
       EXPECT_NE(s.message().find("name"), std::string::npos) << s.message();
     }
+  }
+}
+
+// Limits count characters: 128 emoji (512 bytes) are 128 characters, not 512.
+TEST(ValidateDisplayNameTest, LengthCountsCharactersNotBytes) {
+  std::string emoji;
+  for (int i = 0; i < 128; ++i) emoji += "\xf0\x9f\x98\x80";  // U+1F600, 4 bytes
+  EXPECT_TRUE(ValidateDisplayName(emoji).ok());
+  EXPECT_EQ(ValidateDisplayName(emoji + "\xf0\x9f\x98\x80"),
+            InvalidArgument("name must be at most 128 characters, got 129"));
+  std::string chinese;
+  for (int i = 0; i < 128; ++i) chinese += "\xe6\xb5\x8b";  // 3 bytes each
+  EXPECT_TRUE(ValidateDisplayName(chinese).ok());
+}
+
+TEST(ValidateWorkspaceNameTest, PrintableUpTo64Characters) {
+  std::string emoji;
+  for (int i = 0; i < 64; ++i) emoji += "\xf0\x9f\x98\x80";
+  EXPECT_TRUE(ValidateWorkspaceName(emoji).ok());
+  EXPECT_TRUE(ValidateWorkspaceName("team-a").ok());
+  EXPECT_EQ(ValidateWorkspaceName(std::string(65, 'w')),
+            InvalidArgument("name must be at most 64 characters, got 65"));
+  EXPECT_EQ(ValidateWorkspaceName(""), InvalidArgument("name must not be empty"));
+  const std::string controls[] = {"line\nbreak", "nul\x01", "del\x7f", "c1\xc2\x9b"};
+  for (const std::string& name : controls) {
+    EXPECT_EQ(ValidateWorkspaceName(name),
+              InvalidArgument("name must not contain control characters"))
+        << name;
   }
 }
 

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace berth {
 namespace {
@@ -40,56 +40,15 @@ TEST(TokensTest, StrayContinuationBytesStayWithTheirCharacter) {
   EXPECT_EQ(CountTokens("\x80"), 1);
 }
 
-using nlohmann::json;
-
-struct PromptCase {
-  const char* what;
-  const char* json_text;
-  int64_t tokens;
-};
-
-TEST(TokensTest, ChatPromptIsTextTokensPlusFourPerMessage) {
-  const PromptCase cases[] = {
-      {"one string", R"([{"role":"user","content":"Hello, world!"}])", 4 + 4},
-      {"two messages", R"([{"role":"system","content":"Be brief."},
-                           {"role":"user","content":"Hi"}])",
-       3 + 4 + 1 + 4},
-      {"null content", R"([{"role":"assistant","content":null}])", 4},
-      {"absent content", R"([{"role":"assistant"}])", 4},
-      // Text parts are joined with '\n', so "a" and "b" stay two tokens; images count 0.
-      {"parts", R"([{"role":"user","content":[{"type":"text","text":"a"},
-                     {"type":"image_url","image_url":{"url":"x"}},{"type":"text","text":"b"}]}])",
-       2 + 4},
-      {"malformed content counts as empty", R"([{"role":"user","content":7}])", 4},
-      {"not an array", R"({"role":"user"})", 0},
-      {"empty", "[]", 0},
-  };
-  for (const PromptCase& c : cases) {
-    EXPECT_EQ(EstimateChatPromptTokens(json::parse(c.json_text)), c.tokens) << c.what;
-  }
-}
-
-TEST(TokensTest, CompletionPromptIsTextTokensOrIdCount) {
-  const PromptCase cases[] = {
-      {"string", R"("Once upon a time")", 4},
-      {"one-string array", R"(["Once upon a time"])", 4},
-      {"token ids", "[101, 7, 9]", 3},
-      {"one token id", "[5]", 1},
-      {"batch of id lists with one entry", "[[1, 2]]", 2},
-      {"two prompts", R"(["a", "b"])", 0},
-      {"number", "7", 0},
-  };
-  for (const PromptCase& c : cases) {
-    EXPECT_EQ(EstimateCompletionPromptTokens(json::parse(c.json_text)), c.tokens) << c.what;
-  }
-}
-
-TEST(TokensTest, ChatMessageTextRejectsMalformedContent) {
-  EXPECT_EQ(ChatMessageText(json::parse(R"({"content":"x y"})")).value(), "x y");
-  EXPECT_FALSE(ChatMessageText(json::parse(R"({"content":7})")).ok());
-  EXPECT_FALSE(ChatMessageText(json::parse(R"({"content":[{"text":"no type"}]})")).ok());
-  EXPECT_FALSE(ChatMessageText(json::parse(R"({"content":[{"type":"text"}]})")).ok());
-  EXPECT_FALSE(ChatMessageText(json::parse("[]")).ok());
+TEST(TokensTest, AChatMessageIsItsTextTokensPlusFour) {
+  EXPECT_EQ(ChatMessageTokens({}), kTokensPerMessage);  // no text
+  const std::string_view one[] = {"Hello, world!"};
+  EXPECT_EQ(ChatMessageTokens(one), 4 + kTokensPerMessage);
+  // Parts count as if joined with '\n': "a" and "b" stay two tokens, "ab" does not form.
+  const std::string_view parts[] = {"a", "b", ""};
+  EXPECT_EQ(ChatMessageTokens(parts), 2 + kTokensPerMessage);
+  const std::string_view cut[] = {"Hel", "lo"};
+  EXPECT_EQ(ChatMessageTokens(cut), CountTokens("Hel\nlo") + kTokensPerMessage);
 }
 
 }  // namespace

@@ -107,7 +107,7 @@ TEST(BuildDeploymentTest, PtuDefaultsAndReplicas) {
   d = Build(testing::PtuModel(), [](auto& r) {
     r.ptu_capacity = PtuCapacityRequest{250000, 2000, std::nullopt};
   });
-  EXPECT_EQ(d.capacity, PtuReplicas(*d.ptu_capacity, PtuSizing{}));
+  EXPECT_EQ(d.capacity, PtuReplicas(*d.ptu_capacity, PtuSizing{}).value());
   EXPECT_EQ(d.capacity, 3);  // 250k input tpm at 100k per replica
 }
 
@@ -319,9 +319,30 @@ TEST(PtuReplicasTest, Table) {
       {{0, 0, std::nullopt}, standard, 1},  // at least one replica
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(PtuReplicas(c.capacity, c.sizing), c.replicas)
-        << c.capacity.input_tpm << "/" << c.capacity.output_tpm;
+    StatusOr<int> replicas = PtuReplicas(c.capacity, c.sizing);
+    ASSERT_TRUE(replicas.ok()) << replicas.status().message();
+    EXPECT_EQ(*replicas, c.replicas) << c.capacity.input_tpm << "/" << c.capacity.output_tpm;
   }
+}
+
+// A normal key could ask for 200,000 replicas (every tpm field at its maximum); ptu capacity is
+// bounded like mu capacity: fewer than 1000 replicas.
+TEST(PtuReplicasTest, BoundedBelowAThousandReplicas) {
+  const PtuSizing standard;  // 100k input, 10k output per replica
+  EXPECT_EQ(PtuReplicas({99900000, 9990000, std::nullopt}, standard).value(), 999);
+  EXPECT_EQ(PtuReplicas({100000000, 1000, std::nullopt}, standard).status(),
+            InvalidArgument("ptu_capacity.input_tpm 100000000 needs 1000 replicas of 100000 tpm "
+                            "each; at most 999 replicas are allowed (up to 99900000 tpm)"));
+  EXPECT_EQ(PtuReplicas({10000, 9990000, 1000}, standard).status(),
+            InvalidArgument("ptu_capacity.output_tpm + thinking_output_tpm 9991000 needs 1000 "
+                            "replicas of 10000 tpm each; at most 999 replicas are allowed (up to "
+                            "9990000 tpm)"));
+  CreateDeploymentRequest request;
+  request.ptu_capacity = PtuCapacityRequest{1000000000, 1000000000, 1000000000};
+  StatusOr<Deployment> built = BuildDeployment(request, testing::PtuModel(), Context());
+  EXPECT_EQ(built.status(),
+            InvalidArgument("ptu_capacity.input_tpm 1000000000 needs 10000 replicas of 100000 tpm "
+                            "each; at most 999 replicas are allowed (up to 99900000 tpm)"));
 }
 
 }  // namespace

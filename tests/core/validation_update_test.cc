@@ -102,6 +102,9 @@ TEST(ApplyScaleTest, PtuErrors) {
       {ScaleDeploymentRequest{std::nullopt, PtuCapacityRequest{5000, std::nullopt, std::nullopt}},
        "ptu_capacity.input_tpm must be a multiple of 10000 between 10000 and 1000000000, got "
        "5000"},
+      {ScaleDeploymentRequest{std::nullopt, PtuCapacityRequest{std::nullopt, 1000000000, 0}},
+       "ptu_capacity.output_tpm + thinking_output_tpm 1000000000 needs 100000 replicas of 10000 "
+       "tpm each; at most 999 replicas are allowed (up to 9990000 tpm)"},
   };
   for (const Case& c : cases) {
     Deployment d = PtuDeployment();

@@ -65,7 +65,7 @@ TEST(ParseNativeCallTest, RefusesBadBodiesNamingTheField) {
     const char* message;
   };
   const Case cases[] = {
-      {"not json", "The request body is not valid JSON."},
+      {"not json", "request body is not valid JSON: syntax error at byte 2"},
       {"[]", "The request body must be a JSON object."},
       {R"({"input": {"prompt": "x"}})", "model is required"},
       {R"({"model": 7, "input": {"prompt": "x"}})", "model must be a non-empty string"},
@@ -103,6 +103,25 @@ TEST(ParseNativeCallTest, RefusesBadBodiesNamingTheField) {
     EXPECT_EQ(call.status().code(), StatusCode::kInvalidArgument) << c.body;
     EXPECT_EQ(call.status().message(), c.message) << c.body;
   }
+}
+
+// The adversarial pass's crash: ~90,000 levels under input.messages or parameters overflowed
+// the stack when the body was copied or dumped; the bounded parse refuses them first.
+TEST(ParseNativeCallTest, RefusesDeepNestingAndNumbersOutOfRange) {
+  const std::string deep = std::string(90000, '[') + std::string(90000, ']');
+  StatusOr<NativeCall> call = ParseNativeCall(
+      R"({"model": "m", "input": {"messages": [{"role": "user", "content": )" + deep + "}]}}",
+      false);
+  EXPECT_EQ(call.status(),
+            InvalidArgument("request body nests JSON deeper than 128 levels (in input)"));
+  call = ParseNativeCall(R"({"model": "m", "input": {"prompt": "x"}, "parameters": )" + deep + "}",
+                         false);
+  EXPECT_EQ(call.status(),
+            InvalidArgument("request body nests JSON deeper than 128 levels (in parameters)"));
+  call = ParseNativeCall(
+      R"({"model": "m", "input": {"prompt": "x"}, "parameters": {"temperature": 1E400}})", false);
+  EXPECT_EQ(call.status(),
+            InvalidArgument("parameters.temperature is a number out of range: 1E400"));
 }
 
 NativeCall Call(bool message_format, bool incremental = false) {

@@ -233,6 +233,39 @@ TEST(GatewayRoutesTest, WithdrawThenPublishStartsFresh) {
   EXPECT_NE(routes.Find("m1")->state, first->state);
 }
 
+TEST(GatewayRoutesTest, InFlightFollowsAReplicaAfterItLeavesTheRoutes) {
+  GatewayRoutes routes;
+  routes.Publish(MuDeployment("a"), ReadyReplicas(2));
+  EXPECT_EQ(routes.InFlight("r1"), 0);
+  EXPECT_EQ(routes.InFlight("unknown"), 0);
+  std::shared_ptr<const GatewayRoute> held = routes.Find("a");  // as a request holds it
+  ASSERT_EQ(Id(held->state->Acquire(held->endpoints, {"r0"}, 0)), "r1");
+  EXPECT_EQ(routes.InFlight("r1"), 1);
+
+  routes.Publish(MuDeployment("a"), ReadyReplicas(1));  // scaled down: r1 is stopped
+  EXPECT_EQ(routes.InFlight("r1"), 1);                  // its request still runs
+  held->state->Release("r1");
+  EXPECT_EQ(routes.InFlight("r1"), 0);
+
+  held->state->Acquire(held->endpoints, {"r0"}, 0);
+  routes.Withdraw("a");  // deleted
+  EXPECT_EQ(routes.InFlight("r1"), 1);
+  held.reset();  // the last request ends
+  routes.Publish(MuDeployment("b"), {});
+  EXPECT_EQ(routes.InFlight("r1"), 0);
+}
+
+TEST(GatewayRoutesTest, InFlightOfAPoolReplicaSumsItsDeployments) {
+  GatewayRoutes routes;
+  routes.Publish(MuDeployment("ft-a"), ReadyReplicas(1));
+  routes.Publish(MuDeployment("ft-b"), ReadyReplicas(1));  // the same engine, another adapter
+  for (const char* name : {"ft-a", "ft-b"}) {
+    std::shared_ptr<const GatewayRoute> route = routes.Find(name);
+    route->state->Acquire(route->endpoints, {}, 0);
+  }
+  EXPECT_EQ(routes.InFlight("r0"), 2);
+}
+
 TEST(GatewayRoutesTest, FirstPublishAppliesLimits) {
   GatewayRoutes routes;
   Deployment d = MuDeployment("m1");

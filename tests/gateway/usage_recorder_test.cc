@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/flaky_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_test_util.h"
 
@@ -18,9 +19,18 @@ namespace berth {
 namespace {
 
 using testing::At;
+using testing::FlakyUsageStore;
 using testing::TempDir;
 
 constexpr Millis kNever{3'600'000};  // a flush interval no test waits for
+
+// Writes every `interval`, or at once when `batch` records are queued.
+UsageRecorderOptions Every(Millis interval, size_t batch = 512) {
+  UsageRecorderOptions options;
+  options.flush_interval = interval;
+  options.batch = batch;
+  return options;
+}
 
 UsageRecord Usage(const std::string& deployed_model, int64_t second, int64_t input_tokens) {
   UsageRecord u;
@@ -50,13 +60,14 @@ class UsageRecorderTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  FakeClock clock_;
   std::unique_ptr<SqliteStore> store_;
 };
 
 TEST_F(UsageRecorderTest, FlushStoresEverythingRecordedFromManyThreads) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 500;
-  UsageRecorder recorder(*store_, kNever, /*batch=*/64);
+  UsageRecorder recorder(*store_, clock_, Every(kNever, /*batch=*/64));
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -89,7 +100,7 @@ TEST_F(UsageRecorderTest, FlushStoresEverythingRecordedFromManyThreads) {
 }
 
 TEST_F(UsageRecorderTest, FlushWhileOtherThreadsRecord) {
-  UsageRecorder recorder(*store_, Millis(5), /*batch=*/16);
+  UsageRecorder recorder(*store_, clock_, Every(Millis(5), /*batch=*/16));
   std::atomic<bool> stop{false};
   std::atomic<int64_t> recorded{0};
   std::vector<std::thread> threads;
@@ -115,14 +126,14 @@ TEST_F(UsageRecorderTest, FlushWhileOtherThreadsRecord) {
 }
 
 TEST_F(UsageRecorderTest, FlushWithNothingQueuedReturns) {
-  UsageRecorder recorder(*store_, kNever);
+  UsageRecorder recorder(*store_, clock_, Every(kNever));
   auto done = std::async(std::launch::async, [&] { recorder.Flush(); });
   ASSERT_EQ(done.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_EQ(recorder.written(), 0);
 }
 
 TEST_F(UsageRecorderTest, TheWriterFlushesOnItsOwnAfterTheInterval) {
-  UsageRecorder recorder(*store_, Millis(20), /*batch=*/1000);
+  UsageRecorder recorder(*store_, clock_, Every(Millis(20), /*batch=*/1000));
   for (int i = 0; i < 10; ++i) recorder.Record(Usage("m1", i, i));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (recorder.written() < 10 && std::chrono::steady_clock::now() < deadline) {
@@ -133,7 +144,7 @@ TEST_F(UsageRecorderTest, TheWriterFlushesOnItsOwnAfterTheInterval) {
 }
 
 TEST_F(UsageRecorderTest, AFullBatchIsWrittenWithoutWaitingForTheInterval) {
-  UsageRecorder recorder(*store_, kNever, /*batch=*/10);
+  UsageRecorder recorder(*store_, clock_, Every(kNever, /*batch=*/10));
   for (int i = 0; i < 10; ++i) recorder.Record(Usage("m1", i, i));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (recorder.written() < 10 && std::chrono::steady_clock::now() < deadline) {
@@ -146,7 +157,7 @@ TEST_F(UsageRecorderTest, StopWritesWhatIsQueued) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 250;
   {
-    UsageRecorder recorder(*store_, kNever, /*batch=*/100000);
+    UsageRecorder recorder(*store_, clock_, Every(kNever, /*batch=*/100000));
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
@@ -167,7 +178,7 @@ TEST_F(UsageRecorderTest, StopWritesWhatIsQueued) {
 
 TEST_F(UsageRecorderTest, TheDestructorWritesWhatIsQueued) {
   {
-    UsageRecorder recorder(*store_, kNever);
+    UsageRecorder recorder(*store_, clock_, Every(kNever));
     for (int i = 0; i < 37; ++i) recorder.Record(Usage("m1", i, i));
   }
   std::vector<UsageRecord> stored = Stored("m1");
@@ -186,7 +197,7 @@ TEST_F(UsageRecorderTest, StoresEveryField) {
   full.streamed = true;
   full.aborted = true;
   {
-    UsageRecorder recorder(*store_, kNever);
+    UsageRecorder recorder(*store_, clock_, Every(kNever));
     recorder.Record(full);
     recorder.Flush();
   }
@@ -212,7 +223,7 @@ TEST_F(UsageRecorderTest, StoresEveryField) {
 // have to wait for the writer's next interval.
 TEST_F(UsageRecorderTest, FlushDuringAWriteReturnsPromptly) {
   constexpr int kBatch = 20000;
-  UsageRecorder recorder(*store_, kNever, kBatch);
+  UsageRecorder recorder(*store_, clock_, Every(kNever, kBatch));
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < kBatch; ++i) recorder.Record(Usage("m1", i, i));  // the last one wakes it
     std::this_thread::sleep_for(Millis(2));  // the writer has taken the batch and is writing
@@ -223,6 +234,128 @@ TEST_F(UsageRecorderTest, FlushDuringAWriteReturnsPromptly) {
                           << ": Flush() waited for the writer's next interval (1 h)";
     EXPECT_EQ(recorder.written(), (round + 1) * kBatch);
   }
+}
+
+// --- a failing store: retries with backoff, a bounded backlog, counted drops ---
+
+class FailingStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = SqliteStore::Open(dir_.File("berth.db"));
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::make_unique<FlakyUsageStore>(std::move(store).value());
+  }
+
+  // Writes only when told (Flush, Stop); backoff 250 ms, doubling up to 1 s.
+  static UsageRecorderOptions Options(size_t max_pending = 1000) {
+    UsageRecorderOptions options;
+    options.flush_interval = kNever;
+    options.batch = 100000;
+    options.max_pending = max_pending;
+    options.first_retry = Millis(250);
+    options.max_retry = Millis(1000);
+    return options;
+  }
+
+  static bool Shows(const UsageRecorder& recorder, const std::string& line) {
+    return recorder.RenderMetrics().find(line + "\n") != std::string::npos;
+  }
+
+  size_t Stored(const std::string& deployed_model) {
+    auto got = store_->ListUsage(deployed_model, At(-1), At(1'000'000));
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+    return got.ok() ? got->size() : 0;
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<FlakyUsageStore> store_;
+};
+
+TEST_F(FailingStoreTest, AFailedWriteIsRetriedWithBackoffUntilTheStoreRecovers) {
+  UsageRecorder recorder(*store_, clock_, Options());
+  store_->FailNextAppends(3);
+  for (int i = 0; i < 3; ++i) recorder.Record(Usage("m1", i, i));
+  recorder.Flush();
+  EXPECT_EQ(store_->appends(), 1);
+  EXPECT_EQ(recorder.written(), 0);
+  EXPECT_EQ(recorder.queued(), 3);
+  EXPECT_TRUE(Shows(recorder, "berth_usage_store_failing 1"));
+  EXPECT_TRUE(Shows(recorder, "berth_usage_records_pending 3"));
+  EXPECT_TRUE(Shows(recorder, "berth_usage_write_failures_total 1"));
+
+  recorder.Flush();
+  EXPECT_EQ(store_->appends(), 1) << "no retry before the backoff has passed";
+  clock_.Advance(Millis(250));
+  recorder.Flush();
+  EXPECT_EQ(store_->appends(), 2);  // fails again; now 500 ms
+  clock_.Advance(Millis(250));
+  recorder.Flush();
+  EXPECT_EQ(store_->appends(), 2);
+  clock_.Advance(Millis(250));
+  recorder.Flush();
+  EXPECT_EQ(store_->appends(), 3);  // fails again; 1 s (the cap)
+  clock_.Advance(Millis(999));
+  recorder.Flush();
+  EXPECT_EQ(store_->appends(), 3);
+  clock_.Advance(Millis(1));
+  recorder.Flush();
+  EXPECT_EQ(store_->appends(), 4);  // the store has recovered
+
+  EXPECT_EQ(recorder.written(), 3);
+  EXPECT_EQ(recorder.queued(), 0);
+  EXPECT_EQ(recorder.dropped(), 0);
+  EXPECT_EQ(recorder.write_failures(), 3);
+  EXPECT_TRUE(Shows(recorder, "berth_usage_store_failing 0"));
+  EXPECT_TRUE(Shows(recorder, "berth_usage_records_written_total 3"));
+  EXPECT_EQ(Stored("m1"), 3u);  // each once
+}
+
+TEST_F(FailingStoreTest, TheBacklogIsBoundedAndEveryDroppedRecordIsCounted) {
+  UsageRecorder recorder(*store_, clock_, Options(/*max_pending=*/5));
+  store_->FailNextAppends(1);
+  for (int i = 0; i < 3; ++i) recorder.Record(Usage("m1", i, i));
+  recorder.Flush();  // fails: 3 waiting
+  for (int i = 3; i < 7; ++i) recorder.Record(Usage("m1", i, i));
+  EXPECT_EQ(recorder.queued(), 5);
+  EXPECT_EQ(recorder.dropped(), 2);
+  EXPECT_TRUE(Shows(recorder, "berth_usage_records_dropped_total 2"));
+
+  clock_.Advance(Millis(250));
+  recorder.Flush();
+  EXPECT_EQ(recorder.written(), 5);
+  recorder.Record(Usage("m1", 7, 7));  // room again
+  recorder.Flush();
+  EXPECT_EQ(recorder.written(), 6);
+  EXPECT_EQ(recorder.dropped(), 2);
+  auto stored = store_->ListUsage("m1", At(-1), At(100));
+  ASSERT_TRUE(stored.ok());
+  std::vector<int64_t> inputs;
+  for (const UsageRecord& r : *stored) inputs.push_back(r.input_tokens);
+  EXPECT_EQ(inputs, (std::vector<int64_t>{0, 1, 2, 3, 4, 7}));  // the newest two were dropped
+}
+
+TEST_F(FailingStoreTest, StopRetriesWithoutWaitingForTheBackoff) {
+  UsageRecorder recorder(*store_, clock_, Options());
+  store_->FailNextAppends(2);
+  for (int i = 0; i < 4; ++i) recorder.Record(Usage("m1", i, i));
+  recorder.Flush();  // fails; the backoff would wait 250 ms of the clock
+  recorder.Stop();   // fails once more, then stores
+  EXPECT_EQ(recorder.written(), 4);
+  EXPECT_EQ(recorder.dropped(), 0);
+  EXPECT_EQ(Stored("m1"), 4u);
+}
+
+TEST_F(FailingStoreTest, StopCountsWhatItCouldNotStore) {
+  UsageRecorder recorder(*store_, clock_, Options());
+  store_->FailNextAppends(1000);
+  for (int i = 0; i < 4; ++i) recorder.Record(Usage("m1", i, i));
+  recorder.Stop();
+  EXPECT_EQ(recorder.written(), 0);
+  EXPECT_EQ(recorder.queued(), 0);
+  EXPECT_EQ(recorder.dropped(), 4);
+  EXPECT_TRUE(Shows(recorder, "berth_usage_records_dropped_total 4"));
+  EXPECT_EQ(Stored("m1"), 0u);
 }
 
 }  // namespace

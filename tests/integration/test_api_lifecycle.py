@@ -167,7 +167,10 @@ class LifecycleTest(ApiTestCase):
         r = self.server.wait_gone(id_, key=self.key)
         self.assertError(r, 404, "NotFound", message="Model: %s not found!" % id_)
         self.assertError(self.req("DELETE", dpath(id_)), 404, "NotFound")
-        self.assertError(self.req("GET", dpath(id_, "events")), 404, "NotFound")
+        # The record is gone but its history is kept, and readable (it used to be a 404).
+        events = self.assertOk(self.req("GET", dpath(id_, "events")))["events"]
+        self.assertEqual([e["type"] for e in events][0], "Created")
+        self.assertEqual(events[-1]["type"], "Deleted")
         listed = self.assertOk(self.req("GET", DEPLOYMENTS + "?page_size=200"))
         self.assertNotIn(id_, [x["deployed_model"] for x in listed["deployments"]])
         # The name is free again.
@@ -175,6 +178,9 @@ class LifecycleTest(ApiTestCase):
                                key=self.key)
         self.assertEqual(again["deployed_model"], id_)
         self.assertEqual(again["status"], "PENDING")
+        events = self.assertOk(self.req("GET", dpath(id_, "events")))["events"]
+        self.assertEqual([e["type"] for e in events][:1], ["Created"])
+        self.assertNotIn("Deleted", [e["type"] for e in events])
 
     def test_delete_while_updating(self):
         d = self.running({"model_name": "qwen3-8b", "capacity": 2, "suffix": "delu"},

@@ -5,6 +5,7 @@ content types, health and metrics."""
 import os
 import re
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import berth_harness as h  # noqa: E402
@@ -126,6 +127,30 @@ class AuthAndTenancyTest(ApiTestCase):
         self.assertError(s.delete("/api/v1/admin/keys/" + key_id), 404, "NotFound")
         keys = self.assertOk(s.get("/api/v1/admin/keys"))
         self.assertNotIn(key_id, [k["key_id"] for k in keys["keys"]])
+
+    def test_admins_deleting_each_other_at_once(self):
+        # Both deletes used to pass: each request was authenticated before either key was gone.
+        s = self.server
+        for round_ in range(5):
+            _, a_id, a_secret = self.make_workspace("mutual-a%d" % round_, admin=True)
+            _, b_id, b_secret = self.make_workspace("mutual-b%d" % round_, admin=True)
+            start = threading.Barrier(2)
+            results = {}
+
+            def delete(name, secret, victim):
+                start.wait()
+                results[name] = s.delete("/api/v1/admin/keys/" + victim, key=secret)
+
+            threads = [threading.Thread(target=delete, args=("a", a_secret, b_id)),
+                       threading.Thread(target=delete, args=("b", b_secret, a_id))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=20)
+            statuses = sorted(r.status for r in results.values())
+            self.assertEqual(statuses, [200, 401], results)
+            keys = [k["key_id"] for k in self.assertOk(s.get("/api/v1/admin/keys"))["keys"]]
+            self.assertEqual(len({a_id, b_id} & set(keys)), 1, keys)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -187,6 +187,36 @@ class BadInputTest(h.BerthTestCase):
 
     # ---- content type, routes, methods ------------------------------------------------------
 
+    def test_deeply_nested_json_is_400_on_every_json_route(self):
+        # ~90,000 levels used to overflow berth's stack in a recursive copy or dump (any key).
+        deep = b"[" * 90000 + b"]" * 90000
+        ptu = next(d for d, out in self.expected.items()
+                   if isinstance(out, dict) and out["plan"] == "ptu")
+        native = "/api/v1/services/aigc/text-generation/generation"
+        cases = [
+            ("POST", DEPLOYMENTS, b'{"model_name":"qwen3-8b","capacity":' + deep + b"}",
+             "capacity"),
+            ("PUT", DEPLOYMENTS + "/" + ptu + "/scale", b'{"capacity":' + deep + b"}", "capacity"),
+            ("PUT", DEPLOYMENTS + "/" + ptu + "/scale", b'{"ptu_capacity":' + deep + b"}",
+             "ptu_capacity"),
+            ("POST", "/compatible-mode/v1/chat/completions",
+             b'{"model":"%s","messages":[{"role":"user","content":%s}]}' % (ptu.encode(), deep),
+             "messages"),
+            ("POST", "/compatible-mode/v1/completions",
+             b'{"model":"%s","prompt":%s}' % (ptu.encode(), deep), "prompt"),
+            ("POST", native, b'{"model":"%s","input":{"prompt":"x"},"parameters":%s}'
+             % (ptu.encode(), deep), "parameters"),
+        ]
+        for method, path, body, field in cases:
+            r = self.server.request(method, path, raw_body=body)
+            self.assertEqual(r.status, 400, (path, r))
+            self.assertIn("nests JSON deeper than 128 levels (in %s)" % field, r.text, path)
+        self.assertServing()
+        r = self.server.request("POST", DEPLOYMENTS,
+                                raw_body=b'{"model_name":"qwen3-8b","capacity":1E400}')
+        self.assertError(r, 400, "InvalidParameter", "capacity is a number out of range: 1E400")
+        self.assertServing()
+
     def test_wrong_content_type(self):
         body = '{"model_name":"qwen3-8b","capacity":2,"suffix":"ctype"}'
         r = self.server.request("POST", DEPLOYMENTS, raw_body=body, content_type="text/plain")

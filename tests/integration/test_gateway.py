@@ -18,6 +18,7 @@
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -122,6 +123,11 @@ class CompatibleModeTest(GatewayTestCase):
         self.assertEqual(totals["input_tokens"], 4 * prompt_tokens)
         self.assertEqual(totals["streamed"], 2)
         self.assertEqual(totals["errors"], 0)
+        metrics = server.get("/metrics", key=None).text
+        self.assertIn("berth_usage_store_failing 0\n", metrics)
+        self.assertIn("berth_usage_records_dropped_total 0\n", metrics)
+        written = re.search(r"^berth_usage_records_written_total (\d+)$", metrics, re.M)
+        self.assertGreaterEqual(int(written.group(1)), 4, metrics)
 
         models = self.assertOkList(server.get("/compatible-mode/v1/models"))
         self.assertIn(model, [m["id"] for m in models])

@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -173,7 +174,8 @@ class EngineProcessLifecycleTest(ProcessRuntimeTestCase):
         events = self.assertOk(server.events(dm))
         self.assertIn("ready_capacity 2/4", json.dumps(events))
 
-        # Scale down: the surplus engine drains and is gone, with its port.
+        # Scale down: the surplus engine has nothing in flight, so it is gone at once (not after
+        # the 5 s drain grace), with its port.
         kept_before = self.replicas(server, dm)
         self.assertOk(server.put(dpath(dm, "scale"), {"capacity": 2}))
         scaled = server.wait_running(dm, timeout=20)
@@ -181,15 +183,15 @@ class EngineProcessLifecycleTest(ProcessRuntimeTestCase):
         kept = self.replicas(server, dm)
         self.assertEqual(len(kept), 1)
         gone = [r for r in kept_before if r["replica_id"] != kept[0]["replica_id"]][0]
-        self.assertTrue(wait_until(lambda: not process_alive(gone["pid"]), timeout=20),
+        self.assertTrue(wait_until(lambda: not process_alive(gone["pid"]), timeout=3),
                         "surplus engine %d still runs" % gone["pid"])
         self.assertEqual(engine_get(gone["port"], "/health"), (None, None))
         self.assertEqual(engine_pids(dm), [kept[0]["pid"]])
 
-        # Delete: the record goes, then every process and port.
+        # Delete: the record goes, and the idle engine with it (not seconds later).
         self.assertOk(server.delete(dpath(dm)))
         self.assertEqual(server.wait_gone(dm, timeout=20).status, 404)
-        self.assertTrue(wait_until(lambda: not engine_pids(dm), timeout=20),
+        self.assertTrue(wait_until(lambda: not engine_pids(dm), timeout=3),
                         "engines left: %s" % engine_pids(dm))
         self.assertEqual(engine_get(kept[0]["port"], "/health"), (None, None))
         state = os.path.join(server.data_dir, "replicas", "state.json")
@@ -231,6 +233,34 @@ class AdoptionTest(ProcessRuntimeTestCase):
         server.start()
         self.assertOk(server.delete(dpath(dm)))
         self.assertTrue(wait_until(lambda: not engine_pids(dm), timeout=20))
+
+
+class ShutdownTest(ProcessRuntimeTestCase):
+    def test_an_engine_draining_when_berth_stops_does_not_run_on(self):
+        # A slow engine, so a request is still in flight when its deployment is deleted.
+        engines = self.write_engines({"engines": {"*": {"command": [
+            h.berth_binary(), "engine-sim", "--port", "{port}",
+            "--served-model-name", "{served_model_name}", "--startup-ms", "100",
+            "--itl-ms", "500"]}}})
+        server = self.process_server("--engines", engines)
+        dm = self.create_running(server, {"model_name": "qwen3-8b", "capacity": 2})[
+            "deployed_model"]
+        pids = engine_pids(dm)
+        self.assertEqual(len(pids), 1)
+        chat = threading.Thread(target=lambda: server.post(
+            "/compatible-mode/v1/chat/completions", {
+                "model": dm, "max_tokens": 60, "messages": [{"role": "user", "content": "hi"}]},
+            timeout=60), daemon=True)
+        chat.start()
+        time.sleep(1.0)  # the engine is generating
+
+        self.assertOk(server.delete(dpath(dm)))
+        self.assertEqual(server.wait_gone(dm, timeout=20).status, 404)
+        self.assertTrue(process_alive(pids[0]))  # draining: its request still runs
+        self.assertEqual(server.terminate(), 0)  # berth stops within the drain grace
+        # The engine is in no deployment any more: berth ended it before exiting.
+        self.assertFalse(process_alive(pids[0]), "engine %d outlives berth" % pids[0])
+        chat.join(timeout=10)
 
 
 class FailureTest(ProcessRuntimeTestCase):

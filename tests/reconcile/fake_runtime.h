@@ -1,6 +1,7 @@
 // FakeRuntime: a RuntimeAdapter for reconciler tests. Records every start and stop, keeps
 // replicas in memory in start order, and lets the test set each replica's state. A stopped
-// replica is forgotten, as the RuntimeAdapter contract says. Thread-safe.
+// replica is forgotten, as the RuntimeAdapter contract says. Listing can be made to fail, as a
+// Kubernetes list that times out would. Thread-safe.
 #pragma once
 
 #include <algorithm>
@@ -38,8 +39,9 @@ class FakeRuntime : public RuntimeAdapter {
     return Status::Ok();
   }
 
-  std::vector<ReplicaInfo> ListReplicas(const std::string& deployment_uid) override {
+  StatusOr<std::vector<ReplicaInfo>> ListReplicas(const std::string& deployment_uid) override {
     std::lock_guard lock(mu_);
+    if (Status failed = NextListLocked(); !failed.ok()) return failed;
     std::vector<ReplicaInfo> out;
     for (const ReplicaInfo& r : replicas_) {
       if (r.deployment_uid == deployment_uid) out.push_back(r);
@@ -47,8 +49,9 @@ class FakeRuntime : public RuntimeAdapter {
     return out;
   }
 
-  std::vector<ReplicaInfo> ListAllReplicas() override {
+  StatusOr<std::vector<ReplicaInfo>> ListAllReplicas() override {
     std::lock_guard lock(mu_);
+    if (Status failed = NextListLocked(); !failed.ok()) return failed;
     return replicas_;
   }
 
@@ -97,6 +100,12 @@ class FakeRuntime : public RuntimeAdapter {
     std::lock_guard lock(mu_);
     start_error_ = std::move(error);
   }
+  // Every list after the next `good` ones answers `error` (OK: lists work again).
+  void FailLists(Status error, int good = 0) {
+    std::lock_guard lock(mu_);
+    list_error_ = std::move(error);
+    good_lists_ = good;
+  }
   void OnStart(std::function<void(const ReplicaSpec&)> hook) {
     std::lock_guard lock(mu_);
     on_start_ = std::move(hook);
@@ -105,6 +114,10 @@ class FakeRuntime : public RuntimeAdapter {
   std::vector<ReplicaSpec> started() {
     std::lock_guard lock(mu_);
     return started_;
+  }
+  int lists() {
+    std::lock_guard lock(mu_);
+    return lists_;
   }
   std::vector<std::string> stopped() {
     std::lock_guard lock(mu_);
@@ -120,11 +133,23 @@ class FakeRuntime : public RuntimeAdapter {
   }
   std::vector<std::string> ids(const std::string& uid) {
     std::vector<std::string> out;
-    for (const ReplicaInfo& r : ListReplicas(uid)) out.push_back(r.replica_id);
+    std::lock_guard lock(mu_);
+    for (const ReplicaInfo& r : replicas_) {
+      if (r.deployment_uid == uid) out.push_back(r.replica_id);
+    }
     return out;
   }
 
  private:
+  Status NextListLocked() {
+    ++lists_;
+    if (list_error_.ok()) return Status::Ok();
+    if (good_lists_ > 0) {
+      --good_lists_;
+      return Status::Ok();
+    }
+    return list_error_;
+  }
   ReplicaInfo AddLocked(const std::string& uid, ReplicaState state, int units) {
     ReplicaInfo r;
     r.replica_id = "r" + std::to_string(next_id_++);
@@ -143,6 +168,9 @@ class FakeRuntime : public RuntimeAdapter {
   std::vector<ReplicaSpec> attached_;                 // guarded by mu_
   std::vector<std::string> detached_;                 // guarded by mu_
   Status start_error_;                                // guarded by mu_
+  Status list_error_;                                 // guarded by mu_
+  int good_lists_ = 0;                                // guarded by mu_
+  int lists_ = 0;                                     // list calls so far; guarded by mu_
   std::function<void(const ReplicaSpec&)> on_start_;  // guarded by mu_
 };
 

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/temp_dir.h"
@@ -209,7 +212,7 @@ TEST_F(ReconcilerTest, DeleteStopsReplicasAndRemovesTheRecord) {
   Change(ApplyDelete);
   EXPECT_EQ(Reconcile(), Again());
   EXPECT_EQ(runtime_.stopped().size(), 2u);
-  EXPECT_TRUE(runtime_.ListAllReplicas().empty());
+  EXPECT_TRUE(runtime_.ListAllReplicas().value().empty());
   EXPECT_EQ(store_->GetDeployment(kId).status().code(), StatusCode::kNotFound);
   std::vector<DeploymentEvent> events = Events();  // history outlives the record
   ASSERT_FALSE(events.empty());
@@ -268,6 +271,102 @@ TEST_F(ReconcilerTest, StartFailureIsReturnedForBackoff) {
   runtime_.FailStarts(Unavailable("no free units"));
   StatusOr<Again> again = reconciler_->Reconcile(kId);
   EXPECT_EQ(again.status(), Unavailable("no free units"));
+}
+
+// What the routing table was told, in order.
+class RecordingRoutes : public RoutePublisher {
+ public:
+  void Publish(const Deployment& d, const std::vector<ReplicaInfo>& replicas) override {
+    std::lock_guard lock(mu_);
+    published_.push_back({d.ready_capacity, replicas.size()});
+  }
+  void Withdraw(const std::string& deployed_model) override {
+    std::lock_guard lock(mu_);
+    withdrawn_.push_back(deployed_model);
+  }
+  std::vector<std::pair<int, size_t>> published() {
+    std::lock_guard lock(mu_);
+    return published_;
+  }
+  std::vector<std::string> withdrawn() {
+    std::lock_guard lock(mu_);
+    return withdrawn_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<int, size_t>> published_;  // (ready_capacity, replicas); guarded by mu_
+  std::vector<std::string> withdrawn_;             // guarded by mu_
+};
+
+TEST_F(ReconcilerTest, ListThatFailsIsUnknownNotZeroReplicas) {
+  RecordingRoutes routes;
+  ReconcilerOptions options;
+  options.routes = &routes;
+  reconciler_ = std::make_unique<Reconciler>(*store_, runtime_, clock_, options);
+  RunToReady();
+  Deployment before = Get();
+  size_t published = routes.published().size();
+
+  // A Kubernetes list that times out, before the plan and (good = 1) after it.
+  for (int good : {0, 1}) {
+    runtime_.FailLists(DeadlineExceeded("list pods: timed out"), good);
+    StatusOr<Again> again = reconciler_->Reconcile(kId);
+    EXPECT_EQ(again.status(), DeadlineExceeded("list pods: timed out"));  // retried with backoff
+  }
+  EXPECT_EQ(runtime_.started().size(), 2u);  // no replacement set
+  EXPECT_TRUE(runtime_.stopped().empty());
+  Deployment d = Get();
+  EXPECT_EQ(d.ready_capacity, 4);  // never "0 ready" from a list that failed
+  EXPECT_EQ(d.status, DeploymentStatus::kRunning);
+  EXPECT_EQ(d.version, before.version);
+  EXPECT_EQ(routes.published().size(), published);  // the gateway keeps routing as it did
+  EXPECT_TRUE(routes.withdrawn().empty());
+
+  runtime_.FailLists(Status::Ok());
+  EXPECT_EQ(Reconcile(), Again());
+  EXPECT_EQ(runtime_.started().size(), 2u);
+  EXPECT_EQ(routes.published().back(), std::make_pair(4, size_t{2}));
+}
+
+TEST_F(ReconcilerTest, ListThatFailsIsRetriedWithBackoffOnTheMonotonicClock) {
+  Create();
+  runtime_.FailLists(Unavailable("runtime unreachable"));
+  auto wait_lists = [&](int n) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (runtime_.lists() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(Millis(2));
+    }
+    return runtime_.lists() >= n;
+  };
+  reconciler_->Start();  // StopOrphans lists, then a worker's pass does
+  ASSERT_TRUE(wait_lists(2));
+  std::this_thread::sleep_for(Millis(100));  // the workers run on; the clock does not
+  EXPECT_EQ(runtime_.lists(), 2);            // the retry waits retry_base (200 ms) on the clock
+  clock_.SetWallTime(clock_.Now() + std::chrono::hours(1));  // which is not the wall clock
+  std::this_thread::sleep_for(Millis(50));
+  EXPECT_EQ(runtime_.lists(), 2);
+  clock_.Advance(Millis(200));
+  EXPECT_TRUE(wait_lists(3));
+  reconciler_->Stop();
+  EXPECT_TRUE(runtime_.started().empty());  // nothing acted on an unknown list
+  EXPECT_EQ(Get().version, 1);
+}
+
+TEST_F(ReconcilerTest, ListThatFailsStartsNothingForAPendingDeployment) {
+  Create();
+  runtime_.FailLists(Unavailable("runtime unreachable"));
+  EXPECT_FALSE(reconciler_->Reconcile(kId).ok());
+  EXPECT_TRUE(runtime_.started().empty());
+  EXPECT_EQ(Get().version, 1);
+}
+
+TEST_F(ReconcilerTest, ListThatFailsStopsNoOrphans) {
+  Create();
+  runtime_.Seed("uid-gone", ReplicaState::kReady);
+  runtime_.FailLists(Unavailable("runtime unreachable"));
+  EXPECT_EQ(reconciler_->StopOrphans(), Unavailable("runtime unreachable"));
+  EXPECT_TRUE(runtime_.stopped().empty());
 }
 
 TEST_F(ReconcilerTest, StopOrphansStopsReplicasOfUnknownDeployments) {

@@ -29,10 +29,10 @@ TEST(SimRuntimeTest, ReplicaIsReadyExactlyAfterReadyDelay) {
   EXPECT_EQ(started->units, 2);
 
   clock.Advance(Millis(999));
-  ASSERT_EQ(runtime.ListReplicas("u1").size(), 1u);
-  EXPECT_EQ(runtime.ListReplicas("u1")[0].state, ReplicaState::kStarting);
+  ASSERT_EQ(runtime.ListReplicas("u1").value().size(), 1u);
+  EXPECT_EQ(runtime.ListReplicas("u1").value()[0].state, ReplicaState::kStarting);
   clock.Advance(Millis(1));
-  EXPECT_EQ(runtime.ListReplicas("u1")[0].state, ReplicaState::kReady);
+  EXPECT_EQ(runtime.ListReplicas("u1").value()[0].state, ReplicaState::kReady);
 }
 
 TEST(SimRuntimeTest, ListsByDeploymentOldestFirstAndForgetsStopped) {
@@ -42,16 +42,16 @@ TEST(SimRuntimeTest, ListsByDeploymentOldestFirstAndForgetsStopped) {
   for (int i = 0; i < 12; ++i) ids.push_back(runtime.StartReplica(Spec("u1"))->replica_id);
   std::string other = runtime.StartReplica(Spec("u2"))->replica_id;
 
-  std::vector<ReplicaInfo> listed = runtime.ListReplicas("u1");
+  std::vector<ReplicaInfo> listed = runtime.ListReplicas("u1").value();
   ASSERT_EQ(listed.size(), 12u);
   for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(listed[i].replica_id, ids[i]);
-  EXPECT_EQ(runtime.ListAllReplicas().size(), 13u);
+  EXPECT_EQ(runtime.ListAllReplicas().value().size(), 13u);
 
   ASSERT_TRUE(runtime.StopReplica(ids[3]).ok());
   ASSERT_TRUE(runtime.StopReplica(ids[3]).ok());  // already gone is fine
-  EXPECT_EQ(runtime.ListReplicas("u1").size(), 11u);
-  EXPECT_EQ(runtime.ListReplicas("u2")[0].replica_id, other);
-  EXPECT_TRUE(runtime.ListReplicas("nobody").empty());
+  EXPECT_EQ(runtime.ListReplicas("u1").value().size(), 11u);
+  EXPECT_EQ(runtime.ListReplicas("u2").value()[0].replica_id, other);
+  EXPECT_TRUE(runtime.ListReplicas("nobody").value().empty());
 }
 
 class SimReconcileTest : public ::testing::Test {
@@ -85,7 +85,7 @@ TEST_F(SimReconcileTest, RunningExactlyAfterReadyDelay) {
   Reconciler reconciler(*store_, runtime, clock_, ReconcilerOptions{});
   Create("d1");
   ASSERT_TRUE(reconciler.Reconcile("d1").ok());
-  EXPECT_EQ(runtime.ListReplicas("uid-d1").size(), 2u);
+  EXPECT_EQ(runtime.ListReplicas("uid-d1").value().size(), 2u);
 
   clock_.Advance(Millis(999));
   ASSERT_TRUE(reconciler.Reconcile("d1").ok());
@@ -98,7 +98,7 @@ TEST_F(SimReconcileTest, RunningExactlyAfterReadyDelay) {
   EXPECT_FALSE(again->has_value());
   EXPECT_EQ(store_->GetDeployment("d1")->status, DeploymentStatus::kRunning);
   EXPECT_EQ(store_->GetDeployment("d1")->ready_capacity, 4);
-  EXPECT_EQ(runtime.ListReplicas("uid-d1").size(), 2u);
+  EXPECT_EQ(runtime.ListReplicas("uid-d1").value().size(), 2u);
 }
 
 // The workers, the queue and the runtime together: a triggered deployment converges.
@@ -124,9 +124,9 @@ TEST_F(SimReconcileTest, WorkersConvergeTriggeredDeployments) {
   reconciler.Stop();
   EXPECT_TRUE(running("d1"));
   EXPECT_TRUE(running("d2"));
-  EXPECT_EQ(runtime.ListReplicas("uid-d1").size(), 2u);
-  EXPECT_EQ(runtime.ListReplicas("uid-d2").size(), 2u);
-  EXPECT_TRUE(runtime.ListReplicas("uid-orphan").empty());  // stopped by Start()
+  EXPECT_EQ(runtime.ListReplicas("uid-d1").value().size(), 2u);
+  EXPECT_EQ(runtime.ListReplicas("uid-d2").value().size(), 2u);
+  EXPECT_TRUE(runtime.ListReplicas("uid-orphan").value().empty());  // stopped by Start()
 }
 
 TEST(SimRuntimeTest, LoraAdaptersOfOneBaseShareOneReplica) {
@@ -139,22 +139,22 @@ TEST(SimRuntimeTest, LoraAdaptersOfOneBaseShareOneReplica) {
   ASSERT_TRUE(runtime.AttachAdapter(a).ok());
   ASSERT_TRUE(runtime.AttachAdapter(b).ok());
   ASSERT_TRUE(runtime.AttachAdapter(a).ok());
-  std::vector<ReplicaInfo> ra = runtime.ListReplicas("uid-a");
-  std::vector<ReplicaInfo> rb = runtime.ListReplicas("uid-b");
+  std::vector<ReplicaInfo> ra = runtime.ListReplicas("uid-a").value();
+  std::vector<ReplicaInfo> rb = runtime.ListReplicas("uid-b").value();
   ASSERT_EQ(ra.size(), 1u);
   ASSERT_EQ(rb.size(), 1u);
   EXPECT_EQ(ra[0].replica_id, rb[0].replica_id);
   EXPECT_EQ(ra[0].pool, "qwen3-8b");
   EXPECT_EQ(ra[0].state, ReplicaState::kStarting);
   clock.Advance(Millis(100));
-  EXPECT_EQ(runtime.ListReplicas("uid-a")[0].state, ReplicaState::kReady);
-  EXPECT_EQ(runtime.ListAllReplicas().size(), 2u);
+  EXPECT_EQ(runtime.ListReplicas("uid-a").value()[0].state, ReplicaState::kReady);
+  EXPECT_EQ(runtime.ListAllReplicas().value().size(), 2u);
 
   ASSERT_TRUE(runtime.DetachAdapter("uid-a").ok());
-  EXPECT_TRUE(runtime.ListReplicas("uid-a").empty());
-  EXPECT_EQ(runtime.ListReplicas("uid-b").size(), 1u);
+  EXPECT_TRUE(runtime.ListReplicas("uid-a").value().empty());
+  EXPECT_EQ(runtime.ListReplicas("uid-b").value().size(), 1u);
   ASSERT_TRUE(runtime.DetachAdapter("uid-b").ok());
-  EXPECT_TRUE(runtime.ListAllReplicas().empty());
+  EXPECT_TRUE(runtime.ListAllReplicas().value().empty());
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <string>
 #include <thread>
 
+#include "common/clock.h"
+
 namespace berth {
 namespace {
 
@@ -14,7 +16,8 @@ using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
 TEST(WorkQueueTest, DeduplicatesQueuedKeys) {
-  WorkQueue q;
+  RealClock clock;
+  WorkQueue q(clock);
   q.Add("a");
   q.Add("b");
   q.Add("a");
@@ -25,7 +28,8 @@ TEST(WorkQueueTest, DeduplicatesQueuedKeys) {
 }
 
 TEST(WorkQueueTest, KeyAddedWhileProcessingIsHandedOutAgainAfterDone) {
-  WorkQueue q;
+  RealClock clock;
+  WorkQueue q(clock);
   q.Add("a");
   ASSERT_EQ(q.Get(), "a");
   q.Add("a");  // changed while a worker holds it
@@ -41,7 +45,8 @@ TEST(WorkQueueTest, KeyAddedWhileProcessingIsHandedOutAgainAfterDone) {
 }
 
 TEST(WorkQueueTest, DoneWithoutNewAddDoesNotRequeue) {
-  WorkQueue q;
+  RealClock clock;
+  WorkQueue q(clock);
   q.Add("a");
   ASSERT_EQ(q.Get(), "a");
   q.Done("a");
@@ -49,18 +54,34 @@ TEST(WorkQueueTest, DoneWithoutNewAddDoesNotRequeue) {
   EXPECT_EQ(q.Get(), "end");
 }
 
-TEST(WorkQueueTest, AddAfterWaitsForTheDelay) {
-  WorkQueue q;
-  auto start = steady_clock::now();
-  q.AddAfter("later", milliseconds(40));
+TEST(WorkQueueTest, AddAfterWaitsForTheDelayOnTheMonotonicClock) {
+  FakeClock clock;
+  WorkQueue q(clock);
+  q.AddAfter("later", std::chrono::seconds(30));
   q.Add("now");
   EXPECT_EQ(q.Get(), "now");
+  clock.SetWallTime(clock.Now() + std::chrono::hours(1));  // a wall-clock step hurries nothing
+  clock.Advance(std::chrono::seconds(29));
+  q.Add("still-early");
+  EXPECT_EQ(q.Get(), "still-early");
+  clock.SetWallTime(clock.Now() - std::chrono::hours(2));  // nor does one back stall it
+  clock.Advance(std::chrono::seconds(1));
   EXPECT_EQ(q.Get(), "later");
-  EXPECT_GE(steady_clock::now() - start, milliseconds(40));
+}
+
+TEST(WorkQueueTest, BlockedGetWakesWhenTheDelayHasPassed) {
+  FakeClock clock;
+  WorkQueue q(clock);
+  q.AddAfter("later", milliseconds(50));
+  auto got = std::async(std::launch::async, [&q] { return q.Get(); });
+  clock.Advance(milliseconds(50));
+  ASSERT_EQ(got.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(got.get(), "later");
 }
 
 TEST(WorkQueueTest, AddAfterWakesABlockedGetEarlier) {
-  WorkQueue q;
+  RealClock clock;
+  WorkQueue q(clock);
   q.AddAfter("slow", std::chrono::seconds(30));
   auto got = std::async(std::launch::async, [&q] { return q.Get(); });
   std::this_thread::sleep_for(milliseconds(20));  // let Get() wait for the 30 s entry
@@ -72,13 +93,15 @@ TEST(WorkQueueTest, AddAfterWakesABlockedGetEarlier) {
 }
 
 TEST(WorkQueueTest, AddAfterZeroIsImmediate) {
-  WorkQueue q;
+  RealClock clock;
+  WorkQueue q(clock);
   q.AddAfter("a", milliseconds(0));
   EXPECT_EQ(q.Get(), "a");
 }
 
 TEST(WorkQueueTest, ShutDownUnblocksGet) {
-  WorkQueue q;
+  RealClock clock;
+  WorkQueue q(clock);
   auto got = std::async(std::launch::async, [&q] { return q.Get(); });
   EXPECT_EQ(got.wait_for(milliseconds(20)), std::future_status::timeout);
   q.ShutDown();

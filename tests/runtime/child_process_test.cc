@@ -121,6 +121,44 @@ TEST(CheckProcessTest, ReusedPidOrForeignProcess) {
   EXPECT_FALSE(CheckProcess(::getpid(), *mine + 1).alive);  // same pid, another process
 }
 
+TEST(CheckProcessTest, CouldNotLookIsNotDead) {
+  ScopedTempDir dir;
+  int group = 0;
+  int pid = testing::StartForeignProcess(dir.File("foreign.log"), &group);
+  ASSERT_GT(pid, 0);
+  std::optional<uint64_t> ticks = ProcessStartTicks(pid);
+  ASSERT_TRUE(ticks.has_value());
+  {
+    testing::DescriptorsExhausted flood;  // /proc/<pid>/stat cannot be opened now
+    ASSERT_TRUE(flood.exhausted());
+    ProcessCheck check = CheckProcess(pid, *ticks);
+    EXPECT_TRUE(check.alive);
+    EXPECT_FALSE(check.looked);
+    EXPECT_EQ(check.why_unknown,
+              "cannot read /proc/" + std::to_string(pid) + "/stat: Too many open files");
+    EXPECT_FALSE(ProcessStartTicks(pid).has_value());
+  }
+  ProcessCheck check = CheckProcess(pid, *ticks);
+  EXPECT_TRUE(check.alive && check.looked);
+  ASSERT_TRUE(SignalGroup(group, SIGKILL));
+  EXPECT_TRUE(WaitUntil([&] { return !CheckProcess(pid, *ticks).alive; }));  // a definite "gone"
+  EXPECT_TRUE(CheckProcess(pid, *ticks).looked);
+  WaitUntil([&] { return !CheckProcess(group, 0).alive; });  // reap the shell
+}
+
+TEST(CheckProcessTest, OwnChildIsAskedWithoutDescriptors) {
+  ScopedTempDir dir;
+  StatusOr<SpawnedProcess> p = SpawnProcess({{"sleep", "30"}, {}, dir.File("l")});
+  ASSERT_TRUE(p.ok());
+  {
+    testing::DescriptorsExhausted flood;
+    EXPECT_TRUE(CheckProcess(p->pid, p->start_ticks).alive);
+    EXPECT_TRUE(CheckProcess(p->pid, p->start_ticks).looked);
+  }
+  ASSERT_TRUE(SignalGroup(p->pid, SIGKILL));
+  EXPECT_EQ(WaitEnded(*p), "was killed by signal 9 (Killed)");
+}
+
 TEST(PickFreePortTest, AvoidsAndIsFree) {
   StatusOr<int> port = PickFreePort({});
   ASSERT_TRUE(port.ok());

@@ -4,10 +4,13 @@
 GET /health answers 503 until --startup-ms have passed, then 200 (or 503 while the file named
 by --unhealthy-file exists). Prints its environment selection and a listening line, like an
 engine's log. --exit-code N exits at once with N (a crashing engine); --ignore-term ignores
-SIGTERM (an engine that must be SIGKILLed).
+SIGTERM (an engine that must be SIGKILLed). POST /v1/load_lora_adapter and
+/v1/unload_lora_adapter answer 200 after --load-delay-ms (a big adapter loading slowly), and
+log "loading adapter NAME" when a load begins.
 """
 import argparse
 import http.server
+import json
 import os
 import signal
 import sys
@@ -20,6 +23,7 @@ parser.add_argument("--unhealthy-file", default="")
 parser.add_argument("--exit-code", type=int, default=None)
 parser.add_argument("--ignore-term", action="store_true")
 parser.add_argument("--served-model-name", default="")
+parser.add_argument("--load-delay-ms", type=int, default=0)
 args = parser.parse_args()
 
 if args.exit_code is not None:
@@ -40,6 +44,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        if self.path not in ("/v1/load_lora_adapter", "/v1/unload_lora_adapter"):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path == "/v1/load_lora_adapter":
+            print("loading adapter %s" % body.get("lora_name", ""), flush=True)
+        time.sleep(args.load_delay_ms / 1000.0)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
 
     def log_message(self, *unused):
         pass

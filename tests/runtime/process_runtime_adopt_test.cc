@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "process_test_util.h"
 #include "runtime/process/process_runtime.h"
@@ -42,7 +44,7 @@ TEST_F(AdoptionTest, AdoptsAHealthyEngineWithoutRestart) {
   EXPECT_TRUE(PortAnswers(before.port));
 
   auto b = Open(FakeEngineTemplate(), options);
-  std::vector<ReplicaInfo> all = b->ListAllReplicas();  // ready at once: probed in Open
+  std::vector<ReplicaInfo> all = b->ListAllReplicas().value();  // ready at once: probed in Open
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].replica_id, before.replica_id);
   EXPECT_EQ(all[0].deployment_uid, "u1");
@@ -72,7 +74,7 @@ TEST_F(AdoptionTest, ForgetsEnginesThatDied) {
   ASSERT_EQ(::kill(before.pid, SIGKILL), 0);
   ASSERT_TRUE(WaitUntil([&] { return !ProcessRuns(before.pid); }));
   auto b = Open(FakeEngineTemplate());
-  EXPECT_TRUE(b->ListAllReplicas().empty());  // the reconciler starts a replacement
+  EXPECT_TRUE(b->ListAllReplicas().value().empty());  // the reconciler starts a replacement
   EXPECT_TRUE(LoadReplicaRecords(b->ReplicasDir() + "/state.json")->empty());
 }
 
@@ -88,8 +90,44 @@ TEST_F(AdoptionTest, DoesNotAdoptAReusedPid) {
   rec.port = 1;
   ASSERT_TRUE(SaveReplicaRecords(data_dir_ + "/replicas/state.json", {rec}).ok());
   auto b = Open(FakeEngineTemplate());
-  EXPECT_TRUE(b->ListAllReplicas().empty());
+  EXPECT_TRUE(b->ListAllReplicas().value().empty());
   b->StopAll();  // must not signal this process's group
+}
+
+TEST_F(AdoptionTest, AnEngineThatCannotBeLookedAtIsNotTakenForDead) {
+  // An adopted engine is not berth's child: its liveness is read from /proc/<pid>/stat, which
+  // cannot be opened while a connection flood holds every descriptor (defect 2).
+  int group = 0;
+  int pid = testing::StartForeignProcess(dir_.File("foreign.log"), &group);
+  ASSERT_GT(pid, 0);
+  groups_.insert(group);
+  std::filesystem::create_directories(data_dir_ + "/replicas");
+  ReplicaRecord rec;
+  rec.replica_id = "adopted";
+  rec.deployment_uid = "u1";
+  rec.deployed_model = "qwen3-8b-u1";
+  rec.pid = pid;
+  rec.pgid = group;
+  rec.start_ticks = *ProcessStartTicks(pid);
+  rec.port = 1;
+  ASSERT_TRUE(SaveReplicaRecords(data_dir_ + "/replicas/state.json", {rec}).ok());
+  auto b =
+      Open(ShellTemplate("exec sleep 30"), FastOptions(data_dir_), std::make_unique<FakeProbe>());
+  ASSERT_EQ(Find(*b, "adopted")->state, ReplicaState::kReady);
+  {
+    testing::DescriptorsExhausted flood;
+    ASSERT_TRUE(flood.exhausted());
+    std::this_thread::sleep_for(Millis(500));  // ~25 supervisor ticks that cannot look
+  }
+  std::this_thread::sleep_for(Millis(200));  // and a few that can
+  std::optional<ReplicaInfo> after = Find(*b, "adopted");
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->pid, pid);  // still the engine it adopted: no replacement started
+  EXPECT_EQ(after->restarts, 0);
+  EXPECT_EQ(after->state, ReplicaState::kReady);
+  EXPECT_TRUE(ProcessRuns(pid));
+  b->StopAll();
+  EXPECT_FALSE(ProcessRuns(pid));
 }
 
 TEST_F(AdoptionTest, FinishesStoppingWhatWasBeingStopped) {
@@ -104,8 +142,49 @@ TEST_F(AdoptionTest, FinishesStoppingWhatWasBeingStopped) {
   }                                                  // ...when berth goes away
   EXPECT_TRUE(ProcessRuns(r.pid));
   auto b = Open(FakeEngineTemplate());
-  EXPECT_TRUE(b->ListAllReplicas().empty());
+  EXPECT_TRUE(b->ListAllReplicas().value().empty());
   EXPECT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(4000)));
+}
+
+TEST_F(AdoptionTest, BerthsExitFinishesWhatItWasDraining) {
+  ProcessRuntimeOptions slow = FastOptions(data_dir_);
+  slow.drain_grace = Millis(60000);
+  auto a = Open(FakeEngineTemplate(), slow);
+  a->SetInFlightProbe([](const std::string&) { return 1; });  // a request that runs on
+  ReplicaInfo r = Track(*a->StartReplica(Spec("u1")));
+  ASSERT_EQ(WaitState(*a, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+  ASSERT_TRUE(a->StopReplica(r.replica_id).ok());  // deleted: draining for up to a minute...
+  std::this_thread::sleep_for(Millis(200));
+  ASSERT_TRUE(ProcessRuns(r.pid));
+  auto exit_at = std::chrono::steady_clock::now();
+  a->FinishStopping(Millis(3000));  // ...when berth stops
+  EXPECT_LT(std::chrono::steady_clock::now() - exit_at, Millis(3000));
+  EXPECT_FALSE(ProcessRuns(r.pid));
+  a.reset();
+  EXPECT_TRUE(LoadReplicaRecords(data_dir_ + "/replicas/state.json")->empty());
+}
+
+TEST_F(AdoptionTest, AnEngineStillExitingWhenBerthStopsIsFinishedByTheNextStart) {
+  ProcessRuntimeOptions slow = FastOptions(data_dir_);
+  slow.drain_grace = Millis(60000);
+  ReplicaInfo r;
+  {
+    auto a = Open(FakeEngineTemplate({"--ignore-term"}), slow);
+    r = Track(*a->StartReplica(Spec("u1")));
+    ASSERT_EQ(WaitState(*a, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+    ASSERT_TRUE(a->StopReplica(r.replica_id).ok());
+    a->FinishStopping(Millis(300));  // SIGTERM is ignored; SIGKILL would be 1.5 s later
+    EXPECT_TRUE(ProcessRuns(r.pid));
+  }
+  std::vector<ReplicaRecord> records = *LoadReplicaRecords(data_dir_ + "/replicas/state.json");
+  ASSERT_EQ(records.size(), 1u);  // still recorded: not forgotten, so not left running
+  EXPECT_EQ(records[0].pid, r.pid);
+  EXPECT_TRUE(records[0].stopping);
+  auto b = Open(FakeEngineTemplate());
+  EXPECT_TRUE(b->ListAllReplicas().value().empty());
+  EXPECT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(5000)));
+  EXPECT_TRUE(
+      WaitUntil([&] { return LoadReplicaRecords(data_dir_ + "/replicas/state.json")->empty(); }));
 }
 
 TEST_F(AdoptionTest, AnAdoptedEngineThatDoesNotAnswerGetsItsStartupTime) {
@@ -134,7 +213,7 @@ TEST_F(AdoptionTest, UnreadableStateFileIsSetAside) {
   std::ofstream(data_dir_ + "/replicas/state.json") << "{torn";
   auto b = Open(FakeEngineTemplate());
   ASSERT_NE(b, nullptr);
-  EXPECT_TRUE(b->ListAllReplicas().empty());
+  EXPECT_TRUE(b->ListAllReplicas().value().empty());
   int set_aside = 0;
   for (const auto& entry : std::filesystem::directory_iterator(data_dir_ + "/replicas")) {
     if (entry.path().filename().string().starts_with("state.json.unreadable-")) ++set_aside;

@@ -76,11 +76,11 @@ TEST_F(PlacementRuntimeTest, UnplaceableAfterTheTimeoutIsAFailedReplica) {
   EXPECT_EQ(failed->last_error,
             "cannot place replica: no free MU1 units: need 2, free 0 of 2 for 300ms");
   EXPECT_EQ(failed->pid, 0);
-  std::vector<ReplicaInfo> listed = runtime->ListReplicas("u2");
+  std::vector<ReplicaInfo> listed = runtime->ListReplicas("u2").value();
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].state, ReplicaState::kFailed);
   ASSERT_TRUE(runtime->StopReplica(failed->replica_id).ok());
-  EXPECT_TRUE(runtime->ListReplicas("u2").empty());
+  EXPECT_TRUE(runtime->ListReplicas("u2").value().empty());
   // The next attempt waits afresh.
   EXPECT_EQ(runtime->StartReplica(Spec("u2", "MU1", 2)).status().code(), StatusCode::kUnavailable);
   runtime->StopAll();

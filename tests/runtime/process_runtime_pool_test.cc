@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "process_test_util.h"
 #include "runtime/process/process_runtime.h"
 
@@ -17,6 +20,13 @@ using testing::ProcessRuns;
 using testing::WaitUntil;
 
 constexpr char kBase[] = "qwen3-8b";
+
+std::string ReadLog(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 ReplicaSpec LoraSpec(const std::string& uid) {
   ReplicaSpec spec;
@@ -46,7 +56,7 @@ class PoolTest : public testing::ProcessRuntimeFixture {
                                       size_t replicas = 1) {
     std::vector<ReplicaInfo> seen;
     WaitUntil([&] {
-      seen = runtime.ListReplicas(uid);
+      seen = runtime.ListReplicas(uid).value();
       for (const ReplicaInfo& r : seen) {
         Track(r);
         if (r.state != ReplicaState::kReady) return false;
@@ -80,7 +90,8 @@ TEST_F(PoolTest, AdaptersOfOneBaseShareThePoolReplica) {
   std::sort(loads.begin(), loads.end());
   EXPECT_EQ(loads,
             (std::vector<std::string>{"ft-a@/loras/qwen3-8b-ft-a", "ft-b@/loras/qwen3-8b-ft-b"}));
-  EXPECT_EQ(runtime->ListAllReplicas().size(), 2u);  // the pool replica, once per deployment
+  EXPECT_EQ(runtime->ListAllReplicas().value().size(),
+            2u);  // the pool replica, once per deployment
 }
 
 TEST_F(PoolTest, PoolStopsAfterTheLastAdapterIsDetached) {
@@ -92,14 +103,14 @@ TEST_F(PoolTest, PoolStopsAfterTheLastAdapterIsDetached) {
   ASSERT_EQ(pool.size(), 1u);
 
   ASSERT_TRUE(runtime->DetachAdapter("a").ok());
-  EXPECT_TRUE(runtime->ListReplicas("a").empty());
+  EXPECT_TRUE(runtime->ListReplicas("a").value().empty());
   EXPECT_TRUE(WaitUntil([&] { return probe_->Unloads().size() == 1; }));
   EXPECT_EQ(probe_->Unloads(), std::vector<std::string>{"ft-a"});
   EXPECT_TRUE(ProcessRuns(pool[0].pid));  // b still uses it
 
   ASSERT_TRUE(runtime->DetachAdapter("b").ok());
   ASSERT_TRUE(runtime->DetachAdapter("b").ok());  // idempotent
-  EXPECT_TRUE(runtime->ListAllReplicas().empty());
+  EXPECT_TRUE(runtime->ListAllReplicas().value().empty());
   EXPECT_TRUE(WaitUntil([&] { return !ProcessRuns(pool[0].pid); }));
 }
 
@@ -118,7 +129,7 @@ TEST_F(PoolTest, RefusedAdapterFailsWithTheEnginesReason) {
   ASSERT_TRUE(runtime->AttachAdapter(LoraSpec("a")).ok());
   std::vector<ReplicaInfo> seen;
   ASSERT_TRUE(WaitUntil([&] {
-    seen = runtime->ListReplicas("a");
+    seen = runtime->ListReplicas("a").value();
     for (const ReplicaInfo& r : seen) Track(r);
     return seen.size() == 1 && seen[0].state == ReplicaState::kFailed;
   }));
@@ -134,7 +145,7 @@ TEST_F(PoolTest, RestartedPoolReplicaLoadsTheAdapterAgain) {
   ASSERT_EQ(::kill(before[0].pid, SIGKILL), 0);
   std::vector<ReplicaInfo> after;
   ASSERT_TRUE(WaitUntil([&] {
-    after = runtime->ListReplicas("a");
+    after = runtime->ListReplicas("a").value();
     for (const ReplicaInfo& r : after) Track(r);
     return after.size() == 1 && after[0].pid != before[0].pid &&
            after[0].state == ReplicaState::kReady;
@@ -157,7 +168,7 @@ TEST_F(PoolTest, AdoptedPoolServesAgainOrStopsWhenNobodyAttaches) {
   ASSERT_TRUE(ProcessRuns(pid));
   {
     auto second = OpenPool(1, options);
-    EXPECT_TRUE(second->ListAllReplicas().empty());  // nobody attached yet
+    EXPECT_TRUE(second->ListAllReplicas().value().empty());  // nobody attached yet
     ASSERT_TRUE(second->AttachAdapter(LoraSpec("a")).ok());
     std::vector<ReplicaInfo> pool = WaitServed(*second, "a");
     ASSERT_EQ(pool.size(), 1u);
@@ -166,6 +177,41 @@ TEST_F(PoolTest, AdoptedPoolServesAgainOrStopsWhenNobodyAttaches) {
   options.idle_pool_grace = Millis(200);
   auto third = OpenPool(1, options);  // and this time nobody attaches
   EXPECT_TRUE(WaitUntil([&] { return !ProcessRuns(pid); }));
+}
+
+TEST_F(PoolTest, ASlowAdapterLoadDelaysNoOtherReplica) {
+  // Real engines and the real HTTP client: the pool's engine takes 20 s over each adapter load.
+  EngineTemplate engine = FakeEngineTemplate({"--load-delay-ms", "20000"});
+  auto runtime = Open(engine, FastOptions(data_dir_));
+  ASSERT_TRUE(runtime->AttachAdapter(LoraSpec("a")).ok());
+  std::vector<ReplicaInfo> pool;
+  ASSERT_TRUE(WaitUntil([&] {
+    pool = runtime->ListReplicas("a").value();
+    for (const ReplicaInfo& r : pool) Track(r);
+    return pool.size() == 1 && pool[0].pid > 0 &&
+           ReadLog(runtime->LogPath(pool[0].replica_id)).find("loading adapter ft-a") !=
+               std::string::npos;
+  }));
+  ReplicaInfo plain = Track(*runtime->StartReplica(testing::Spec("u1")));
+  ASSERT_EQ(WaitState(*runtime, plain.replica_id, ReplicaState::kReady)->state,
+            ReplicaState::kReady);
+
+  // While the load is under way, another replica's crash is seen and it is restarted.
+  auto killed_at = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(plain.pid, SIGKILL), 0);
+  std::optional<ReplicaInfo> again;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        again = testing::Find(*runtime, plain.replica_id);
+        if (again) Track(*again);
+        return again && again->restarts == 1 && again->state == ReplicaState::kReady;
+      },
+      Millis(8000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - killed_at, Millis(8000));
+  auto listed_at = std::chrono::steady_clock::now();
+  EXPECT_EQ(runtime->ListReplicas("a").value()[0].state, ReplicaState::kStarting);  // loading
+  EXPECT_LT(std::chrono::steady_clock::now() - listed_at, Millis(100));
+  runtime->StopAll();
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include "process_test_util.h"
@@ -72,8 +75,8 @@ TEST_F(ProcessRuntimeTest, StartsAnEngineThatBecomesReady) {
   EXPECT_EQ(ready->pid, started->pid);
   EXPECT_EQ(ready->restarts, 0);
   EXPECT_TRUE(PortAnswers(ready->port));
-  EXPECT_EQ(runtime->ListReplicas("u1").size(), 1u);
-  EXPECT_TRUE(runtime->ListReplicas("other").empty());
+  EXPECT_EQ(runtime->ListReplicas("u1").value().size(), 1u);
+  EXPECT_TRUE(runtime->ListReplicas("other").value().empty());
   std::string log = ReadFile(runtime->LogPath(started->replica_id));
   EXPECT_NE(log.find("fake engine listening on 127.0.0.1:" + std::to_string(ready->port)),
             std::string::npos)
@@ -89,7 +92,7 @@ TEST_F(ProcessRuntimeTest, StartsAnEngineThatBecomesReady) {
   runtime->StopAll();
   EXPECT_FALSE(ProcessRuns(ready->pid));
   EXPECT_FALSE(PortAnswers(ready->port));
-  EXPECT_TRUE(runtime->ListAllReplicas().empty());
+  EXPECT_TRUE(runtime->ListAllReplicas().value().empty());
   EXPECT_EQ(ReadFile(runtime->ReplicasDir() + "/state.json").find("\"pid\""), std::string::npos);
 }
 
@@ -123,14 +126,54 @@ TEST_F(ProcessRuntimeTest, StopDrainsThenTerminates) {
 
   auto stopped_at = std::chrono::steady_clock::now();
   ASSERT_TRUE(runtime->StopReplica(r.replica_id).ok());
-  EXPECT_TRUE(runtime->ListAllReplicas().empty());  // no new requests from now on
-  EXPECT_TRUE(PortAnswers(r.port));                 // in-flight requests still served
+  EXPECT_TRUE(runtime->ListAllReplicas().value().empty());  // no new requests from now on
+  EXPECT_TRUE(PortAnswers(r.port));                         // in-flight requests still served
   ASSERT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(5000)));
   auto took = std::chrono::steady_clock::now() - stopped_at;
   EXPECT_GE(took, Millis(550));
   EXPECT_LT(took, options.drain_grace + options.term_timeout);  // SIGTERM was enough
   EXPECT_FALSE(PortAnswers(r.port));
   EXPECT_TRUE(runtime->StopReplica(r.replica_id).ok());  // already gone: fine
+}
+
+TEST_F(ProcessRuntimeTest, AnIdleReplicaIsTerminatedAtOnce) {
+  ProcessRuntimeOptions options = FastOptions(data_dir_);
+  options.drain_grace = Millis(30000);
+  auto runtime = Open(FakeEngineTemplate(), options);
+  std::atomic<int> in_flight{0};
+  runtime->SetInFlightProbe([&](const std::string&) { return in_flight.load(); });
+  ReplicaInfo r = Track(*runtime->StartReplica(Spec("u1")));
+  ASSERT_EQ(WaitState(*runtime, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+  auto stopped_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(runtime->StopReplica(r.replica_id).ok());
+  ASSERT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(5000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, Millis(2000));  // not the 30 s grace
+}
+
+TEST_F(ProcessRuntimeTest, ABusyReplicaDrainsUntilItsRequestsEnd) {
+  ProcessRuntimeOptions options = FastOptions(data_dir_);
+  options.drain_grace = Millis(30000);
+  auto runtime = Open(FakeEngineTemplate(), options);
+  std::atomic<int> in_flight{2};
+  std::mutex asked_mu;
+  std::set<std::string> asked;
+  runtime->SetInFlightProbe([&](const std::string& id) {
+    std::lock_guard lock(asked_mu);
+    asked.insert(id);
+    return in_flight.load();
+  });
+  ReplicaInfo r = Track(*runtime->StartReplica(Spec("u1")));
+  ASSERT_EQ(WaitState(*runtime, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+  ASSERT_TRUE(runtime->StopReplica(r.replica_id).ok());
+  std::this_thread::sleep_for(Millis(500));  // many ticks with requests still running
+  EXPECT_TRUE(ProcessRuns(r.pid));
+  EXPECT_TRUE(PortAnswers(r.port));
+  in_flight = 0;
+  auto idle_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(5000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - idle_at, Millis(2000));
+  std::lock_guard lock(asked_mu);
+  EXPECT_EQ(asked, std::set<std::string>{r.replica_id});
 }
 
 TEST_F(ProcessRuntimeTest, StopKillsAnEngineThatIgnoresSigterm) {
@@ -158,7 +201,7 @@ TEST_F(ProcessRuntimeTest, BadCommandFailsAfterBoundedTries) {
   EXPECT_EQ(failed->restarts, 2);
   EXPECT_EQ(failed->pid, 0);
   ASSERT_TRUE(runtime->StopReplica(r.replica_id).ok());
-  EXPECT_TRUE(runtime->ListAllReplicas().empty());
+  EXPECT_TRUE(runtime->ListAllReplicas().value().empty());
 }
 
 TEST_F(ProcessRuntimeTest, EngineExitingAtOnceFailsWithItsLastWords) {
@@ -225,6 +268,27 @@ TEST_F(ProcessRuntimeTest, ReadyEngineThatStopsAnsweringIsRestarted) {
   runtime->StopAll();
 }
 
+TEST_F(ProcessRuntimeTest, AHealthCheckBerthCannotSendIsNotAFailedOne) {
+  // The real HTTP probe; berth out of descriptors (a connection flood) for many probe rounds.
+  auto runtime = Open(FakeEngineTemplate());
+  ReplicaInfo r = Track(*runtime->StartReplica(Spec("u1")));
+  ASSERT_EQ(WaitState(*runtime, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+  {
+    testing::DescriptorsExhausted flood;
+    ASSERT_TRUE(flood.exhausted());
+    EXPECT_FALSE(CanOpenDescriptor());
+    std::this_thread::sleep_for(Millis(600));  // ~12 probe intervals, 3 failures restart
+  }
+  EXPECT_TRUE(CanOpenDescriptor());
+  std::this_thread::sleep_for(Millis(200));
+  std::optional<ReplicaInfo> after = Find(*runtime, r.replica_id);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->pid, r.pid);  // not restarted: its health was never known to be bad
+  EXPECT_EQ(after->restarts, 0);
+  EXPECT_EQ(after->state, ReplicaState::kReady);
+  runtime->StopAll();
+}
+
 TEST_F(ProcessRuntimeTest, AnEngineThatServedIsNeverGivenUp) {
   EngineTemplate engine = ShellTemplate("exec sleep 30");
   engine.startup_timeout = Millis(200);
@@ -249,6 +313,59 @@ TEST_F(ProcessRuntimeTest, AnEngineThatServedIsNeverGivenUp) {
 TEST_F(ProcessRuntimeTest, StopOfUnknownReplicaIsOk) {
   auto runtime = Open(FakeEngineTemplate());
   EXPECT_TRUE(runtime->StopReplica("nope").ok());
+}
+
+// Deadlines follow the clock's monotonic time, never the wall clock. The fake clock moves only
+// when the test says; the supervisor's (real) ticks look at it.
+class ProcessRuntimeClockTest : public testing::ProcessRuntimeFixture {
+ protected:
+  std::unique_ptr<ProcessRuntime> OpenOnFakeClock(const std::string& script) {
+    auto runtime =
+        ProcessRuntime::Open(FastOptions(data_dir_), EnginesConfig(ShellTemplate(script)),
+                             std::make_unique<FakeProbe>(), fake_clock_);
+    EXPECT_TRUE(runtime.ok()) << runtime.status().ToString();
+    return runtime.ok() ? std::move(*runtime) : nullptr;
+  }
+  FakeClock fake_clock_;
+};
+
+TEST_F(ProcessRuntimeClockTest, WallClockSetBackDoesNotStallARestart) {
+  auto runtime = OpenOnFakeClock("exec sleep 30");
+  ReplicaInfo r = Track(*runtime->StartReplica(Spec("u1")));
+  ASSERT_EQ(WaitState(*runtime, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+  ASSERT_EQ(::kill(r.pid, SIGKILL), 0);
+  ASSERT_TRUE(WaitUntil([&] {  // seen dead: waiting backoff_base (100 ms) to restart
+    std::optional<ReplicaInfo> seen = Find(*runtime, r.replica_id);
+    return seen && seen->pid == 0;
+  }));
+  fake_clock_.SetWallTime(fake_clock_.Now() - std::chrono::hours(1));  // NTP steps back
+  fake_clock_.Advance(Millis(100));
+  std::optional<ReplicaInfo> again;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        again = Find(*runtime, r.replica_id);
+        return again && again->restarts == 1 && again->pid > 0;
+      },
+      Millis(5000)));
+  if (again) Track(*again);
+  runtime->StopAll();
+}
+
+TEST_F(ProcessRuntimeClockTest, WallClockSetForwardDoesNotFireSigkillEarly) {
+  // Survives SIGTERM (its sleep does not), and says so in its log.
+  auto runtime = OpenOnFakeClock("trap 'echo got-term' TERM; while :; do sleep 0.05; done");
+  ReplicaInfo r = Track(*runtime->StartReplica(Spec("u1")));
+  ASSERT_EQ(WaitState(*runtime, r.replica_id, ReplicaState::kReady)->state, ReplicaState::kReady);
+  ASSERT_TRUE(runtime->StopReplica(r.replica_id).ok());
+  fake_clock_.Advance(Millis(200));  // the drain grace is over: SIGTERM
+  ASSERT_TRUE(WaitUntil([&] {
+    return ReadFile(runtime->LogPath(r.replica_id)).find("got-term") != std::string::npos;
+  }));
+  fake_clock_.SetWallTime(fake_clock_.Now() + std::chrono::hours(1));  // NTP steps forward
+  std::this_thread::sleep_for(Millis(300));                            // many supervisor ticks
+  EXPECT_TRUE(ProcessRuns(r.pid));  // SIGKILL is due term_timeout after SIGTERM
+  fake_clock_.Advance(Millis(1500));
+  EXPECT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid); }, Millis(5000)));
 }
 
 }  // namespace

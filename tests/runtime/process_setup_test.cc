@@ -52,7 +52,7 @@ TEST(OpenProcessRuntimeTest, BadFlagsAreNamed) {
   std::ofstream(flags.engines_file) << R"({"engines": {"m": {"command": ["x"]}}})";
   StatusOr<std::unique_ptr<ProcessRuntime>> runtime = OpenProcessRuntime(flags, clock);
   ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
-  EXPECT_TRUE((*runtime)->ListAllReplicas().empty());
+  EXPECT_TRUE((*runtime)->ListAllReplicas().value().empty());
 }
 
 }  // namespace

@@ -3,12 +3,17 @@
 // fixture that kills every process group a test created. Single test thread only.
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -118,7 +123,8 @@ inline bool ProcessRuns(int pid) {
 }
 
 inline std::optional<ReplicaInfo> Find(RuntimeAdapter& runtime, const std::string& replica_id) {
-  for (const ReplicaInfo& r : runtime.ListAllReplicas()) {
+  std::vector<ReplicaInfo> all = runtime.ListAllReplicas().value();
+  for (const ReplicaInfo& r : all) {
     if (r.replica_id == replica_id) return r;
   }
   return std::nullopt;
@@ -126,6 +132,47 @@ inline std::optional<ReplicaInfo> Find(RuntimeAdapter& runtime, const std::strin
 
 inline bool PortAnswers(int port) {
   return MakeHttpEngineClient()->Healthy(port, "/health", Millis(300));
+}
+
+// While it lives, this process can open no descriptor (EMFILE), as under a connection flood:
+// the soft RLIMIT_NOFILE is lowered and every descriptor left under it is taken.
+class DescriptorsExhausted {
+ public:
+  DescriptorsExhausted() {
+    ::getrlimit(RLIMIT_NOFILE, &old_);
+    rlimit low = old_;
+    low.rlim_cur = std::min<rlim_t>(old_.rlim_cur, 256);
+    ::setrlimit(RLIMIT_NOFILE, &low);
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) held_.push_back(fd);
+    exhausted_ = errno == EMFILE;
+  }
+  ~DescriptorsExhausted() {
+    for (int fd : held_) ::close(fd);
+    ::setrlimit(RLIMIT_NOFILE, &old_);
+  }
+  bool exhausted() const { return exhausted_; }
+
+ private:
+  rlimit old_{};
+  std::vector<int> held_;
+  bool exhausted_ = false;
+};
+
+// A process that is not this process's child (as an engine adopted after a berth restart is
+// not): a shell's background sleep. Returns its pid, or 0; kill the group `*group` afterwards.
+inline int StartForeignProcess(const std::string& log, int* group) {
+  StatusOr<SpawnedProcess> sh =
+      SpawnProcess({{"sh", "-c", "sleep 30 & echo pid=$!; wait"}, {}, log});
+  if (!sh.ok()) return 0;
+  *group = sh->pid;
+  int pid = 0;
+  WaitUntil([&] {
+    std::ifstream in(log);
+    std::string line;
+    if (std::getline(in, line) && line.starts_with("pid=")) pid = std::stoi(line.substr(4));
+    return pid > 0;
+  });
+  return pid;
 }
 
 class ProcessRuntimeFixture : public ::testing::Test {

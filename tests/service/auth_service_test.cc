@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <string>
 
 #include "common/sha256.h"
@@ -105,10 +106,11 @@ TEST_F(AuthServiceTest, WorkspaceHeaderTable) {
 
 TEST_F(AuthServiceTest, DeletedKeyStopsWorkingAtOnce) {
   ASSERT_TRUE(As(user_).ok());
-  ASSERT_TRUE(auth().DeleteKey(user_.key.key_id).ok());
+  ASSERT_TRUE(auth().DeleteKey(*As(admin_), user_.key.key_id).ok());
   EXPECT_EQ(As(user_).status(), kBadKey);
   EXPECT_TRUE(As(admin_).ok());
-  EXPECT_EQ(auth().DeleteKey(user_.key.key_id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(auth().DeleteKey(*As(admin_), user_.key.key_id),
+            NotFound("Key " + user_.key.key_id + " not found!"));
 
   AuthService reloaded(*env_.store, env_.clock);  // and it stays deleted after a restart
   ASSERT_TRUE(reloaded.Load().ok());
@@ -136,6 +138,48 @@ TEST_F(AuthServiceTest, CreateAndImportValidation) {
   EXPECT_EQ(auth().Authenticate("Bearer my-chosen-secret", "")->key_id, imported->key_id);
   EXPECT_TRUE(auth().KnowsSecret("my-chosen-secret"));
   EXPECT_FALSE(auth().KnowsSecret("my-other-secret"));
+}
+
+TEST_F(AuthServiceTest, TheLastAdminKeyCannotBeDeleted) {
+  Caller admin = *As(admin_);
+  EXPECT_EQ(auth().DeleteKey(admin, admin_.key.key_id),
+            FailedPrecondition("key " + admin_.key.key_id +
+                               " is the last admin key; create another first"));
+  StatusOr<NewApiKey> second = auth().CreateKey(home_, true);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(auth().DeleteKey(admin, admin_.key.key_id).ok());  // its own, now that one is left
+  // A key deleted while its request was on the way cannot complete a delete of its own.
+  EXPECT_EQ(auth().DeleteKey(admin, second->key.key_id), kBadKey);
+  EXPECT_TRUE(As(*second).ok());
+}
+
+// Two admins deleting each other at once: before the rule moved into the service, both checks
+// could pass before either delete, leaving no admin key at all.
+TEST_F(AuthServiceTest, ConcurrentDeletesNeverRemoveEveryAdminKey) {
+  for (int round = 0; round < 20; ++round) {
+    StatusOr<NewApiKey> a = auth().CreateKey(home_, true);
+    StatusOr<NewApiKey> b = auth().CreateKey(home_, true);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_TRUE(auth().DeleteKey(*As(*a), admin_.key.key_id).ok());  // a and b are the admins
+    Caller as_a = *As(*a), as_b = *As(*b);
+    std::promise<void> go;
+    std::shared_future<void> start = go.get_future().share();
+    auto a_deletes_b = std::async(std::launch::async, [&] {
+      start.wait();
+      return auth().DeleteKey(as_a, b->key.key_id);
+    });
+    auto b_deletes_a = std::async(std::launch::async, [&] {
+      start.wait();
+      return auth().DeleteKey(as_b, a->key.key_id);
+    });
+    go.set_value();
+    Status first = a_deletes_b.get(), second = b_deletes_a.get();
+    EXPECT_NE(first.ok(), second.ok()) << first.ToString() << " / " << second.ToString();
+    int admins = 0;
+    for (const ApiKey& key : auth().ListKeys()) admins += key.admin ? 1 : 0;
+    ASSERT_EQ(admins, 1) << "round " << round;
+    admin_ = first.ok() ? *a : *b;
+  }
 }
 
 class BootstrapTest : public ::testing::Test {

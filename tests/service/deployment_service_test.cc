@@ -218,6 +218,39 @@ TEST_F(DeploymentServiceTest, DeleteIsFinal) {
             FailedPrecondition(refused + "start is not allowed"));
 }
 
+// Stands in for the reconciler's ReplicaReader: answers what the test sets, records who asked.
+class FixedReplicas : public ReplicaReader {
+ public:
+  StatusOr<std::vector<ReplicaInfo>> Replicas(const std::string& deployment_uid) override {
+    asked.push_back(deployment_uid);
+    return answer;
+  }
+  StatusOr<std::vector<ReplicaInfo>> answer = std::vector<ReplicaInfo>{};
+  std::vector<std::string> asked;
+};
+
+TEST_F(DeploymentServiceTest, ReplicasAreReadThroughTheReconciler) {
+  FixedReplicas reader;
+  DeploymentService svc(*env_.store, *env_.models, env_.trigger, env_.clock, nullptr, &reader);
+  std::string id = Create();
+  ReplicaInfo replica;
+  replica.replica_id = "r1";
+  replica.deployment_uid = Stored(id).uid;
+  reader.answer = std::vector<ReplicaInfo>{replica};
+
+  StatusOr<std::vector<ReplicaInfo>> listed = svc.Replicas(kUser, id);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].replica_id, "r1");
+  EXPECT_EQ(reader.asked, std::vector<std::string>{Stored(id).uid});  // this incarnation's uid
+
+  EXPECT_EQ(svc.Replicas(kOtherWorkspace, id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(reader.asked.size(), 1u);  // tenancy first: the runtime is not asked
+
+  reader.answer = Unavailable("runtime unreachable");  // could not look: said so, not "none"
+  EXPECT_EQ(svc.Replicas(kUser, id).status(), Unavailable("runtime unreachable"));
+}
+
 TEST_F(DeploymentServiceTest, LimitsAndOverflowFollowThePlan) {
   std::string mu = Create();
   StatusOr<Deployment> limited =
@@ -262,6 +295,34 @@ TEST_F(DeploymentServiceTest, ConcurrentScalesLoseNoUpdate) {
   std::set<int> written;
   for (size_t i = 1; i < events.size(); ++i) written.insert(events[i].capacity);
   EXPECT_EQ(written, requested);  // every scale was applied once
+}
+
+// The docs keep a deleted deployment's events; they were unreachable (404) once the record was
+// gone. Now they answer the latest incarnation's, within the caller's workspace only.
+TEST_F(DeploymentServiceTest, EventsOutliveTheRecord) {
+  std::string id = Create();
+  ASSERT_TRUE(env_.deployments->Delete(kUser, id).ok());
+  Deployment d = Stored(id);
+  env_.clock.Advance(std::chrono::seconds(5));
+  ASSERT_TRUE(env_.store
+                  ->DeleteDeployment(
+                      id, d.version,
+                      MakeEvent(d, "Deleted", "replicas gone", "reconciler", env_.clock.Now()))
+                  .ok());
+  ASSERT_EQ(env_.deployments->Get(kUser, id).status(), ModelNotFound(id));
+  std::vector<DeploymentEvent> events = Events(id);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events.front().type, "Created");
+  EXPECT_EQ(events.back().type, "Deleted");
+  EXPECT_EQ(env_.deployments->Events(kOtherWorkspace, id).status(), ModelNotFound(id));
+  EXPECT_EQ(env_.deployments->Events(kUser, "never-existed").status(),
+            ModelNotFound("never-existed"));
+
+  // Created again under the same name: the live record's events, then the newest incarnation's.
+  ASSERT_EQ(Create(), id);
+  events = Events(id);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "Created");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <string>
 
 #include "service/admin_service.h"
@@ -112,6 +113,38 @@ TEST_F(ModelRegistryTest, UnregisterRefusesWhileDeployed) {
   EXPECT_FALSE(models().Find("qwen3-8b-ft-1").has_value());
   EXPECT_EQ(UnregisterCustomModel(*env_.store, models(), "qwen3-8b-ft-1"),
             NotFound("Model: qwen3-8b-ft-1 not found!"));
+}
+
+// Unregistering checks that no deployment uses the model, then removes it; a create finds the
+// model, then writes its deployment. Interleaved without a lock, both could succeed and leave a
+// deployment of a model that no longer exists.
+TEST_F(ModelRegistryTest, UnregisterAndCreateNeverBothSucceed) {
+  for (int round = 0; round < 60; ++round) {
+    std::string name = "qwen3-8b-ft-" + std::to_string(round);
+    ASSERT_TRUE(models().Register(name, "qwen3-8b", {Plan::kLora}).ok());
+    CreateDeploymentRequest r;
+    r.model_name = name;
+    r.capacity = 1;
+    std::promise<void> go;
+    std::shared_future<void> start = go.get_future().share();
+    auto create = std::async(std::launch::async, [&] {
+      start.wait();
+      return env_.deployments->Create(Caller{"key-1", "llm-ws1", false}, r).status();
+    });
+    auto unregister = std::async(std::launch::async, [&] {
+      start.wait();
+      return UnregisterCustomModel(*env_.store, models(), name);
+    });
+    go.set_value();
+    Status created = create.get(), removed = unregister.get();
+    EXPECT_FALSE(created.ok() && removed.ok()) << "round " << round;
+    if (removed.ok()) {
+      EXPECT_EQ(created, NotFound("Model: " + name + " not found!"));
+    } else {
+      EXPECT_EQ(removed,
+                FailedPrecondition("model " + name + " has 1 deployment(s); delete them first"));
+    }
+  }
 }
 
 }  // namespace

@@ -137,24 +137,46 @@ StatusOr<SpawnedProcess> SpawnProcess(const SpawnRequest& request) {
 
 namespace {
 
-// Fields of /proc/<pid>/stat after the command name: state and start time.
-bool ReadStat(int pid, char& state, uint64_t& start_ticks) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return false;
+enum class StatRead { kRead, kGone, kUnknown };
+
+// Fields of /proc/<pid>/stat after the command name: state and start time. kGone only on a
+// definite answer (no such process); any other failure (EMFILE, ENFILE, EAGAIN, ENOMEM, ...)
+// is kUnknown with the reason in `error`.
+StatRead ReadStat(int pid, char& state, uint64_t& start_ticks, std::string& error) {
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    if (e == ENOENT || e == ESRCH) return StatRead::kGone;
+    error = "cannot read " + path + ": " + ErrnoText(e);
+    return StatRead::kUnknown;
+  }
+  char buf[4096];
+  ssize_t n;
+  do {
+    n = ::read(fd, buf, sizeof buf - 1);
+  } while (n < 0 && errno == EINTR);
+  int read_error = errno;
+  ::close(fd);
+  if (n == 0 || (n < 0 && read_error == ESRCH)) return StatRead::kGone;  // ended meanwhile
+  if (n < 0) {
+    error = "cannot read " + path + ": " + ErrnoText(read_error);
+    return StatRead::kUnknown;
+  }
+  std::string line(buf, static_cast<size_t>(n));
   size_t paren = line.rfind(')');  // the command name may contain spaces and parentheses
-  if (paren == std::string::npos) return false;
-  std::istringstream fields(line.substr(paren + 2));
+  std::istringstream fields(paren == std::string::npos ? "" : line.substr(paren + 1));
   std::string field;
   // After ")": field 3 is the state; field 22 (the 20th here) the start time.
   for (int i = 3; i <= 22 && fields >> field; ++i) {
     if (i == 3) state = field.empty() ? '?' : field[0];
     if (i == 22) {
       start_ticks = std::strtoull(field.c_str(), nullptr, 10);
-      return true;
+      return StatRead::kRead;
     }
   }
-  return false;
+  error = "cannot parse " + path;
+  return StatRead::kUnknown;
 }
 
 std::string DescribeWaitStatus(int status) {
@@ -173,21 +195,42 @@ std::string DescribeWaitStatus(int status) {
 std::optional<uint64_t> ProcessStartTicks(int pid) {
   char state = '?';
   uint64_t ticks = 0;
-  if (pid <= 0 || !ReadStat(pid, state, ticks)) return std::nullopt;
+  std::string error;
+  if (pid <= 0 || ReadStat(pid, state, ticks, error) != StatRead::kRead) return std::nullopt;
   return ticks;
 }
 
 ProcessCheck CheckProcess(int pid, uint64_t start_ticks) {
+  ProcessCheck ended{false, true, "exited", ""};
+  if (pid <= 0) return ended;
+  // Our own child: waitpid answers without opening anything (and cannot be fooled by pid
+  // reuse: the pid stays ours until we reap it).
+  int status = 0;
+  pid_t waited = ::waitpid(pid, &status, WNOHANG);
+  if (waited == pid) return {false, true, DescribeWaitStatus(status), ""};
+  if (waited == 0) return {};
+  // Not our child (adopted after a restart): ask /proc.
   char state = '?';
   uint64_t ticks = 0;
-  if (pid <= 0 || !ReadStat(pid, state, ticks) || ticks != start_ticks) {
-    return {false, "exited"};  // gone, or the pid now names another process
+  std::string error;
+  switch (ReadStat(pid, state, ticks, error)) {
+    case StatRead::kGone:
+      return ended;
+    case StatRead::kUnknown:
+      return {true, false, "", error};  // could not look: not "dead"
+    case StatRead::kRead:
+      break;
   }
-  if (state != 'Z' && state != 'X') return {true, ""};
-  // A zombie: reap it if it is ours, which also tells how it ended.
-  int status = 0;
-  if (::waitpid(pid, &status, WNOHANG) == pid) return {false, DescribeWaitStatus(status)};
-  return {false, "exited"};
+  if (start_ticks != 0 && ticks != start_ticks) return ended;  // the pid names another process
+  if (state == 'Z' || state == 'X') return ended;
+  return {};
+}
+
+bool CanOpenDescriptor() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
 }
 
 bool SignalGroup(int pgid, int signal) {

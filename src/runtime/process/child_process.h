@@ -31,18 +31,28 @@ struct SpawnedProcess {
 StatusOr<SpawnedProcess> SpawnProcess(const SpawnRequest& request);
 
 // The start time of `pid` in clock ticks since boot (/proc/<pid>/stat field 22), or nullopt
-// when there is no such process. Together with the pid it names one process for good.
+// when there is no such process or it could not be read. Together with the pid it names one
+// process for good.
 std::optional<uint64_t> ProcessStartTicks(int pid);
 
 struct ProcessCheck {
+  // False only on a definite answer: the pid is gone, the child was reaped, it is a zombie, or
+  // the pid now names another process. A check that could not look leaves it true.
   bool alive = true;
+  bool looked = true;        // false: could not look (out of descriptors, ...): unknown, not dead
   std::string how_it_ended;  // when !alive: "exited with code 3", "was killed by signal 9 ..."
+  std::string why_unknown;   // when !looked: "cannot read /proc/41822/stat: Too many open files"
 };
 
-// Whether the process `pid` started at `start_ticks` still runs. Reaps it when it is a child
-// of this process (no zombies); other processes (adopted after a restart) are checked through
-// /proc, so a zombie or a reused pid counts as ended.
+// Whether the process `pid` started at `start_ticks` still runs. A child of this process is
+// asked with waitpid (which needs no descriptor, and reaps it: no zombies); other processes
+// (adopted after a restart) are checked through /proc, so a zombie or a reused pid counts as
+// ended. `start_ticks` 0 (it could not be read at spawn) matches any start time.
 ProcessCheck CheckProcess(int pid, uint64_t start_ticks);
+
+// Whether this process can open a descriptor now (false under EMFILE, ENFILE and the like):
+// tells a check that could not look from one that got an answer.
+bool CanOpenDescriptor();
 
 // Sends `signal` to every process of the group; false when the group no longer exists.
 bool SignalGroup(int pgid, int signal);

@@ -30,7 +30,8 @@ ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, EnginesConfig engi
       engines_(std::move(engines)),
       probe_(std::move(probe)),
       clock_(clock),
-      probe_pool_(std::max(1, options_.probe_threads)),
+      probe_pool_(std::make_unique<ThreadPool>(std::max(1, options_.probe_threads))),
+      adapter_pool_(std::make_unique<ThreadPool>(std::max(1, options_.adapter_threads))),
       placement_(options_.units) {}
 
 StatusOr<std::unique_ptr<ProcessRuntime>> ProcessRuntime::Open(ProcessRuntimeOptions options,
@@ -53,6 +54,7 @@ StatusOr<std::unique_ptr<ProcessRuntime>> ProcessRuntime::Open(ProcessRuntimeOpt
     records = std::vector<ReplicaRecord>{};
   }
   runtime->Adopt(std::move(*records));
+  runtime->Persist();
   runtime->supervisor_ = std::thread([r = runtime.get()] { r->SupervisorLoop(); });
   return runtime;
 }
@@ -61,10 +63,14 @@ ProcessRuntime::~ProcessRuntime() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
-    PersistLocked();
   }
   cv_.notify_all();
   if (supervisor_.joinable()) supervisor_.join();
+  // Engine calls under way finish (within their timeouts) before what they use goes away;
+  // queued ones see stopping_ and return at once.
+  probe_pool_.reset();
+  adapter_pool_.reset();
+  Persist();
 }
 
 std::string ProcessRuntime::ReplicasDir() const { return options_.data_dir + "/replicas"; }
@@ -84,15 +90,24 @@ std::string ProcessRuntime::NewReplicaId(const std::string& deployed_model) cons
 }
 
 StatusOr<ReplicaInfo> ProcessRuntime::StartReplica(const ReplicaSpec& spec) {
+  std::vector<SpawnJob> spawns;
   StatusOr<ReplicaInfo> started = [&] {
     std::lock_guard lock(mu_);
-    return StartLocked(spec);
+    return StartLocked(spec, spawns);
   }();
+  RunSpawns(spawns);
+  if (started.ok() && !spawns.empty()) {  // show the process it now has
+    std::lock_guard lock(mu_);
+    auto it = replicas_.find(started->replica_id);
+    if (it != replicas_.end()) started = InfoLocked(it->second);
+  }
+  Persist();
   cv_.notify_all();
   return started;
 }
 
-StatusOr<ReplicaInfo> ProcessRuntime::StartLocked(const ReplicaSpec& spec) {
+StatusOr<ReplicaInfo> ProcessRuntime::StartLocked(const ReplicaSpec& spec,
+                                                  std::vector<SpawnJob>& spawns) {
   if (stopping_) return Unavailable("the process runtime is shutting down");
   StatusOr<std::vector<int>> slots = placement_.Take(spec.unit_spec, spec.units);
   if (!slots.ok()) return UnplaceableLocked(spec, slots.status());
@@ -114,15 +129,14 @@ StatusOr<ReplicaInfo> ProcessRuntime::StartLocked(const ReplicaSpec& spec) {
   Replica& added = replicas_[r.rec.replica_id] = std::move(r);
   LOG_INFO("replica {} of {}: starting with engine \"{}\"", added.rec.replica_id,
            spec.deployed_model, added.engine.match);
-  SpawnLocked(added, clock_.Now());
+  PrepareSpawnLocked(added, clock_.MonotonicNow(), spawns);
   dirty_ = true;
-  PersistLocked();
   return InfoLocked(added);
 }
 
 StatusOr<ReplicaInfo> ProcessRuntime::UnplaceableLocked(const ReplicaSpec& spec,
                                                         const Status& why) {
-  SystemTime now = clock_.Now();
+  SteadyTime now = clock_.MonotonicNow();
   auto [it, fresh] = unplaceable_.try_emplace(spec.deployment_uid, Unplaceable{now, now});
   if (!fresh && now - it->second.last_try > kUnplaceableForget) it->second.since = now;
   it->second.last_try = now;
@@ -139,7 +153,7 @@ StatusOr<ReplicaInfo> ProcessRuntime::UnplaceableLocked(const ReplicaSpec& spec,
   r.rec.deployment_uid = spec.deployment_uid;
   r.rec.deployed_model = spec.deployed_model;
   r.rec.model_name = spec.model_name;
-  r.rec.started_ms = ToUnixMillis(now);
+  r.rec.started_ms = ToUnixMillis(clock_.Now());
   r.phase = Phase::kFailed;
   r.seq = next_seq_++;
   r.last_error = "cannot place replica: " + why.message();
@@ -154,6 +168,7 @@ Status ProcessRuntime::StopReplica(const std::string& replica_id) {
     std::lock_guard lock(mu_);
     StopLocked(replica_id);
   }
+  Persist();
   cv_.notify_all();
   return Status::Ok();
 }
@@ -163,21 +178,20 @@ void ProcessRuntime::StopLocked(const std::string& replica_id) {
   if (it == replicas_.end()) return;
   Replica& r = it->second;
   // Only a serving engine can have requests in flight; the others go at once.
-  SystemTime term_at = clock_.Now();
+  SteadyTime term_at = clock_.MonotonicNow();
   if (r.phase == Phase::kReady) term_at += options_.drain_grace;
   LOG_INFO("replica {} of {}: stopping (pid {})", replica_id, r.rec.deployed_model, r.rec.pid);
   RetireProcessLocked(r, term_at, /*release_slots=*/true);
   replicas_.erase(it);
   dirty_ = true;
-  PersistLocked();
 }
 
-std::vector<ReplicaInfo> ProcessRuntime::ListReplicas(const std::string& deployment_uid) {
+StatusOr<std::vector<ReplicaInfo>> ProcessRuntime::ListReplicas(const std::string& deployment_uid) {
   std::lock_guard lock(mu_);
   return ListLocked(&deployment_uid);
 }
 
-std::vector<ReplicaInfo> ProcessRuntime::ListAllReplicas() {
+StatusOr<std::vector<ReplicaInfo>> ProcessRuntime::ListAllReplicas() {
   std::lock_guard lock(mu_);
   return ListLocked(nullptr);
 }
@@ -220,37 +234,75 @@ void ProcessRuntime::OnReplicaChange(ChangeCallback callback) {
   on_change_ = std::move(callback);
 }
 
+void ProcessRuntime::SetInFlightProbe(InFlightProbe probe) {
+  std::lock_guard lock(mu_);
+  in_flight_ = std::move(probe);
+}
+
 void ProcessRuntime::StopAll() {
-  std::unique_lock lock(mu_);
-  SystemTime now = clock_.Now();
-  for (auto& [id, r] : replicas_) RetireProcessLocked(r, now, /*release_slots=*/true);
-  replicas_.clear();
-  pools_.clear();
-  attached_.clear();
-  unloads_.clear();
-  for (Dying& d : dying_) d.term_at = std::min(d.term_at, now);
-  dirty_ = true;
-  PersistLocked();
+  {
+    std::lock_guard lock(mu_);
+    SteadyTime now = clock_.MonotonicNow();
+    for (auto& [id, r] : replicas_) RetireProcessLocked(r, now, /*release_slots=*/true);
+    replicas_.clear();
+    pools_.clear();
+    attached_.clear();
+    unloads_.clear();
+    for (Dying& d : dying_) d.term_at = std::min(d.term_at, now);
+    dirty_ = true;
+  }
+  Persist();
   cv_.notify_all();
+  std::unique_lock lock(mu_);
+  // A real wait, not on the clock: it bounds how long this thread blocks (a fake clock never
+  // moves by itself), while the kills it waits for follow the clock.
   auto deadline = std::chrono::steady_clock::now() + options_.term_timeout + Millis(2000);
   cv_.wait_until(lock, deadline, [this] { return dying_.empty() || stopping_; });
   if (!dying_.empty()) LOG_WARN("{} engine processes still exit after StopAll", dying_.size());
 }
 
-void ProcessRuntime::PersistLocked() {
-  if (!dirty_) return;
-  std::vector<ReplicaRecord> records;
-  for (const auto& [id, r] : replicas_) {
-    if (r.rec.pid > 0) records.push_back(r.rec);  // only processes need finding again
+void ProcessRuntime::FinishStopping(Millis bound) {
+  {
+    std::lock_guard lock(mu_);
+    SteadyTime now = clock_.MonotonicNow();
+    for (Dying& d : dying_) d.term_at = std::min(d.term_at, now);
   }
-  for (const Dying& d : dying_) records.push_back(d.rec);
+  cv_.notify_all();
+  std::unique_lock lock(mu_);
+  auto deadline = std::chrono::steady_clock::now() + bound;  // a real wait, as in StopAll
+  cv_.wait_until(lock, deadline, [this] { return dying_.empty() || stopping_; });
+  size_t left = dying_.size();
+  lock.unlock();
+  if (left > 0) {
+    LOG_WARN("{} stopped engine processes are still exiting; the next start finishes them", left);
+  }
+  Persist();
+}
+
+void ProcessRuntime::Persist() {
+  std::vector<ReplicaRecord> records;
+  uint64_t version = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (!dirty_) return;
+    for (const auto& [id, r] : replicas_) {
+      if (r.rec.pid > 0) records.push_back(r.rec);  // only processes need finding again
+    }
+    for (const Dying& d : dying_) records.push_back(d.rec);
+    dirty_ = false;
+    version = ++records_version_;
+  }
+  std::lock_guard save(save_mu_);
+  if (version <= saved_version_) return;  // a newer snapshot is on disk already
   Status saved = SaveReplicaRecords(ReplicasDir() + "/" + kStateFile, records);
-  if (!saved.ok()) {
-    LOG_ERROR("cannot save replica state (engines may not be adopted after a restart): {}",
-              saved.ToString());
+  if (saved.ok()) {
+    saved_version_ = version;
     return;
   }
-  dirty_ = false;
+  LOG_ERROR("cannot save replica state (engines may not be adopted after a restart): {}",
+            saved.ToString());
+  std::lock_guard lock(mu_);
+  dirty_ = true;  // the next tick tries again
 }
 
 void ProcessRuntime::ChangedLocked(const Replica& r) {

@@ -3,9 +3,14 @@
 // backoff when it dies, drained and killed when stopped (docs/runtime.md).
 //
 // Threads: the RuntimeAdapter methods may be called from any thread (the reconciler's
-// workers); they only fork/exec and update the table, never wait on an engine. One supervisor
-// thread watches the processes, restarts and kills them; health probes and LoRA adapter loads
-// run on a small pool. All state is guarded by one mutex.
+// workers); they fork/exec and update the table, never wait on an engine. One supervisor
+// thread watches the processes, restarts and kills them; it never waits on an engine either:
+// health probes and LoRA adapter calls run on their own pools and post their answers back, so
+// a slow engine delays no other replica's crash detection, restart or SIGKILL. All state is
+// guarded by one mutex, never held across fork/exec, fsync or an engine call, so listing
+// replicas never waits for them. Every deadline (restart backoff,
+// drain grace, SIGTERM to SIGKILL, health and startup timeouts) runs on the clock's monotonic
+// time, so setting the wall clock neither stalls a restart nor fires a SIGKILL early.
 //
 // lora deployments share a pool of replicas of their base model (lora_pool_replicas of the
 // base's template), started with the first adapter attached and stopped after the last one is
@@ -14,7 +19,8 @@
 //
 // Engines run in their own sessions and outlive berth: destroying a ProcessRuntime stops
 // watching them but leaves them running, and the next Open() on the same data directory
-// adopts them (berth's restart relies on this). StopAll() is the way to end them all.
+// adopts them (berth's restart relies on this). StopAll() is the way to end them all;
+// FinishStopping() ends only those already being stopped.
 #pragma once
 
 #include <condition_variable>
@@ -27,6 +33,7 @@
 
 #include "common/thread_pool.h"
 #include "core/placement.h"
+#include "runtime/process/child_process.h"
 #include "runtime/process/engine_client.h"
 #include "runtime/process/engines_config.h"
 #include "runtime/process/replica_records.h"
@@ -48,6 +55,7 @@ struct ProcessRuntimeOptions {
   Millis term_timeout{10000};  // SIGTERM, then SIGKILL after this
   Millis tick{100};            // supervisor period
   int probe_threads = 4;
+  int adapter_threads = 2;        // adapter calls may take a minute: kept off the probe pool
   Millis adapter_timeout{60000};  // one adapter load or unload call
   Millis idle_pool_grace{30000};  // an adopted pool nobody attaches to is stopped after this
 };
@@ -69,11 +77,12 @@ class ProcessRuntime : public RuntimeAdapter {
   // no room; after placement_timeout without room, or when it can never fit, returns a replica
   // in state failed whose last_error says why (the reconciler fails the deployment).
   StatusOr<ReplicaInfo> StartReplica(const ReplicaSpec& spec) override;
-  // Forgets the replica at once; its engine drains (ready: drain_grace) and is then sent
-  // SIGTERM, and SIGKILL after term_timeout, by the supervisor.
+  // Forgets the replica at once; its engine drains and is then sent SIGTERM, and SIGKILL after
+  // term_timeout, by the supervisor. A ready engine drains while the in-flight probe counts
+  // requests to it, for at most drain_grace (without a probe: drain_grace); others go at once.
   Status StopReplica(const std::string& replica_id) override;
-  std::vector<ReplicaInfo> ListReplicas(const std::string& deployment_uid) override;
-  std::vector<ReplicaInfo> ListAllReplicas() override;
+  StatusOr<std::vector<ReplicaInfo>> ListReplicas(const std::string& deployment_uid) override;
+  StatusOr<std::vector<ReplicaInfo>> ListAllReplicas() override;
   // Returns at once; the supervisor loads the adapter. A load the engine refuses
   // max_start_tries times in a row shows as a failed replica of the deployment.
   Status AttachAdapter(const ReplicaSpec& spec) override;
@@ -82,9 +91,20 @@ class ProcessRuntime : public RuntimeAdapter {
   // old one is never called again (call it before destroying what the callback uses).
   void OnReplicaChange(ChangeCallback callback) override;
 
+  // Requests in flight to a replica as the serving path counts them (the composition root
+  // passes the gateway's). Called on the supervisor thread with the runtime's lock held: it
+  // must be cheap and must not call the runtime. Set once, before replicas are stopped.
+  using InFlightProbe = std::function<int(const std::string& replica_id)>;
+  void SetInFlightProbe(InFlightProbe probe);
+
   // Stops every replica without drain and waits (up to term_timeout + 2s) until their
   // processes are gone. For tests and an explicit shutdown.
   void StopAll();
+  // For berth's exit, once nothing is served any more: ends every drain at once (SIGTERM now)
+  // and waits up to `bound` for the stopped replicas' processes to be gone. Whatever is still
+  // exiting then stays recorded as stopping, and the next Open finishes it off. Running
+  // replicas are left running (they are adopted).
+  void FinishStopping(Millis bound);
   // The engines config, e.g. for a model's ptu_tpm_per_replica. Immutable; any thread.
   const EnginesConfig& engines() const { return engines_; }
   std::string ReplicasDir() const;
@@ -102,16 +122,17 @@ class ProcessRuntime : public RuntimeAdapter {
     int failed_probes = 0;    // while ready
     uint64_t generation = 0;  // bumped per process, so a late probe result is ignored
     bool probing = false;
-    SystemTime attempt_started;
-    SystemTime next_probe;
-    SystemTime restart_at;
+    bool look_failed = false;  // its liveness could not be checked last tick (logged once)
+    SteadyTime attempt_started;
+    SteadyTime next_probe;
+    SteadyTime restart_at;
     std::string last_error;
   };
   // A process on its way out: a stopped replica's, or one killed to be restarted.
   struct Dying {
     ReplicaRecord rec;  // rec.slots are released once the process is gone
-    SystemTime term_at;
-    SystemTime kill_at;
+    SteadyTime term_at;
+    SteadyTime kill_at;
     bool term_sent = false;
     bool kill_sent = false;
   };
@@ -121,17 +142,18 @@ class ProcessRuntime : public RuntimeAdapter {
     int port = 0;
     std::string path;
     bool healthy = false;
+    bool looked = true;  // false: the probe failed because berth could not open a socket
   };
   struct Unplaceable {
-    SystemTime since;
-    SystemTime last_try;
+    SteadyTime since;
+    SteadyTime last_try;
   };
   // One adapter on one pool replica.
   struct AdapterLoad {
     uint64_t loaded_generation = 0;  // the replica process it is loaded on; 0: none
     bool busy = false;               // a call to the engine is under way
     int failures = 0;                // refused loads in a row
-    SystemTime next_try;
+    SteadyTime next_try;
     std::string last_error;
   };
   struct Adapter {
@@ -142,7 +164,7 @@ class ProcessRuntime : public RuntimeAdapter {
   struct Pool {
     std::vector<std::string> replica_ids;
     std::map<std::string, Adapter> adapters;  // by deployment uid
-    SystemTime idle_since;                    // adopted without adapters: stopped after grace
+    SteadyTime idle_since;                    // adopted without adapters: stopped after grace
   };
   struct AdapterJob {
     std::string base_model;
@@ -156,6 +178,14 @@ class ProcessRuntime : public RuntimeAdapter {
     Status result;
   };
 
+  // One fork/exec to run without mu_: prepared under it, applied under it again.
+  struct SpawnJob {
+    ReplicaRecord rec;        // the replica as prepared: port, command
+    uint64_t generation = 0;  // the process generation this spawn starts
+    SpawnRequest request;
+    StatusOr<SpawnedProcess> result = Unavailable("not spawned");
+  };
+
   ProcessRuntime(ProcessRuntimeOptions options, EnginesConfig engines,
                  std::unique_ptr<EngineClient> probe, const Clock& clock);
 
@@ -163,42 +193,55 @@ class ProcessRuntime : public RuntimeAdapter {
   void Adopt(std::vector<ReplicaRecord> records);
 
   // process_runtime_pools.cc
-  void AdoptPoolsLocked(SystemTime now);
-  void CollectAdapterJobsLocked(SystemTime now, std::vector<AdapterJob>& jobs);
-  void ApplyAdapterJob(const AdapterJob& job, SystemTime now);
-  void StopIdlePoolsLocked(SystemTime now);
+  void AdoptPoolsLocked(SteadyTime now);
+  void CollectAdapterJobsLocked(SteadyTime now, std::vector<AdapterJob>& jobs);
+  void ApplyAdapterJob(const AdapterJob& job, SteadyTime now);
+  void StopIdlePoolsLocked(SteadyTime now);
   void StopPoolLocked(const std::string& base_model);
   ReplicaInfo PoolViewLocked(const Replica& r, const std::string& base_model,
                              const std::string& deployment_uid, const Adapter& adapter) const;
   void ListPoolViewsLocked(const std::string* deployment_uid, std::vector<ReplicaInfo>& out) const;
   static bool IsPoolReplica(const ReplicaRecord& rec);
 
+  // process_engine_calls.cc, without mu_. Submit returns at once; each answer is applied
+  // under mu_ when it comes. ProbeAndWait (adoption, before the supervisor runs) waits.
+  void SubmitEngineCalls(std::vector<ProbeJob> probes, std::vector<AdapterJob> adapter_jobs);
+  void ProbeAndWait(std::vector<ProbeJob>& probes);
+  // Saves the records if they changed; fsyncs without mu_ (saves are serialized, and an
+  // older snapshot never overwrites a newer one).
+  void Persist();
+
   // process_supervisor.cc; all *Locked methods need mu_.
   void SupervisorLoop();
-  // Without mu_; waits for every answer.
-  void RunEngineCalls(std::vector<ProbeJob>& probes, std::vector<AdapterJob>& adapter_jobs);
   void Tick();
-  void TickDying(SystemTime now);
-  void TickReplica(Replica& r, SystemTime now, std::vector<ProbeJob>& probes);
-  void ApplyProbe(const ProbeJob& job, SystemTime now);
-  void SpawnLocked(Replica& r, SystemTime now);
-  void FailLocked(Replica& r, const std::string& reason, SystemTime now);
-  void RetireProcessLocked(Replica& r, SystemTime term_at, bool release_slots);
-  void PersistLocked();
+  void TickDying(SteadyTime now);
+  void TickReplica(Replica& r, SteadyTime now, std::vector<ProbeJob>& probes,
+                   std::vector<SpawnJob>& spawns);
+  void ApplyProbe(const ProbeJob& job, SteadyTime now);
+  // Picks a port and expands the command; the fork happens in RunSpawns.
+  void PrepareSpawnLocked(Replica& r, SteadyTime now, std::vector<SpawnJob>& spawns);
+  // Without mu_: forks and execs each job, then records the results under mu_.
+  void RunSpawns(std::vector<SpawnJob>& spawns);
+  void ApplySpawnLocked(const SpawnJob& job, SteadyTime now);
+  void FailLocked(Replica& r, const std::string& reason, SteadyTime now);
+  void RetireProcessLocked(Replica& r, SteadyTime term_at, bool release_slots);
   void ChangedLocked(const Replica& r);
   std::set<int> PortsInUseLocked() const;
   ReplicaInfo InfoLocked(const Replica& r) const;
   std::vector<ReplicaInfo> ListLocked(const std::string* deployment_uid) const;
   StatusOr<ReplicaInfo> UnplaceableLocked(const ReplicaSpec& spec, const Status& why);
   std::string NewReplicaId(const std::string& deployed_model) const;
-  StatusOr<ReplicaInfo> StartLocked(const ReplicaSpec& spec);
+  StatusOr<ReplicaInfo> StartLocked(const ReplicaSpec& spec, std::vector<SpawnJob>& spawns);
   void StopLocked(const std::string& replica_id);
 
   const ProcessRuntimeOptions options_;
   const EnginesConfig engines_;
   const std::unique_ptr<EngineClient> probe_;
   const Clock& clock_;
-  ThreadPool probe_pool_;
+  std::unique_ptr<ThreadPool> probe_pool_;    // health probes; emptied before destruction
+  std::unique_ptr<ThreadPool> adapter_pool_;  // adapter loads and unloads; likewise
+  std::mutex save_mu_;                        // held while state.json is written
+  uint64_t saved_version_ = 0;                // the snapshot on disk; guarded by save_mu_
 
   std::mutex mu_;
   std::condition_variable cv_;                      // wakes the supervisor; signals tick ends
@@ -212,9 +255,11 @@ class ProcessRuntime : public RuntimeAdapter {
   std::set<std::string> changed_;                   // deployed_models to report; guarded by mu_
   std::mutex callback_mu_;                          // held while on_change_ runs
   ChangeCallback on_change_;                        // guarded by callback_mu_
+  InFlightProbe in_flight_;                         // guarded by mu_
   int64_t next_seq_ = 1;                            // guarded by mu_
-  bool dirty_ = false;     // records changed since last save; guarded by mu_
-  bool stopping_ = false;  // guarded by mu_
+  bool dirty_ = false;            // records changed since last snapshot; guarded by mu_
+  uint64_t records_version_ = 0;  // snapshots taken; guarded by mu_
+  bool stopping_ = false;         // guarded by mu_
   std::thread supervisor_;
 };
 

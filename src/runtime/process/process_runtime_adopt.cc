@@ -10,7 +10,7 @@ void ProcessRuntime::Adopt(std::vector<ReplicaRecord> records) {
   std::vector<ProbeJob> probes;
   {
     std::lock_guard lock(mu_);
-    SystemTime now = clock_.Now();
+    SteadyTime now = clock_.MonotonicNow();
     for (ReplicaRecord& rec : records) {
       if (rec.pid <= 0) continue;
       if (!CheckProcess(rec.pid, rec.start_ticks).alive) {
@@ -40,8 +40,7 @@ void ProcessRuntime::Adopt(std::vector<ReplicaRecord> records) {
       replicas_[rec.replica_id] = std::move(r);
     }
   }
-  std::vector<AdapterJob> no_adapter_jobs;
-  RunEngineCalls(probes, no_adapter_jobs);
+  ProbeAndWait(probes);
   std::lock_guard lock(mu_);
   for (const ProbeJob& job : probes) {
     Replica& r = replicas_.at(job.replica_id);
@@ -53,9 +52,8 @@ void ProcessRuntime::Adopt(std::vector<ReplicaRecord> records) {
              r.rec.deployed_model, r.rec.pid, r.rec.port,
              job.healthy ? "ready" : "not answering yet");
   }
-  AdoptPoolsLocked(clock_.Now());
+  AdoptPoolsLocked(clock_.MonotonicNow());
   dirty_ = true;
-  PersistLocked();
 }
 
 }  // namespace berth

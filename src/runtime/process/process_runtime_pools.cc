@@ -31,7 +31,8 @@ bool ProcessRuntime::IsPoolReplica(const ReplicaRecord& rec) {
 }
 
 Status ProcessRuntime::AttachAdapter(const ReplicaSpec& spec) {
-  {
+  std::vector<SpawnJob> spawns;  // run on every way out, once mu_ is released
+  Status attached = [&]() -> Status {
     std::lock_guard lock(mu_);
     if (stopping_) return Unavailable("the process runtime is shutting down");
     if (attached_.count(spec.deployment_uid)) return Status::Ok();
@@ -43,7 +44,7 @@ Status ProcessRuntime::AttachAdapter(const ReplicaSpec& spec) {
 
     Pool& pool = pools_[spec.base_model];
     while (static_cast<int>(pool.replica_ids.size()) < engine.lora_pool_replicas) {
-      StatusOr<ReplicaInfo> started = StartLocked(PoolReplicaSpec(spec.base_model));
+      StatusOr<ReplicaInfo> started = StartLocked(PoolReplicaSpec(spec.base_model), spawns);
       if (!started.ok()) {
         if (pool.replica_ids.empty() && pool.adapters.empty()) pools_.erase(spec.base_model);
         return started.status();
@@ -54,9 +55,12 @@ Status ProcessRuntime::AttachAdapter(const ReplicaSpec& spec) {
     attached_[spec.deployment_uid] = spec.base_model;
     LOG_INFO("adapter {} attached to the {} pool ({} replicas)", spec.deployed_model,
              spec.base_model, pool.replica_ids.size());
-  }
+    return Status::Ok();
+  }();
+  RunSpawns(spawns);
+  Persist();
   cv_.notify_all();
-  return Status::Ok();
+  return attached;
 }
 
 Status ProcessRuntime::DetachAdapter(const std::string& deployment_uid) {
@@ -81,6 +85,7 @@ Status ProcessRuntime::DetachAdapter(const std::string& deployment_uid) {
       }
     }
   }
+  Persist();
   cv_.notify_all();
   return Status::Ok();
 }
@@ -93,7 +98,7 @@ void ProcessRuntime::StopPoolLocked(const std::string& base_model) {
   pools_.erase(pool);
 }
 
-void ProcessRuntime::AdoptPoolsLocked(SystemTime now) {
+void ProcessRuntime::AdoptPoolsLocked(SteadyTime now) {
   for (const auto& [id, r] : replicas_) {
     if (!IsPoolReplica(r.rec)) continue;
     Pool& pool = pools_[r.rec.base_model];
@@ -102,7 +107,7 @@ void ProcessRuntime::AdoptPoolsLocked(SystemTime now) {
   }
 }
 
-void ProcessRuntime::StopIdlePoolsLocked(SystemTime now) {
+void ProcessRuntime::StopIdlePoolsLocked(SteadyTime now) {
   std::vector<std::string> idle;
   for (const auto& [base, pool] : pools_) {
     if (pool.adapters.empty() && now - pool.idle_since >= options_.idle_pool_grace) {
@@ -112,7 +117,7 @@ void ProcessRuntime::StopIdlePoolsLocked(SystemTime now) {
   for (const std::string& base : idle) StopPoolLocked(base);
 }
 
-void ProcessRuntime::CollectAdapterJobsLocked(SystemTime now, std::vector<AdapterJob>& jobs) {
+void ProcessRuntime::CollectAdapterJobsLocked(SteadyTime now, std::vector<AdapterJob>& jobs) {
   for (AdapterJob& unload : unloads_) {
     auto r = replicas_.find(unload.replica_id);
     if (r != replicas_.end() && r->second.generation == unload.generation &&
@@ -140,7 +145,7 @@ void ProcessRuntime::CollectAdapterJobsLocked(SystemTime now, std::vector<Adapte
   }
 }
 
-void ProcessRuntime::ApplyAdapterJob(const AdapterJob& job, SystemTime now) {
+void ProcessRuntime::ApplyAdapterJob(const AdapterJob& job, SteadyTime now) {
   if (!job.load) {
     if (!job.result.ok()) {
       LOG_WARN("replica {}: could not unload adapter {}: {}", job.replica_id, job.name,

@@ -1,6 +1,7 @@
 // The supervisor half of ProcessRuntime: spawning, exit detection, health, restart with
 // backoff, and the SIGTERM/SIGKILL sequence of processes on their way out. Runs on the
-// supervisor thread, except SpawnLocked which StartReplica also calls.
+// supervisor thread, except the spawn steps, which StartReplica and AttachAdapter also take,
+// and ApplyProbe, which the probe pool calls with each answer.
 #include <signal.h>
 
 #include <fstream>
@@ -53,22 +54,23 @@ void ProcessRuntime::SupervisorLoop() {
 void ProcessRuntime::Tick() {
   std::vector<ProbeJob> probes;
   std::vector<AdapterJob> adapter_jobs;
+  std::vector<SpawnJob> spawns;
   {
     std::lock_guard lock(mu_);
-    SystemTime now = clock_.Now();
+    SteadyTime now = clock_.MonotonicNow();
     TickDying(now);
-    for (auto& [id, r] : replicas_) TickReplica(r, now, probes);
+    for (auto& [id, r] : replicas_) TickReplica(r, now, probes, spawns);
     StopIdlePoolsLocked(now);
     CollectAdapterJobsLocked(now, adapter_jobs);
   }
-  RunEngineCalls(probes, adapter_jobs);
+  // Nothing below holds mu_ while it waits: engine calls answer later, forks and the save of
+  // state.json run unlocked.
+  SubmitEngineCalls(std::move(probes), std::move(adapter_jobs));
+  RunSpawns(spawns);
+  Persist();
   std::set<std::string> changed;
   {
     std::lock_guard lock(mu_);
-    SystemTime now = clock_.Now();
-    for (const ProbeJob& job : probes) ApplyProbe(job, now);
-    for (const AdapterJob& job : adapter_jobs) ApplyAdapterJob(job, now);
-    PersistLocked();
     changed.swap(changed_);
   }
   std::lock_guard lock(callback_mu_);
@@ -77,38 +79,7 @@ void ProcessRuntime::Tick() {
   }
 }
 
-void ProcessRuntime::RunEngineCalls(std::vector<ProbeJob>& probes,
-                                    std::vector<AdapterJob>& adapter_jobs) {
-  size_t total = probes.size() + adapter_jobs.size();
-  if (total == 0) return;
-  std::mutex done_mu;
-  std::condition_variable done_cv;
-  size_t done = 0;
-  auto finished = [&] {
-    std::lock_guard lock(done_mu);
-    ++done;
-    done_cv.notify_all();
-  };
-  for (ProbeJob& job : probes) {
-    probe_pool_.Submit([&, job_ptr = &job] {
-      job_ptr->healthy = probe_->Healthy(job_ptr->port, job_ptr->path, options_.probe_timeout);
-      finished();
-    });
-  }
-  for (AdapterJob& job : adapter_jobs) {
-    probe_pool_.Submit([&, job_ptr = &job] {
-      const AdapterJob& j = *job_ptr;
-      job_ptr->result =
-          j.load ? probe_->EnsureAdapter(j.port, j.name, j.path, options_.adapter_timeout)
-                 : probe_->RemoveAdapter(j.port, j.name, options_.adapter_timeout);
-      finished();
-    });
-  }
-  std::unique_lock lock(done_mu);
-  done_cv.wait(lock, [&] { return done == total; });
-}
-
-void ProcessRuntime::TickDying(SystemTime now) {
+void ProcessRuntime::TickDying(SteadyTime now) {
   for (auto it = dying_.begin(); it != dying_.end();) {
     Dying& d = *it;
     if (!CheckProcess(d.rec.pid, d.rec.start_ticks).alive) {
@@ -119,7 +90,9 @@ void ProcessRuntime::TickDying(SystemTime now) {
       dirty_ = true;
       continue;
     }
-    if (!d.term_sent && now >= d.term_at) {
+    // A drain ends as soon as nothing is in flight; drain_grace only bounds a busy one.
+    bool idle = !d.term_sent && now < d.term_at && in_flight_ && in_flight_(d.rec.replica_id) == 0;
+    if (!d.term_sent && (now >= d.term_at || idle)) {
       SignalGroup(d.rec.pgid, SIGTERM);
       d.term_sent = true;
       d.kill_at = now + options_.term_timeout;
@@ -133,13 +106,23 @@ void ProcessRuntime::TickDying(SystemTime now) {
   }
 }
 
-void ProcessRuntime::TickReplica(Replica& r, SystemTime now, std::vector<ProbeJob>& probes) {
+void ProcessRuntime::TickReplica(Replica& r, SteadyTime now, std::vector<ProbeJob>& probes,
+                                 std::vector<SpawnJob>& spawns) {
   if (r.phase == Phase::kBackoff) {
-    if (now >= r.restart_at) SpawnLocked(r, now);
+    if (now >= r.restart_at) PrepareSpawnLocked(r, now, spawns);
     return;
   }
   if (r.phase == Phase::kFailed || r.rec.pid <= 0) return;
   ProcessCheck check = CheckProcess(r.rec.pid, r.rec.start_ticks);
+  // Out of descriptors (a connection flood), say: "could not look" is never "exited".
+  if (!check.looked && !r.look_failed) {
+    LOG_WARN("replica {}: {}; taken as running", r.rec.replica_id, check.why_unknown);
+  }
+  r.look_failed = !check.looked;
+  if (check.alive && r.rec.start_ticks == 0) {  // could not be read at spawn: try again
+    r.rec.start_ticks = ProcessStartTicks(r.rec.pid).value_or(0);
+    if (r.rec.start_ticks != 0) dirty_ = true;
+  }
   if (!check.alive) {
     r.rec.pid = 0;  // already reaped, nothing to retire
     std::string words = EngineLastWords(LogPath(r.rec.replica_id));
@@ -161,7 +144,7 @@ void ProcessRuntime::TickReplica(Replica& r, SystemTime now, std::vector<ProbeJo
   }
 }
 
-void ProcessRuntime::ApplyProbe(const ProbeJob& job, SystemTime now) {
+void ProcessRuntime::ApplyProbe(const ProbeJob& job, SteadyTime now) {
   auto it = replicas_.find(job.replica_id);
   if (it == replicas_.end()) return;
   Replica& r = it->second;
@@ -172,6 +155,7 @@ void ProcessRuntime::ApplyProbe(const ProbeJob& job, SystemTime now) {
   Millis interval = r.phase == Phase::kStarting ? std::min(options_.probe_interval, Millis(200))
                                                 : options_.probe_interval;
   r.next_probe = now + interval;
+  if (!job.looked) return;  // could not look: neither a pass nor a failure
   if (job.healthy) {
     if (r.phase == Phase::kStarting) {
       LOG_INFO("replica {} of {}: ready on port {} (pid {})", r.rec.replica_id,
@@ -192,7 +176,7 @@ void ProcessRuntime::ApplyProbe(const ProbeJob& job, SystemTime now) {
   FailLocked(r, reason, now);
 }
 
-void ProcessRuntime::SpawnLocked(Replica& r, SystemTime now) {
+void ProcessRuntime::PrepareSpawnLocked(Replica& r, SteadyTime now, std::vector<SpawnJob>& spawns) {
   StatusOr<int> port = PickFreePort(PortsInUseLocked());
   if (!port.ok()) {
     FailLocked(r, "cannot start engine: " + port.status().message(), now);
@@ -211,34 +195,64 @@ void ProcessRuntime::SpawnLocked(Replica& r, SystemTime now) {
     FailLocked(r, "bad engine template: " + command.status().message(), now);
     return;
   }
-  std::string log_path = LogPath(r.rec.replica_id);
-  bool restart = r.generation > 0;
-  AppendLogLine(log_path, (restart ? "restart: " : "start: ") + JoinArgv(command->argv));
-  StatusOr<SpawnedProcess> spawned = SpawnProcess({command->argv, command->env, log_path});
+  if (r.generation > 0) ++r.rec.restarts;
   ++r.generation;
-  if (restart) ++r.rec.restarts;
-  if (!spawned.ok()) {
-    AppendLogLine(log_path, spawned.status().message());
-    FailLocked(r, "cannot start engine: " + spawned.status().message(), now);
-    return;
-  }
-  r.rec.pid = spawned->pid;
-  r.rec.pgid = spawned->pid;
-  r.rec.start_ticks = spawned->start_ticks;
+  r.rec.pid = 0;  // until RunSpawns records it; the supervisor leaves the replica alone
   r.rec.port = *port;
   r.rec.command = command->argv;
   r.phase = Phase::kStarting;
   r.attempt_started = now;
   r.next_probe = now;
   r.failed_probes = 0;
+  spawns.push_back({r.rec, r.generation, {command->argv, command->env, LogPath(r.rec.replica_id)}});
+}
+
+void ProcessRuntime::RunSpawns(std::vector<SpawnJob>& spawns) {
+  if (spawns.empty()) return;
+  for (SpawnJob& job : spawns) {
+    bool restart = job.generation > 1;
+    AppendLogLine(job.request.log_path,
+                  (restart ? "restart: " : "start: ") + JoinArgv(job.request.argv));
+    job.result = SpawnProcess(job.request);
+    if (!job.result.ok()) AppendLogLine(job.request.log_path, job.result.status().message());
+  }
+  std::lock_guard lock(mu_);
+  SteadyTime now = clock_.MonotonicNow();
+  for (const SpawnJob& job : spawns) ApplySpawnLocked(job, now);
+}
+
+void ProcessRuntime::ApplySpawnLocked(const SpawnJob& job, SteadyTime now) {
+  auto it = replicas_.find(job.rec.replica_id);
+  if (it == replicas_.end() || it->second.generation != job.generation) {
+    // Stopped while it was being spawned: this process goes at once (its units are free).
+    if (!job.result.ok()) return;
+    Dying d;
+    d.rec = job.rec;
+    d.rec.pid = d.rec.pgid = job.result->pid;
+    d.rec.start_ticks = job.result->start_ticks;
+    d.rec.slots.clear();
+    d.rec.stopping = true;
+    d.term_at = now;
+    dying_.push_back(std::move(d));
+    dirty_ = true;
+    return;
+  }
+  Replica& r = it->second;
+  if (!job.result.ok()) {
+    FailLocked(r, "cannot start engine: " + job.result.status().message(), now);
+    return;
+  }
+  r.rec.pid = job.result->pid;
+  r.rec.pgid = job.result->pid;
+  r.rec.start_ticks = job.result->start_ticks;
   dirty_ = true;
   ChangedLocked(r);
   LOG_INFO("replica {} of {}: pid {} on port {}{}", r.rec.replica_id, r.rec.deployed_model,
            r.rec.pid, r.rec.port,
-           restart ? " (restart " + std::to_string(r.rec.restarts) + ")" : "");
+           r.rec.restarts > 0 ? " (restart " + std::to_string(r.rec.restarts) + ")" : "");
 }
 
-void ProcessRuntime::FailLocked(Replica& r, const std::string& reason, SystemTime now) {
+void ProcessRuntime::FailLocked(Replica& r, const std::string& reason, SteadyTime now) {
   ++r.failures;
   r.last_error = reason;
   r.rec.pid = 0;
@@ -265,7 +279,7 @@ void ProcessRuntime::FailLocked(Replica& r, const std::string& reason, SystemTim
            Seconds(wait));
 }
 
-void ProcessRuntime::RetireProcessLocked(Replica& r, SystemTime term_at, bool release_slots) {
+void ProcessRuntime::RetireProcessLocked(Replica& r, SteadyTime term_at, bool release_slots) {
   if (r.rec.pid > 0) {
     Dying d;
     d.rec = r.rec;

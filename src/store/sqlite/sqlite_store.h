@@ -52,6 +52,8 @@ class SqliteStore final : public Store {
   Status AppendUsage(const std::vector<UsageRecord>& records) override;
   StatusOr<std::vector<UsageRecord>> ListUsage(const std::string& deployed_model, SystemTime start,
                                                SystemTime end) override;
+  StatusOr<std::vector<UsageHour>> SumUsageByHour(const UsageQuery& query) override;
+  StatusOr<std::vector<TokenUsage>> SumTokensByHour(const UsageQuery& query) override;
 
   // Transactions committed and writes applied since Open; writes / commits is the batching.
   int64_t commits() const;

@@ -131,4 +131,66 @@ StatusOr<std::vector<UsageRecord>> SqliteStore::ListUsage(const std::string& dep
   return sqlite::CollectRows<UsageRecord>(select, sqlite::ReadUsage);
 }
 
+namespace {
+
+// The start of the UTC hour of `time` (ms), floored for times before 1970 as well.
+constexpr char kHourOfTime[] = "(time - ((time % 3600000) + 3600000) % 3600000)";
+constexpr char kFromUsageOf[] =
+    " FROM usage_records WHERE deployed_model = ?1 AND deployment_uid = ?2"
+    " AND time >= ?3 AND time < ?4";
+
+void BindUsageQuery(Statement& st, const UsageQuery& query) {
+  st.BindText(1, query.deployed_model);
+  st.BindText(2, query.deployment_uid);
+  st.BindInt(3, ToUnixMillis(query.start));
+  st.BindInt(4, ToUnixMillis(query.end));
+}
+
+UsageHour ReadUsageHour(const Statement& st) {
+  UsageHour h;
+  h.hour = FromUnixMillis(st.Int(0));
+  UsageTotals& t = h.totals;
+  t.requests = st.Int(1);
+  t.input_tokens = st.Int(2);
+  t.output_tokens = st.Int(3);
+  t.streamed = st.Int(4);
+  t.ptu_requests = st.Int(5);
+  t.overflow_requests = st.Int(6);
+  t.errors = st.Int(7);
+  t.aborted = st.Int(8);
+  t.latency_ms_sum = st.Int(9);
+  return h;
+}
+
+TokenUsage ReadTokenSums(const Statement& st) {
+  return TokenUsage{FromUnixMillis(st.Int(0)), st.Int(1), st.Int(2), st.Int(3) != 0,
+                    st.Int(4) != 0};
+}
+
+}  // namespace
+
+StatusOr<std::vector<UsageHour>> SqliteStore::SumUsageByHour(const UsageQuery& query) {
+  ASSIGN_OR_RETURN(sqlite::ReadPool::Lease db, readers_->Acquire());
+  ASSIGN_OR_RETURN(
+      Statement select,
+      db->Prepare(std::string("SELECT ") + kHourOfTime +
+                  " AS hour, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(streamed),"
+                  " SUM(ptu AND NOT overflow), SUM(overflow), SUM(http_status >= 400),"
+                  " SUM(aborted), SUM(latency_ms)" +
+                  kFromUsageOf + " GROUP BY hour ORDER BY hour"));
+  BindUsageQuery(select, query);
+  return sqlite::CollectRows<UsageHour>(select, ReadUsageHour);
+}
+
+StatusOr<std::vector<TokenUsage>> SqliteStore::SumTokensByHour(const UsageQuery& query) {
+  ASSIGN_OR_RETURN(sqlite::ReadPool::Lease db, readers_->Acquire());
+  ASSIGN_OR_RETURN(Statement select,
+                   db->Prepare(std::string("SELECT MIN(time), SUM(input_tokens),"
+                                           " SUM(output_tokens), thinking, overflow") +
+                               kFromUsageOf + " GROUP BY " + kHourOfTime +
+                               ", thinking, overflow ORDER BY 1, 4, 5"));
+  BindUsageQuery(select, query);
+  return sqlite::CollectRows<TokenUsage>(select, ReadTokenSums);
+}
+
 }  // namespace berth

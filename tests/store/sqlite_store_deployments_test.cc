@@ -150,7 +150,7 @@ TEST_F(SqliteStoreDeploymentsTest, CreateOfTakenNameIsAlreadyExistsAndKeepsTheOr
   second.uid = "another";
   Status status = store_->CreateDeployment(second, CreatedEvent(second));
   EXPECT_EQ(status.code(), StatusCode::kAlreadyExists);
-  EXPECT_EQ(status.message(), "Deployed model m1 already exists, please specify a suffix.");
+  EXPECT_EQ(status.message(), "deployment m1 already exists");
   EXPECT_EQ(store_->GetDeployment("m1")->uid, first.uid);
   EXPECT_TRUE(store_->ListEvents("another")->empty()) << "the failed create's event was kept";
 }
@@ -158,7 +158,7 @@ TEST_F(SqliteStoreDeploymentsTest, CreateOfTakenNameIsAlreadyExistsAndKeepsTheOr
 TEST_F(SqliteStoreDeploymentsTest, GetOfUnknownIsNotFound) {
   StatusOr<Deployment> got = store_->GetDeployment("nope");
   EXPECT_EQ(got.status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(got.status().message(), "Model: nope not found!");
+  EXPECT_EQ(got.status().message(), "deployment nope not found");
 }
 
 TEST_F(SqliteStoreDeploymentsTest, UpdateWritesFieldsAndBumpsVersion) {

@@ -25,6 +25,7 @@
 #include "runtime/sim_runtime.h"
 #include "service/admin_service.h"
 #include "service/auth_service.h"
+#include "service/billing_service.h"
 #include "service/deployment_service.h"
 #include "service/model_registry.h"
 #include "store/catalog_loader.h"
@@ -145,7 +146,9 @@ int Serve(const ServeOptions& options) {
   runtime->OnReplicaChange([&reconciler](const std::string& id) { reconciler.Trigger(id); });
   DeploymentService deployments(**store, registry, reconciler, clock, ptu_sizing, &reconciler);
   SqliteStore* sqlite = store->get();
-  ApiDeps deps{sqlite, &auth, &registry, &deployments, options.region, {}};
+  BillingService billing(**store, registry, clock);
+  AdminService admin(**store, registry);
+  ApiDeps deps{&auth, &registry, &deployments, &billing, &admin, options.region, {}};
   GatewayMetrics gateway_metrics;
   UsageRecorder usage(**store, clock);
   std::unique_ptr<UpstreamClient> upstream = StartUpstreamClient({options.upstream_threads, 256});

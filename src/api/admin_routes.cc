@@ -52,7 +52,8 @@ StatusOr<OrderedJson> RegisterModel(const ApiCall& call, ModelRegistry& models) 
 
 }  // namespace
 
-void AddAdminRoutes(RouteTable& table, AuthService& auth, ModelRegistry& models, Store& store) {
+void AddAdminRoutes(RouteTable& table, AuthService& auth, ModelRegistry& models,
+                    AdminService& admin) {
   const std::string base = "/api/v1/admin";
   table.Add({"POST",
              base + "/workspaces",
@@ -113,8 +114,8 @@ void AddAdminRoutes(RouteTable& table, AuthService& auth, ModelRegistry& models,
              base + "/models/{model_name}",
              Access::kAdmin,
              BodyRule::kOptionalJson,
-             [&models, &store](const ApiCall& call) -> StatusOr<OrderedJson> {
-               RETURN_IF_ERROR(UnregisterCustomModel(store, models, call.params[0]));
+             [&admin](const ApiCall& call) -> StatusOr<OrderedJson> {
+               RETURN_IF_ERROR(admin.UnregisterCustomModel(call.params[0]));
                return OrderedJson{{"model_name", call.params[0]}, {"deleted", true}};
              },
              {}});

@@ -88,14 +88,12 @@ struct ApiServer::Prepared {
 
 ApiServer::ApiServer(ApiDeps deps, int worker_threads, size_t max_queued)
     : deps_(std::move(deps)),
-      billing_(std::make_unique<BillingService>(*deps_.store, *deps_.models,
-                                                deps_.clock ? *deps_.clock : real_clock_)),
       pool_(std::make_unique<ThreadPool>(worker_threads, std::max<size_t>(1, max_queued))) {
   AddSystemRoutes();
-  AddDeploymentRoutes(table_, *deps_.deployments, *deps_.models, billing_.get());
-  AddBillingRoutes(table_, *billing_, deps_.clock ? *deps_.clock : real_clock_);
+  AddDeploymentRoutes(table_, *deps_.deployments, *deps_.models, deps_.billing);
+  AddBillingRoutes(table_, *deps_.billing, deps_.clock ? *deps_.clock : real_clock_);
   AddUsageRoutes(table_, *deps_.deployments, deps_.clock ? *deps_.clock : real_clock_);
-  AddAdminRoutes(table_, *deps_.auth, *deps_.models, *deps_.store);
+  AddAdminRoutes(table_, *deps_.auth, *deps_.models, *deps_.admin);
 }
 
 void ApiServer::AddSystemRoutes() {
@@ -113,7 +111,7 @@ void ApiServer::AddSystemRoutes() {
               BodyRule::kNone,
               {},
               [this](const ApiCall&) -> StatusOr<HttpResponse> {
-                ASSIGN_OR_RETURN(auto by_status, deps_.store->CountDeploymentsByStatus());
+                ASSIGN_OR_RETURN(auto by_status, deps_.deployments->CountByStatus());
                 HttpResponse response;
                 response.content_type = "text/plain; version=0.0.4";
                 response.body = metrics_.Render(by_status);

@@ -13,23 +13,25 @@
 #include "api/route_table.h"
 #include "common/thread_pool.h"
 #include "http/http_types.h"
+#include "service/admin_service.h"
 #include "service/auth_service.h"
 #include "service/billing_service.h"
 #include "service/deployment_service.h"
 #include "service/model_registry.h"
-#include "store/store.h"
 
 namespace berth {
 
+// The services the routes call; the API layer never reaches the store itself.
 struct ApiDeps {
-  Store* store = nullptr;
   AuthService* auth = nullptr;
   ModelRegistry* models = nullptr;
   DeploymentService* deployments = nullptr;
+  BillingService* billing = nullptr;
+  AdminService* admin = nullptr;
   std::string region;
   // Extra Prometheus text appended to /metrics (e.g. the store's commit counters); optional.
   std::function<std::string()> extra_metrics;
-  // The clock billing reads "now" from; null: the real clock.
+  // The clock the billing and usage routes read "now" from; null: the real clock.
   const Clock* clock = nullptr;
 };
 
@@ -53,7 +55,6 @@ class ApiServer {
 
   ApiDeps deps_;
   RealClock real_clock_;
-  std::unique_ptr<BillingService> billing_;
   RouteTable table_;
   ApiMetrics metrics_;
   std::unique_ptr<ThreadPool> pool_;  // last: destroyed (drained) first

@@ -78,8 +78,11 @@ std::string FormatUnitPrice(double amount, std::string_view currency) {
 }
 
 std::string FormatCount(int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n);
-  return (n < 0 ? "-" : "") + GroupThousands(digits);
+  // The magnitude in unsigned arithmetic: -n overflows for the most negative int64_t.
+  uint64_t magnitude = n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
+  std::string out = n < 0 ? "-" : "";
+  out += GroupThousands(std::to_string(magnitude));
+  return out;
 }
 
 std::string FormatElapsed(std::chrono::milliseconds elapsed) {

@@ -102,7 +102,10 @@ std::string NameHash(std::string_view workspace_id, std::string_view model_name)
 std::string DeployedModelName(Plan plan, std::string_view workspace_id, std::string_view model_name,
                               std::string_view suffix) {
   std::string name(model_name);
-  if (plan != Plan::kLora) name += "-" + NameHash(workspace_id, model_name);
+  if (plan != Plan::kLora) {
+    name += '-';
+    name += NameHash(workspace_id, model_name);
+  }
   if (!suffix.empty()) {
     name += '-';
     name += suffix;

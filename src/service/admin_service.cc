@@ -2,17 +2,19 @@
 
 namespace berth {
 
-Status UnregisterCustomModel(Store& store, ModelRegistry& models, const std::string& model_name) {
+AdminService::AdminService(Store& store, ModelRegistry& models) : store_(store), models_(models) {}
+
+Status AdminService::UnregisterCustomModel(const std::string& model_name) {
   // Checked while no create can run, so a deployment cannot appear between check and removal.
   auto unused = [&]() -> Status {
-    ASSIGN_OR_RETURN(std::vector<Deployment> all, store.ListAllDeployments());
+    ASSIGN_OR_RETURN(std::vector<Deployment> all, store_.ListAllDeployments());
     int in_use = 0;
     for (const Deployment& d : all) in_use += d.model_name == model_name ? 1 : 0;
     if (in_use == 0) return Status::Ok();
     return FailedPrecondition("model " + model_name + " has " + std::to_string(in_use) +
                               " deployment(s); delete them first");
   };
-  Status removed = models.Unregister(model_name, unused);
+  Status removed = models_.Unregister(model_name, unused);
   if (removed.code() == StatusCode::kNotFound) {
     return NotFound("Model: " + model_name + " not found!");
   }

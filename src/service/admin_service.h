@@ -12,8 +12,18 @@
 
 namespace berth {
 
-// Removes custom model `model_name`. FailedPrecondition while deployments of it exist.
-Status UnregisterCustomModel(Store& store, ModelRegistry& models, const std::string& model_name);
+class AdminService {
+ public:
+  AdminService(Store& store, ModelRegistry& models);
+
+  // Removes custom model `model_name`. FailedPrecondition while deployments of it exist;
+  // NotFound ("Model: x not found!") if it is not registered.
+  Status UnregisterCustomModel(const std::string& model_name);
+
+ private:
+  Store& store_;
+  ModelRegistry& models_;
+};
 
 struct BootstrapResult {
   Workspace default_workspace;

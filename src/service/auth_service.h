@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "core/workspace.h"
 #include "service/caller.h"
 #include "store/store.h"
 

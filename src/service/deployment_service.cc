@@ -89,6 +89,7 @@ StatusOr<Deployment> DeploymentService::Mutate(const Caller& caller, const std::
     Status written =
         store_.UpdateDeployment(d, {MakeEvent(d, event_type, message, caller.key_id, d.modified)});
     if (written.code() == StatusCode::kAborted) continue;  // someone else wrote first: re-read
+    if (written.code() == StatusCode::kNotFound) return ModelNotFound(id);  // deleted meanwhile
     RETURN_IF_ERROR(written);
     trigger_.Trigger(d.deployed_model);
     ++d.version;
@@ -186,6 +187,10 @@ StatusOr<UsageSummary> DeploymentService::Usage(const Caller& caller, const std:
   ASSIGN_OR_RETURN(Deployment d, Get(caller, id));
   ASSIGN_OR_RETURN(std::vector<UsageHour> hours, store_.SumUsageByHour({id, d.uid, start, end}));
   return SummarizeHours(std::move(hours));
+}
+
+StatusOr<std::map<DeploymentStatus, int64_t>> DeploymentService::CountByStatus() {
+  return store_.CountDeploymentsByStatus();
 }
 
 StatusOr<std::vector<ReplicaInfo>> DeploymentService::Replicas(const Caller& caller,

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -58,6 +59,8 @@ class DeploymentService {
   // Hourly totals of the deployment's metered requests with start <= time < end.
   StatusOr<UsageSummary> Usage(const Caller& caller, const std::string& id, SystemTime start,
                                SystemTime end);
+  // How many deployments of every workspace are in each status (for the server's metrics).
+  StatusOr<std::map<DeploymentStatus, int64_t>> CountByStatus();
   // The replicas the runtime runs for the deployment, oldest first; Unavailable when the
   // runtime could not look.
   StatusOr<std::vector<ReplicaInfo>> Replicas(const Caller& caller, const std::string& id);

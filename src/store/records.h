@@ -1,4 +1,5 @@
-// Records the store keeps besides deployments: workspaces, API keys, custom models, usage.
+// Records the store keeps besides deployments, workspaces and API keys (core/workspace.h):
+// custom models and usage.
 // Plain values, safe to copy between threads.
 #pragma once
 
@@ -8,23 +9,9 @@
 
 #include "common/clock.h"
 #include "core/deployment.h"
+#include "core/workspace.h"
 
 namespace berth {
-
-struct Workspace {
-  std::string workspace_id;  // "llm-" + 16 of [a-z0-9]
-  std::string name;
-  SystemTime created;
-};
-
-struct ApiKey {
-  std::string key_id;  // "key-" + 12 hex; public, used to delete the key
-  std::string workspace_id;
-  std::string key_hash;    // hex SHA-256 of the secret; the secret itself is never stored
-  std::string key_prefix;  // the first characters of the secret, to recognise it in lists
-  bool admin = false;
-  SystemTime created;
-};
 
 struct CustomModel {
   std::string model_name;

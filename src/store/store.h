@@ -1,7 +1,8 @@
 // Store: the durable state of berth. The only interface through which any layer reads or writes
 // persistent data; implementations (SqliteStore; later PostgresStore) are the only place SQL
 // lives. Every method is blocking and thread-safe: call it from worker threads, never from a
-// network thread. A write that returns OK is on disk.
+// network thread. A write that returns OK is on disk. Failures carry a status code and a plain
+// statement of fact ("deployment x not found"); the API's wording belongs to the services.
 #pragma once
 
 #include <map>

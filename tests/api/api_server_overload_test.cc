@@ -53,10 +53,11 @@ class ApiServerOverloadTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(env_.Init().ok());
     // One worker, one queued request.
-    server_ = std::make_unique<ApiServer>(ApiDeps{env_.store.get(),
-                                                  env_.auth.get(),
+    server_ = std::make_unique<ApiServer>(ApiDeps{env_.auth.get(),
                                                   env_.models.get(),
                                                   env_.deployments.get(),
+                                                  env_.billing.get(),
+                                                  env_.admin.get(),
                                                   "cn-beijing",
                                                   {},
                                                   &env_.clock},

@@ -40,10 +40,11 @@ class ApiServerTest : public ::testing::Test {
     ASSERT_TRUE(admin.ok() && user.ok());
     admin_key_ = admin->secret;
     user_key_ = user->secret;
-    server_ = std::make_unique<ApiServer>(ApiDeps{env_.store.get(),
-                                                  env_.auth.get(),
+    server_ = std::make_unique<ApiServer>(ApiDeps{env_.auth.get(),
                                                   env_.models.get(),
                                                   env_.deployments.get(),
+                                                  env_.billing.get(),
+                                                  env_.admin.get(),
                                                   "cn-beijing",
                                                   {},
                                                   &env_.clock},

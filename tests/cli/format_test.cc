@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace berth::cli {
 namespace {
 
@@ -36,6 +38,12 @@ TEST(FormatCountTest, GroupsThousands) {
   EXPECT_EQ(FormatCount(1000), "1,000");
   EXPECT_EQ(FormatCount(1234567), "1,234,567");
   EXPECT_EQ(FormatCount(-45000), "-45,000");
+}
+
+// Negating the most negative int64_t overflowed (UBSan reports it under BERTH_SANITIZE).
+TEST(FormatCountTest, ExtremesOfInt64) {
+  EXPECT_EQ(FormatCount(std::numeric_limits<int64_t>::min()), "-9,223,372,036,854,775,808");
+  EXPECT_EQ(FormatCount(std::numeric_limits<int64_t>::max()), "9,223,372,036,854,775,807");
 }
 
 TEST(FormatElapsedTest, SecondsMinutesHours) {

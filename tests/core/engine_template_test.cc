@@ -61,7 +61,10 @@ TEST(ExpandTemplateTest, Table) {
 
 TEST(ExpandTemplateTest, EveryDocumentedPlaceholderIsKnown) {
   for (std::string_view name : TemplatePlaceholders()) {
-    EXPECT_TRUE(CheckTemplate("{" + std::string(name) + "}").ok()) << name;
+    std::string braced = "{";
+    braced += name;
+    braced += '}';
+    EXPECT_TRUE(CheckTemplate(braced).ok()) << name;
   }
   EXPECT_FALSE(CheckTemplate("{nope}").ok());
 }

@@ -1,5 +1,6 @@
 #include "gateway/route_table.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -46,14 +47,14 @@ ReplicaInfo Replica(const std::string& id, ReplicaState state, int port) {
 std::vector<ReplicaInfo> ReadyReplicas(int n, int first_port = 40000) {
   std::vector<ReplicaInfo> out;
   for (int i = 0; i < n; ++i) {
-    out.push_back(Replica("r" + std::to_string(i), ReplicaState::kReady, first_port + i));
+    out.push_back(Replica(fmt::format("r{}", i), ReplicaState::kReady, first_port + i));
   }
   return out;
 }
 
 std::vector<Endpoint> Endpoints(int n) {
   std::vector<Endpoint> out;
-  for (int i = 0; i < n; ++i) out.push_back({"r" + std::to_string(i), 40000 + i});
+  for (int i = 0; i < n; ++i) out.push_back({fmt::format("r{}", i), 40000 + i});
   return out;
 }
 

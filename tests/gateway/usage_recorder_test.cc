@@ -1,5 +1,6 @@
 #include "gateway/usage_recorder.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -72,7 +73,7 @@ TEST_F(UsageRecorderTest, FlushStoresEverythingRecordedFromManyThreads) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        recorder.Record(Usage("m" + std::to_string(t % 3), i, t * kPerThread + i));
+        recorder.Record(Usage(fmt::format("m{}", t % 3), i, t * kPerThread + i));
       }
     });
   }

@@ -99,7 +99,7 @@ TEST_F(ModelRegistryTest, UnregisterRefusesWhileDeployed) {
   StatusOr<Deployment> d = env_.deployments->Create(Caller{"key-1", "llm-ws1", false}, r);
   ASSERT_TRUE(d.ok());
 
-  Status refused = UnregisterCustomModel(*env_.store, models(), "qwen3-8b-ft-1");
+  Status refused = env_.admin->UnregisterCustomModel("qwen3-8b-ft-1");
   EXPECT_EQ(refused, FailedPrecondition("model qwen3-8b-ft-1 has 1 deployment(s); delete them "
                                         "first"));
   EXPECT_TRUE(models().Find("qwen3-8b-ft-1").has_value());
@@ -109,9 +109,9 @@ TEST_F(ModelRegistryTest, UnregisterRefusesWhileDeployed) {
                   ->DeleteDeployment(d->deployed_model, d->version,
                                      MakeEvent(*d, "Deleted", "", "reconciler", env_.clock.Now()))
                   .ok());
-  ASSERT_TRUE(UnregisterCustomModel(*env_.store, models(), "qwen3-8b-ft-1").ok());
+  ASSERT_TRUE(env_.admin->UnregisterCustomModel("qwen3-8b-ft-1").ok());
   EXPECT_FALSE(models().Find("qwen3-8b-ft-1").has_value());
-  EXPECT_EQ(UnregisterCustomModel(*env_.store, models(), "qwen3-8b-ft-1"),
+  EXPECT_EQ(env_.admin->UnregisterCustomModel("qwen3-8b-ft-1"),
             NotFound("Model: qwen3-8b-ft-1 not found!"));
 }
 
@@ -133,7 +133,7 @@ TEST_F(ModelRegistryTest, UnregisterAndCreateNeverBothSucceed) {
     });
     auto unregister = std::async(std::launch::async, [&] {
       start.wait();
-      return UnregisterCustomModel(*env_.store, models(), name);
+      return env_.admin->UnregisterCustomModel(name);
     });
     go.set_value();
     Status created = create.get(), removed = unregister.get();

@@ -10,7 +10,9 @@
 
 #include "common/temp_dir.h"
 #include "reconcile/trigger.h"
+#include "service/admin_service.h"
 #include "service/auth_service.h"
+#include "service/billing_service.h"
 #include "service/deployment_service.h"
 #include "service/model_registry.h"
 #include "store/sqlite/sqlite_store.h"
@@ -60,6 +62,8 @@ struct ServiceEnv {
     auth = std::make_unique<AuthService>(*store, clock);
     RETURN_IF_ERROR(auth->Load());
     deployments = std::make_unique<DeploymentService>(*store, *models, trigger, clock);
+    billing = std::make_unique<BillingService>(*store, *models, clock);
+    admin = std::make_unique<AdminService>(*store, *models);
     return Status::Ok();
   }
 
@@ -70,6 +74,8 @@ struct ServiceEnv {
   std::unique_ptr<ModelRegistry> models;
   std::unique_ptr<AuthService> auth;
   std::unique_ptr<DeploymentService> deployments;
+  std::unique_ptr<BillingService> billing;
+  std::unique_ptr<AdminService> admin;
 };
 
 }  // namespace berth::testing

@@ -73,7 +73,8 @@ inline std::string Params(size_t count) {
   std::string out;
   for (size_t i = 1; i <= count; ++i) {
     if (i > 1) out += ", ";
-    out += "?" + std::to_string(i);
+    out += '?';
+    out += std::to_string(i);
   }
   return out;
 }

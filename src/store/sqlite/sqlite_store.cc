@@ -33,7 +33,7 @@ Status MissingOrConflict(Connection& db, const std::string& deployed_model) {
                    db.Prepare("SELECT 1 FROM deployments WHERE deployed_model = ?1"));
   exists.BindText(1, deployed_model);
   ASSIGN_OR_RETURN(bool found, exists.Step());
-  if (!found) return NotFound("Model: " + deployed_model + " not found!");
+  if (!found) return NotFound("deployment " + deployed_model + " not found");
   return Aborted("deployment " + deployed_model + " was modified concurrently");
 }
 
@@ -107,8 +107,7 @@ Status SqliteStore::CreateDeployment(const Deployment& d, const DeploymentEvent&
       sqlite::BindDeployment(insert, d, 1);
       Status inserted = insert.Run();
       if (inserted.code() == StatusCode::kAlreadyExists) {
-        return AlreadyExists("Deployed model " + d.deployed_model +
-                             " already exists, please specify a suffix.");
+        return AlreadyExists("deployment " + d.deployed_model + " already exists");
       }
       RETURN_IF_ERROR(inserted);
     }
@@ -127,7 +126,7 @@ StatusOr<Deployment> SqliteStore::GetDeployment(const std::string& deployed_mode
                    db->Prepare(sqlite::SelectDeploymentSql() + " WHERE deployed_model = ?1"));
   select.BindText(1, deployed_model);
   ASSIGN_OR_RETURN(bool found, select.Step());
-  if (!found) return NotFound("Model: " + deployed_model + " not found!");
+  if (!found) return NotFound("deployment " + deployed_model + " not found");
   return sqlite::ReadDeployment(select);
 }
 

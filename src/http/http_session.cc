@@ -2,14 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <exception>
-#include <limits>
 #include <utility>
 
 #include "common/log.h"
 #include "http/http_message.h"
 #include "http/http_responder.h"
+#include "http/request_reader.h"
 
 namespace berth::http_internal {
 namespace {
@@ -19,10 +18,6 @@ namespace {
 constexpr std::chrono::milliseconds kLingerTimeout{1000};
 // Bound on writing a response the server generated itself (best effort).
 constexpr std::chrono::milliseconds kErrorWriteTimeout{2000};
-
-bool IsHttpError(const error_code& ec) {
-  return ec.category() == make_error_code(http::error::end_of_stream).category();
-}
 
 bool ExpectsContinue(const BeastRequest& request) {
   auto it = request.find(http::field::expect);
@@ -86,18 +81,16 @@ void HttpSession::OnIdleReadable(error_code ec) {
 
 void HttpSession::DoReadHeader() {
   const HttpServerOptions& options = shared_->options;
-  parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(
-      std::min<size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-  parser_->body_limit(static_cast<std::uint64_t>(options.max_body_bytes));
+  LimitRequestParser(parser_.emplace(), options);
   ArmDeadline(options.header_timeout);
   http::async_read_header(
       socket_, buffer_, *parser_,
-      [self = shared_from_this()](error_code ec, size_t) { self->OnReadHeader(ec); });
+      [self = shared_from_this()](error_code ec, size_t bytes) { self->OnReadHeader(ec, bytes); });
 }
 
-void HttpSession::OnReadHeader(error_code ec) {
+void HttpSession::OnReadHeader(error_code ec, size_t header_bytes) {
   const bool timed_out = DisarmDeadline();
+  if (!ec) ec = CheckHeaderSize(header_bytes, shared_->options);
   if (ec) return FailRead(ReadPhase::kHeader, ec, timed_out);
   const BeastRequest& request = parser_->get();
   keep_alive_ = request.keep_alive();
@@ -144,22 +137,9 @@ void HttpSession::FailRead(ReadPhase phase, error_code ec, bool timed_out) {
                            (header ? options.header_timeout : options.body_timeout).count())),
         408);
   }
-  if (ec == http::error::body_limit) {
-    return SendErrorAndClose(
-        Status(StatusCode::kPayloadTooLarge,
-               fmt::format("request body exceeds the limit of {} bytes", options.max_body_bytes)),
-        413);
-  }
-  // A client that closed or reset the connection gets no answer.
-  if (!IsHttpError(ec) || ec == http::error::end_of_stream || ec == http::error::partial_message) {
-    return Close();
-  }
-  if (ec == http::error::header_limit) {
-    return SendErrorAndClose(
-        InvalidArgument(fmt::format("request header exceeds {} bytes", options.max_header_bytes)),
-        400);
-  }
-  SendErrorAndClose(InvalidArgument(fmt::format("malformed HTTP request: {}", ec.message())), 400);
+  std::optional<ReadRejection> rejection = RejectUnreadable(ec, options);
+  if (!rejection) return Close();
+  SendErrorAndClose(rejection->status, rejection->http_status);
 }
 
 void HttpSession::Dispatch() {

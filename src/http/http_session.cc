@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <exception>
-#include <limits>
 #include <utility>
 
 #include "common/log.h"
@@ -20,10 +18,6 @@ namespace {
 constexpr std::chrono::milliseconds kLingerTimeout{1000};
 // Bound on writing a response the server generated itself (best effort).
 constexpr std::chrono::milliseconds kErrorWriteTimeout{2000};
-
-bool IsHttpError(const error_code& ec) {
-  return ec.category() == make_error_code(http::error::end_of_stream).category();
-}
 
 bool ExpectsContinue(const BeastRequest& request) {
   auto it = request.find(http::field::expect);
@@ -109,11 +103,12 @@ void HttpSession::DoReadHeader() {
   ArmDeadline(options.header_timeout);
   http::async_read_header(
       socket_, buffer_, *parser_,
-      [self = shared_from_this()](error_code ec, size_t) { self->OnReadHeader(ec); });
+      [self = shared_from_this()](error_code ec, size_t bytes) { self->OnReadHeader(ec, bytes); });
 }
 
-void HttpSession::OnReadHeader(error_code ec) {
+void HttpSession::OnReadHeader(error_code ec, size_t header_bytes) {
   const bool timed_out = DisarmDeadline();
+  if (!ec) ec = CheckHeaderSize(header_bytes, shared_->options);
   if (ec) return FailRead(ReadPhase::kHeader, ec, timed_out);
   const BeastRequest& request = parser_->get();
   // Before anything else reads the body: a framing the parser would misread is refused here.

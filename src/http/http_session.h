@@ -100,7 +100,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void DoWaitIdle();
   void OnIdleReadable(error_code ec);
   void DoReadHeader();
-  void OnReadHeader(error_code ec);
+  void OnReadHeader(error_code ec, size_t header_bytes);
   void DoSendContinue();
   void OnSendContinue(error_code ec);
   void DoReadBody();

@@ -117,6 +117,11 @@ RequestRejection RejectionForParseError(const error_code& ec, const HttpServerOp
   return Reject(400, fmt::format("malformed HTTP request: {}", ec.message()));
 }
 
+error_code CheckHeaderSize(size_t header_bytes, const HttpServerOptions& options) {
+  if (header_bytes > options.max_header_bytes) return http::error::header_limit;
+  return {};
+}
+
 void ApplyLimits(http::request_parser<http::string_body>& parser,
                  const HttpServerOptions& options) {
   parser.header_limit(static_cast<std::uint32_t>(
@@ -126,28 +131,77 @@ void ApplyLimits(http::request_parser<http::string_body>& parser,
 
 }  // namespace http_internal
 
-RawParse ParseRawRequest(std::string_view bytes, const HttpServerOptions& options) {
+namespace {
+
+// A SyncReadStream over bytes in memory: hands them out at most `piece` at a time, then reports
+// the end of the stream as a socket whose peer stopped sending does.
+class BytesStream {
+ public:
+  BytesStream(std::string_view bytes, size_t piece)
+      : bytes_(bytes), piece_(std::max<size_t>(piece, 1)) {}
+
+  template <class MutableBuffers>
+  size_t read_some(const MutableBuffers& buffers, http_internal::error_code& ec) {
+    namespace asio = http_internal::asio;
+    ec = {};
+    if (handed_out_ == bytes_.size()) {
+      ec = asio::error::eof;
+      return 0;
+    }
+    const size_t n = asio::buffer_copy(
+        buffers,
+        asio::buffer(bytes_.data() + handed_out_, std::min(piece_, bytes_.size() - handed_out_)));
+    handed_out_ += n;
+    return n;
+  }
+
+  // The throwing overload the SyncReadStream concept asks for; the readers used here take an
+  // error_code and never call it.
+  template <class MutableBuffers>
+  size_t read_some(const MutableBuffers& buffers) {
+    http_internal::error_code ec;
+    const size_t n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+  size_t handed_out() const { return handed_out_; }
+
+ private:
+  std::string_view bytes_;
+  size_t piece_;
+  size_t handed_out_ = 0;
+};
+
+// The stream ended before the request was whole: a client that left, or one still sending.
+bool RanOutOfBytes(const http_internal::error_code& ec) {
+  namespace hi = http_internal;
+  return ec == hi::http::error::end_of_stream || ec == hi::http::error::partial_message;
+}
+
+}  // namespace
+
+RawParse ParseRawRequest(std::string_view bytes, const HttpServerOptions& options,
+                         size_t piece_bytes) {
   namespace hi = http_internal;
   RawParse result;
+  BytesStream stream(bytes, piece_bytes);
+  hi::beast::flat_buffer buffer;
   hi::http::request_parser<hi::http::string_body> parser;
   hi::ApplyLimits(parser, options);
   hi::error_code ec;
-  while (!parser.is_done()) {
-    const bool had_header = parser.is_header_done();
-    const size_t used = parser.put(
-        hi::asio::buffer(bytes.data() + result.consumed, bytes.size() - result.consumed), ec);
-    result.consumed += used;
-    if (ec == hi::http::error::need_more) return result;
-    if (ec) {
-      result.rejection = hi::RejectionForParseError(ec, options);
-      return result;
-    }
-    if (!had_header && parser.is_header_done()) {
-      result.rejection = hi::CheckRequestHead(parser.get().base());
-      if (result.rejection) return result;
-    }
-    if (used == 0 && !parser.is_done()) return result;  // needs more bytes
+  const size_t header_bytes = hi::http::read_header(stream, buffer, parser, ec);
+  if (!ec) ec = hi::CheckHeaderSize(header_bytes, options);
+  if (!ec) {
+    result.rejection = hi::CheckRequestHead(parser.get().base());
+    if (result.rejection) return result;
+    if (!parser.is_done()) hi::http::read(stream, buffer, parser, ec);
   }
+  if (ec) {
+    if (!RanOutOfBytes(ec)) result.rejection = hi::RejectionForParseError(ec, options);
+    return result;
+  }
+  result.consumed = stream.handed_out() - buffer.size();
   result.request = hi::ToHttpRequest(parser.release(), "raw");
   return result;
 }

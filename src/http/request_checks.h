@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -28,7 +29,11 @@ struct RawParse {
   bool incomplete() const { return !request && !rejection; }  // more bytes needed
 };
 
-// Parses the first request in `bytes` with options.max_header_bytes / max_body_bytes.
-RawParse ParseRawRequest(std::string_view bytes, const HttpServerOptions& options);
+// Reads the first request of a connection whose client sends `bytes` (then stops sending),
+// handed to Beast's read_header/read at most `piece_bytes` at a time as a socket would, with
+// the session's limits, header-size check and head rules. A read that runs out of bytes before
+// the request is whole is incomplete().
+RawParse ParseRawRequest(std::string_view bytes, const HttpServerOptions& options,
+                         size_t piece_bytes = SIZE_MAX);
 
 }  // namespace berth

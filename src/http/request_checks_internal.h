@@ -2,6 +2,7 @@
 // src/http/; pure functions, any thread.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 
 #include "http/beast_asio.h"
@@ -14,6 +15,11 @@ std::optional<RequestRejection> CheckRequestHead(const http::request_header<>& h
 
 // How a parser error is answered: 413 body too large, 431 header too large, else 400.
 RequestRejection RejectionForParseError(const error_code& ec, const HttpServerOptions& options);
+
+// header_limit when a header of `header_bytes` (start line included) is over the limit. Beast
+// counts the start line against its own limit only when the header arrives in pieces, so this
+// makes the limit the same however the client's bytes were segmented.
+error_code CheckHeaderSize(size_t header_bytes, const HttpServerOptions& options);
 
 // A parser for one request with the server's limits.
 void ApplyLimits(http::request_parser<http::string_body>& parser, const HttpServerOptions& options);

@@ -109,6 +109,15 @@ TEST(ParseEnginesConfigTest, Errors) {
       {R"({"engines": {"m": {"command": ["x"], "env": {"A": "{bad}"}}}})", "unknown placeholder"},
       {R"({"engines": {"m": {"command": ["x"], "health_path": "health"}}})", "starting with /"},
       {R"({"engines": {"m": {"command": ["x"], "startup_timeout_s": 0}}})", "positive number"},
+      // Found by tests/fuzz/fuzz_engines_config: 1e300 s overflowed the conversion to
+      // milliseconds (undefined behaviour), 1e-300 s became a timeout of 0.
+      {R"({"engines": {"m": {"command": ["x"], "startup_timeout_s": 1e300}}})",
+       "from 0.001 to 86400"},
+      {R"({"engines": {"m": {"command": ["x"], "startup_timeout_s": 1e-300}}})",
+       "from 0.001 to 86400"},
+      // ... and a per-replica tpm near INT64_MAX overflowed sizing a ptu deployment.
+      {R"({"engines": {"m": {"command": ["x"], "ptu_tpm_per_replica": {"input": 9223372036854775807}}}})",
+       "positive integer up to 1000000000"},
       {R"({"engines": {"m": {"command": ["x"], "ptu_tpm_per_replica": {"input": 0}}}})",
        "positive integer"},
       {R"({"engines": {"m": {"command": ["x"], "ptu_tpm_per_replica": {"in": 5}}}})",

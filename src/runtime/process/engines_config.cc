@@ -11,6 +11,8 @@ namespace {
 
 using Json = nlohmann::json;
 
+constexpr int64_t kMaxStartupTimeoutS = 86400;  // a day
+
 bool IsComment(const std::string& key) { return key == "comment" || key.starts_with("_"); }
 
 Status FieldError(const std::string& key, const std::string& field, const std::string& what) {
@@ -47,8 +49,11 @@ StatusOr<PtuSizing> ParsePtu(const std::string& key, const Json& j) {
   if (!j.is_object()) return FieldError(key, "ptu_tpm_per_replica", "must be an object");
   PtuSizing sizing;
   for (const auto& [name, value] : j.items()) {
-    if (!value.is_number_integer() || value.get<int64_t>() <= 0) {
-      return FieldError(key, "ptu_tpm_per_replica." + name, "must be a positive integer");
+    // Beyond the most a deployment can buy, a larger value sizes nothing differently.
+    if (!value.is_number_integer() || value.get<int64_t>() <= 0 ||
+        value.get<int64_t>() > kMaxPtuTpm) {
+      return FieldError(key, "ptu_tpm_per_replica." + name,
+                        "must be a positive integer up to " + std::to_string(kMaxPtuTpm));
     }
     if (name == "input") {
       sizing.input_tpm_per_replica = value.get<int64_t>();
@@ -82,8 +87,12 @@ StatusOr<EngineTemplate> ParseEntry(const std::string& key, const Json& j) {
       }
       t.health_path = value.get<std::string>();
     } else if (field == "startup_timeout_s") {
-      if (!value.is_number() || value.get<double>() <= 0) {
-        return FieldError(key, field, "must be a positive number of seconds");
+      // Kept in whole milliseconds: below one it would be 0, and a huge value overflows.
+      if (!value.is_number() || value.get<double>() < 0.001 ||
+          value.get<double>() > kMaxStartupTimeoutS) {
+        return FieldError(key, field,
+                          "must be a positive number of seconds from 0.001 to " +
+                              std::to_string(kMaxStartupTimeoutS));
       }
       t.startup_timeout = Millis(static_cast<int64_t>(value.get<double>() * 1000));
     } else if (field == "ptu_tpm_per_replica") {

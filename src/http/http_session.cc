@@ -19,6 +19,10 @@ constexpr std::chrono::milliseconds kLingerTimeout{1000};
 // Bound on writing a response the server generated itself (best effort).
 constexpr std::chrono::milliseconds kErrorWriteTimeout{2000};
 
+bool IsHttpError(const error_code& ec) {
+  return ec.category() == make_error_code(http::error::end_of_stream).category();
+}
+
 bool ExpectsContinue(const BeastRequest& request) {
   auto it = request.find(http::field::expect);
   return it != request.end() && beast::iequals(it->value(), "100-continue");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds berth with its tests and runs the whole suite: first under AddressSanitizer and
-# UndefinedBehaviorSanitizer, then the release build (whose ctest summary ends the output).
-# Both build with BERTH_WERROR=ON: here, and only here, a warning fails the build.
+# UndefinedBehaviorSanitizer, then a clang build that only compiles, then the release build
+# (whose ctest summary ends the output). All build with BERTH_WERROR=ON: here, and only here, a
+# warning fails the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -13,6 +14,11 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBERTH_SANITIZE=ON -DBERTH_WE
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+# clang 14 compiles everything too (its tests are not run: the two g++ builds run them).
+echo "== clang build (compiles only) =="
+CXX=clang++-14 cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Debug -DBERTH_WERROR=ON >/dev/null
+cmake --build build-clang -j"$jobs"
 
 echo "== release build =="
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_WERROR=ON >/dev/null

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds berth with its tests and runs the whole suite: first under AddressSanitizer and
-# UndefinedBehaviorSanitizer, then the release build (whose ctest summary ends the output).
-# Both build with BERTH_WERROR=ON: here, and only here, a warning fails the build.
+# UndefinedBehaviorSanitizer, then clang 14's build with the fuzz targets, then the release build
+# (whose ctest summary ends the output). All build with BERTH_WERROR=ON: here, and only here, a
+# warning fails the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -14,10 +15,13 @@ cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
-echo "== fuzz targets (clang 14, libFuzzer + ASan + UBSan; 10 s each over tests/fuzz/corpus) =="
+# clang 14 builds everything (berth and every library) instrumented for libFuzzer with ASan and
+# UBSan, warnings as errors; then each fuzz target runs 10 s over its corpus (tests/fuzz). The
+# unit and integration tests run in the two g++ builds.
+echo "== clang 14 build and fuzz targets (libFuzzer + ASan + UBSan; 10 s each) =="
 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_FUZZ=ON \
-  -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-fuzz -j"$jobs" --target fuzz
+  -DBERTH_WERROR=ON -DBUILD_TESTING=OFF >/dev/null
+cmake --build build-fuzz -j"$jobs"
 tests/fuzz/run_fuzzers.sh build-fuzz 10
 
 echo "== release build =="

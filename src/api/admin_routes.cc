@@ -42,7 +42,10 @@ StatusOr<OrderedJson> RegisterModel(const ApiCall& call, ModelRegistry& models) 
   std::vector<Plan> plans;
   if (!plan_list) plans.push_back(Plan::kLora);
   for (const nlohmann::json& item : plan_list ? *plan_list : nlohmann::json::array()) {
-    std::optional<Plan> plan = item.is_string() ? ParsePlan(item.get<std::string>()) : std::nullopt;
+    // No `cond ? ParsePlan(...) : std::nullopt`: g++ 12 at -Os reports a false
+    // -Wmaybe-uninitialized for that shape.
+    std::optional<Plan> plan;
+    if (item.is_string()) plan = ParsePlan(item.get<std::string>());
     if (!plan) return InvalidArgument("plans must be a list of plan names (mu, lora)");
     plans.push_back(*plan);
   }

@@ -33,7 +33,11 @@ void CheckUsable(const EngineTemplate& engine) {
   FUZZ_CHECK(ExpandTemplate(engine.lora_path, values).ok());
   if (engine.ptu_sizing) {
     const PtuCapacity most{kMaxPtuTpm, kMaxPtuTpm, kMaxPtuTpm};
-    FUZZ_CHECK(PtuReplicas(most, *engine.ptu_sizing) >= 1);
+    // Any accepted sizing gives a replica count for the largest purchase, or a clear 400 when
+    // that would be more replicas than a deployment may have.
+    StatusOr<int> replicas = PtuReplicas(most, *engine.ptu_sizing);
+    FUZZ_CHECK(replicas.ok() ? *replicas >= 1 && *replicas < kMaxCapacityExclusive
+                             : replicas.status().code() == StatusCode::kInvalidArgument);
   }
 }
 

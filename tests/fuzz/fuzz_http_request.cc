@@ -21,7 +21,13 @@ using berth::RawParse;
 void CheckRequest(const HttpRequest& request, const HttpServerOptions& options) {
   FUZZ_CHECK(!request.method.empty());
   FUZZ_CHECK(request.body.size() <= options.max_body_bytes);
-  FUZZ_CHECK(request.path == request.target.substr(0, request.target.find('?')));
+  // The path is the target's up to '?'; of an absolute-form target ("http://host/a?b"), the
+  // path part after the authority ("/a", or "/" when there is none).
+  const std::string_view before_query =
+      std::string_view(request.target).substr(0, request.target.find('?'));
+  const bool absolute_form = before_query.find("://") != std::string_view::npos;
+  FUZZ_CHECK(request.path == before_query ||
+             (absolute_form && (request.path == "/" || before_query.ends_with(request.path))));
   size_t header_bytes = request.target.size();
   for (const auto& [name, value] : request.headers) {
     FUZZ_CHECK(!name.empty());

@@ -487,11 +487,17 @@ TEST(RouteStateTest, ConcurrentAcquireReleaseBalancesAndEndsAtZero) {
     });
   }
   for (auto& t : threads) t.join();
+  // How evenly the picks spread depends on how the threads interleave (TiesRotateRoundRobin
+  // checks the rotation itself); what must hold whatever the schedule: every pick counted once,
+  // every replica used, and nothing left in flight.
   ASSERT_EQ(picks.size(), 4u);
+  int total = 0;
   for (auto& [id, n] : picks) {
     EXPECT_EQ(state.InFlight(id), 0) << id;
-    EXPECT_GT(n, 2000) << id;  // least-loaded with rotation spreads the work (5000 each if exact)
+    EXPECT_GT(n, 0) << id;
+    total += n;
   }
+  EXPECT_EQ(total, 4 * 5000);
 }
 
 }  // namespace

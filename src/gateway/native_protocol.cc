@@ -10,13 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-// The field, or nullptr when absent or null (clients send null for "not set").
-const json* Field(const json& object, const char* name) {
-  auto it = object.find(name);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
 Status TypeError(const std::string& field, const char* expected) {
   return InvalidArgument(field + " must be " + expected);
 }
@@ -28,7 +21,7 @@ StatusOr<json> ParseObject(std::string_view body) {
 }
 
 StatusOr<json> Messages(const json& input) {
-  if (const json* messages = Field(input, "messages")) {
+  if (const json* messages = JsonField(input, "messages")) {
     if (!messages->is_array() || messages->empty()) {
       return TypeError("input.messages", "a non-empty array");
     }
@@ -36,14 +29,14 @@ StatusOr<json> Messages(const json& input) {
       const json& message = (*messages)[i];
       const std::string name = "input.messages[" + std::to_string(i) + "]";
       if (!message.is_object()) return TypeError(name, "an object");
-      const json* role = Field(message, "role");
+      const json* role = JsonField(message, "role");
       if (!role || !role->is_string()) return TypeError(name + ".role", "a string");
       StatusOr<std::string> text = ChatMessageText(message);
       if (!text.ok()) return InvalidArgument(name + ": " + text.status().message());
     }
     return *messages;
   }
-  if (const json* prompt = Field(input, "prompt")) {
+  if (const json* prompt = JsonField(input, "prompt")) {
     if (!prompt->is_string()) return TypeError("input.prompt", "a string");
     return json::array({{{"role", "user"}, {"content", *prompt}}});
   }
@@ -54,7 +47,7 @@ StatusOr<json> Messages(const json& input) {
 enum class Kind { kNumber, kInteger, kStop };
 
 Status CopyParameter(const json& parameters, const char* name, Kind kind, json& body) {
-  const json* value = Field(parameters, name);
+  const json* value = JsonField(parameters, name);
   if (!value) return Status::Ok();
   const std::string field = std::string("parameters.") + name;
   switch (kind) {
@@ -75,14 +68,14 @@ Status CopyParameter(const json& parameters, const char* name, Kind kind, json& 
 }
 
 StatusOr<bool> OptionalBool(const json& parameters, const char* name) {
-  const json* value = Field(parameters, name);
+  const json* value = JsonField(parameters, name);
   if (!value) return false;
   if (!value->is_boolean()) return TypeError(std::string("parameters.") + name, "a boolean");
   return value->get<bool>();
 }
 
 Status ParseFormat(const json& parameters, NativeCall& call) {
-  const json* format = Field(parameters, "result_format");
+  const json* format = JsonField(parameters, "result_format");
   if (!format) return Status::Ok();
   if (!format->is_string() || (*format != "text" && *format != "message")) {
     return TypeError("parameters.result_format", "\"text\" or \"message\"");
@@ -92,7 +85,7 @@ Status ParseFormat(const json& parameters, NativeCall& call) {
 }
 
 Status ParseMaxTokens(const json& parameters, NativeCall& call) {
-  const json* value = Field(parameters, "max_tokens");
+  const json* value = JsonField(parameters, "max_tokens");
   if (!value) return Status::Ok();
   if (!value->is_number_integer() || value->get<int64_t>() < 1) {
     return TypeError("parameters.max_tokens", "a positive integer");
@@ -119,11 +112,11 @@ Status ParseParameters(const json& parameters, NativeCall& call) {
   for (const auto& [name, kind] : passed) {
     RETURN_IF_ERROR(CopyParameter(parameters, name, kind, call.openai_body));
   }
-  if (Field(parameters, "enable_thinking")) {
+  if (JsonField(parameters, "enable_thinking")) {
     ASSIGN_OR_RETURN(bool thinking, OptionalBool(parameters, "enable_thinking"));
     call.openai_body["chat_template_kwargs"] = {{"enable_thinking", thinking}};
   }
-  if (const json* n = Field(parameters, "n")) {
+  if (const json* n = JsonField(parameters, "n")) {
     if (!n->is_number_integer() || n->get<int64_t>() != 1) {
       return InvalidArgument("parameters.n is not supported (only 1)");
     }
@@ -136,18 +129,18 @@ Status ParseParameters(const json& parameters, NativeCall& call) {
 StatusOr<NativeCall> ParseNativeCall(std::string_view body, bool sse_requested) {
   ASSIGN_OR_RETURN(json object, ParseObject(body));
   NativeCall call;
-  const json* model = Field(object, "model");
+  const json* model = JsonField(object, "model");
   if (!model) return InvalidArgument("model is required");
   if (!model->is_string() || model->get_ref<const std::string&>().empty()) {
     return TypeError("model", "a non-empty string");
   }
   call.model = model->get<std::string>();
-  const json* input = Field(object, "input");
+  const json* input = JsonField(object, "input");
   if (!input) return InvalidArgument("input.messages or input.prompt is required");
   if (!input->is_object()) return TypeError("input", "an object");
   call.openai_body = {{"model", call.model}};
   ASSIGN_OR_RETURN(call.openai_body["messages"], Messages(*input));
-  if (const json* parameters = Field(object, "parameters")) {
+  if (const json* parameters = JsonField(object, "parameters")) {
     RETURN_IF_ERROR(ParseParameters(*parameters, call));
   }
   call.stream = sse_requested;

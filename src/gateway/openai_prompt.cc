@@ -11,18 +11,11 @@ namespace {
 
 using nlohmann::json;
 
-// The field, or nullptr when absent or null (OpenAI clients send null for "not set").
-const json* Field(const json& object, const char* name) {
-  auto it = object.find(name);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
 // Appends the pieces of `message`'s text to `parts` (views into `message`); InvalidArgument for
 // a shape ChatMessageText rejects.
 Status MessageTextParts(const json& message, std::vector<std::string_view>& parts) {
   if (!message.is_object()) return InvalidArgument("Each message must be an object.");
-  const json* content = Field(message, "content");
+  const json* content = JsonField(message, "content");
   if (!content) return Status::Ok();
   if (content->is_string()) {
     parts.push_back(content->get_ref<const std::string&>());
@@ -33,10 +26,10 @@ Status MessageTextParts(const json& message, std::vector<std::string_view>& part
   }
   for (const json& part : *content) {
     if (!part.is_object()) return InvalidArgument("A content part must be an object.");
-    const json* type = Field(part, "type");
+    const json* type = JsonField(part, "type");
     if (!type || !type->is_string()) return InvalidArgument("A content part needs a 'type'.");
     if (type->get_ref<const std::string&>() != "text") continue;
-    const json* part_text = Field(part, "text");
+    const json* part_text = JsonField(part, "text");
     if (!part_text || !part_text->is_string()) {
       return InvalidArgument("A text content part needs a string 'text'.");
     }
@@ -46,6 +39,12 @@ Status MessageTextParts(const json& message, std::vector<std::string_view>& part
 }
 
 }  // namespace
+
+const nlohmann::json* JsonField(const nlohmann::json& object, const char* name) {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) return nullptr;
+  return &*it;
+}
 
 StatusOr<std::string> ChatMessageText(const json& message) {
   std::vector<std::string_view> parts;

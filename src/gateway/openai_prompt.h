@@ -12,6 +12,10 @@
 
 namespace berth {
 
+// The member `name` of a JSON object, or nullptr when absent or null (OpenAI and DashScope
+// clients send null for "not set"). `object` must be an object.
+const nlohmann::json* JsonField(const nlohmann::json& object, const char* name);
+
 // The text of one chat message: its "content" string, "" for absent or null content, or the
 // "text" parts of a content array joined with '\n' (other parts, such as images, carry no text).
 // InvalidArgument (message meant for the client) for any other shape.

@@ -112,7 +112,8 @@ export interface Series {
 }
 
 // A time chart: `times` in seconds since the epoch (UTC), one line or bar set per series.
-export function Chart(props: { times: number[]; series: Series[]; bars?: boolean; title: string }) {
+// `range`: the x range in seconds (the period shown), so a single bar is not stretched.
+export function Chart(props: { times: number[]; series: Series[]; bars?: boolean; title: string; range?: [number, number] }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current) return;
@@ -124,13 +125,17 @@ export function Chart(props: { times: number[]; series: Series[]; bars?: boolean
         height: 220,
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, fill: props.bars ? s.color + '99' : undefined, paths }))],
+        scales: {
+          x: { time: true, range: (_u, min, max) => props.range ?? [min, max] },
+          y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+        },
         axes: [{}, { size: 70 }],
       },
       [props.times, ...props.series.map((s) => s.values)] as uPlot.AlignedData,
       box.current,
     );
     return () => plot.destroy();
-  }, [props.times, props.series, props.bars]);
+  }, [props.times, props.series, props.bars, props.range?.[0], props.range?.[1]]);
   return (
     <figure class="chart" aria-label={props.title}>
       <figcaption>{props.title}</figcaption>

@@ -71,7 +71,8 @@ export function BillingPage() {
         <>
           <p id="bill-total">Total {formatTime(bill.data.start)} – {formatTime(bill.data.end)}: <strong>{formatMoney(bill.data.totals.amount, bill.data.currency)}</strong>
             {bill.data.totals.unpriced_lines ? ` · ${bill.data.totals.unpriced_lines} unpriced lines (${bill.data.totals.unpriced_tokens} tokens)` : ''}</p>
-          <Chart title={`Amount per ${by} (${bill.data.currency})`} times={chart.times} series={chart.series} bars />
+          <Chart title={`Amount per ${by} (${bill.data.currency})`} times={chart.times} series={chart.series} bars
+            range={[parseApiTime(bill.data.start).getTime() / 1000, parseApiTime(bill.data.end).getTime() / 1000]} />
           <h3>Per deployment and item</h3>
           <table>
             <thead><tr><th>Deployment</th><th>Item</th><th>Amount</th></tr></thead>
@@ -88,7 +89,7 @@ export function BillingPage() {
             <tbody>
               {paged.items.map((l) => (
                 <tr><td>{formatTime(l.hour)}</td><td>{l.deployed_model}</td><td>{l.item}</td><td>{l.quantity} {l.unit}</td>
-                  <td>{l.priced ? formatMoney(l.unit_price, bill.data.currency) : 'unpriced'}</td><td>{formatMoney(l.amount, bill.data.currency)}</td></tr>
+                  <td>{l.priced ? `${l.unit_price} ${bill.data.currency}/${l.unit}` : 'unpriced'}</td><td>{formatMoney(l.amount, bill.data.currency)}</td></tr>
               ))}
             </tbody>
           </table>

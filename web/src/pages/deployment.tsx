@@ -118,13 +118,16 @@ function Usage({ id }: { id: string }) {
     ],
   }), [usage.data]);
   const t = usage.data?.totals;
+  const range: [number, number] | undefined = usage.data
+    ? [parseApiTime(usage.data.start).getTime() / 1000, parseApiTime(usage.data.end).getTime() / 1000]
+    : undefined;
   return (
     <section>
       <h3>Usage (last 24 hours) and cost</h3>
       <ErrorBox error={usage.error ?? bill.error} />
       <p id="cost-so-far">Cost so far this month: <strong>{bill.data ? formatMoney(bill.data.totals.amount, bill.data.currency) : '…'}</strong>
-        {t ? ` · ${formatCount(t.requests)} requests · ${formatCount(t.total_tokens)} tokens · ${t.errors} errors · avg latency ${Math.round(t.avg_latency_ms)} ms` : ''}</p>
-      <Chart title="Tokens per hour (UTC)" times={chart.times} series={chart.series} bars />
+        {t ? ` · ${formatCount(t.requests)} request${t.requests === 1 ? '' : 's'} · ${formatCount(t.total_tokens)} tokens · ${t.errors} errors · avg latency ${Math.round(t.avg_latency_ms)} ms` : ''}</p>
+      <Chart title="Tokens per hour (UTC)" times={chart.times} series={chart.series} bars range={range} />
     </section>
   );
 }

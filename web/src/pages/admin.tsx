@@ -92,6 +92,7 @@ function CustomModels() {
   const [plans, setPlans] = useState('lora');
   const [removing, setRemoving] = useState<string | null>(null);
   const action = useAction();
+  const paged = usePaged<any>(models.data?.models ?? []);
   return (
     <section>
       <h3>Custom models</h3>
@@ -99,12 +100,13 @@ function CustomModels() {
       <table>
         <thead><tr><th>Model</th><th>Base</th><th>Plans</th><th>Registered</th><th /></tr></thead>
         <tbody>
-          {(models.data?.models ?? []).map((m: any) => (
+          {paged.items.map((m) => (
             <tr><td>{m.model_name}</td><td>{m.base_model}</td><td>{m.plans.join(', ')}</td><td>{formatTime(m.gmt_create)}</td>
               <td><button type="button" class="small danger" onClick={() => setRemoving(m.model_name)}>Remove</button></td></tr>
           ))}
         </tbody>
       </table>
+      {paged.pager}
       <form class="row" onSubmit={async (e) => {
         e.preventDefault();
         const body = { model_name: name, base_model: base, plans: plans.split(',').map((p) => p.trim()).filter(Boolean) };

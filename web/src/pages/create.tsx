@@ -39,6 +39,8 @@ export function CreatePage() {
   const [suffix, setSuffix] = useState('');
   const [rpm, setRpm] = useState('');
   const [tpm, setTpm] = useState('');
+  const [maxContext, setMaxContext] = useState('');
+  const [thinking, setThinking] = useState(false);
   const action = useAction();
 
   const model = models.find((m) => m.model_name === modelName);
@@ -70,6 +72,8 @@ export function CreatePage() {
     if (activePlan === 'ptu') body.ptu_capacity = { input_tpm: Number(inputTpm), output_tpm: Number(outputTpm) };
     if (activePlan === 'mu' && rpm) body.rpm_limit = Number(rpm);
     if (activePlan === 'mu' && tpm) body.tpm_limit = Number(tpm);
+    if (activePlan === 'mu' && maxContext) body.max_context_length = Number(maxContext);
+    if (activePlan === 'mu' && thinking) body.enable_thinking = true;
     const created = await action.run(() => api('POST', '/deployments', body));
     if (created) location.hash = `#/d/${encodeURIComponent(created.deployed_model)}`;
   };
@@ -138,6 +142,13 @@ export function CreatePage() {
             <Field id="tpm_limit" label="Tokens per minute" error={errorFor('tpm_limit')}>
               <input id="tpm_limit" type="number" min={1} value={tpm} onInput={(e) => setTpm(num(e))} />
             </Field>
+            <Field id="max_context_length" label="Max context length" error={errorFor('max_context_length')} hint="1 to 1,000,000 tokens.">
+              <input id="max_context_length" type="number" min={1} max={1000000} value={maxContext} onInput={(e) => setMaxContext(num(e))} />
+            </Field>
+            <label class="inline">
+              <input type="checkbox" checked={thinking} onChange={(e) => setThinking((e.target as HTMLInputElement).checked)} /> enable thinking
+            </label>
+            {errorFor('enable_thinking') ? <div class="field-error">{errorFor('enable_thinking')}</div> : null}
           </fieldset>
         ) : null}
         {model ? (

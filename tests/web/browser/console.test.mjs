@@ -150,6 +150,7 @@ test('the console, end to end', async (t) => {
     await page.locator('#model').selectOption('qwen3-8b');
     await page.locator('#capacity').fill('3');
     assert.match(await text('#capacity + .muted + .field-error, .field.invalid .field-error'), /multiple of 2/);
+    assert.equal(await text('#estimate'), '—'); // no price for a capacity the rules refuse
     await page.locator('button', { hasText: /^Create$/ }).click();
     await page.locator('#capacity-error', { hasText: 'InvalidParameter' }).waitFor();
     assert.match(await text('#capacity-error'), /Invalid capacity \(3\).*request /);

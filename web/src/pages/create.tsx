@@ -53,7 +53,7 @@ export function CreatePage() {
   const unitPlan = activePlan === 'mu' || activePlan === 'cu';
   const localProblem = unitPlan ? capacityProblem(capacityValue, units)
     : activePlan === 'ptu' ? ptuProblem(Number(inputTpm), Number(outputTpm)) : null;
-  const estimate = unitPlan ? hourlyCost(activeSpec, capacityValue) : null;
+  const estimate = unitPlan && !localProblem ? hourlyCost(activeSpec, capacityValue) : null;
 
   const serverError = action.error as ApiError | undefined;
   const serverField = serverError ? fieldOfError(serverError.message, FIELDS) : null;

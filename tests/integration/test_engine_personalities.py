@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""berth's key runtime and gateway paths against engine-sim acting like vLLM, SGLang and
+llama.cpp (`--personality`), each run as its engines-config `kind`:
+
+- loading (connections refused, or 503 "Loading model"), SGLang's slow /health and worker
+  processes in the engine's group: the deployment becomes RUNNING without a restart;
+- answers: reasoning reaches compatible-mode as reasoning_content and the native API in its
+  message; several tokens per chunk; the engine's own prompt count is what is metered;
+  continuous_usage_stats only when asked; top-level enable_thinking reaches the engine;
+- the engine's error bodies (three shapes) come back in the API's shape with a request_id and
+  the engine's message;
+- an error in the middle of a stream (with [DONE] after it, or not) is an `event:error` for
+  native clients, an error event for compatible ones, and metered as an error;
+- a lora deployment on the engine's own LoRA API (vLLM's, gated by its environment variable;
+  SGLang's, with "<base>:<adapter>" names); a llama.cpp entry with a lora pool stops serve.
+"""
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import berth_harness as h  # noqa: E402
+from test_gateway import MESSAGES, NATIVE, GatewayTestCase, chat_body  # noqa: E402
+from test_process_runtime import dpath, wait_until  # noqa: E402
+
+REASONING_TOKENS = 3
+DELTA = 5  # the engine counts the prompt 5 tokens above the gateway's estimate
+
+
+def group_members(pid):
+    """Live processes in the process group led by `pid`."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pid and fields[0] not in ("Z", "X"):
+            members.append(int(entry))
+    return members
+
+
+class PersonalityTest(GatewayTestCase):
+    personality = None  # set by each subclass
+
+    def setUp(self):
+        super().setUp()
+        if self.personality is None:
+            self.skipTest("the base of the personality tests")
+
+    def engines(self):
+        p = self.personality
+        sim = [h.berth_binary(), "engine-sim", "--port", "{port}", "--served-model-name",
+               "{served_model_name}", "--personality", p]
+        good = sim + ["--startup-ms", "1200", "--reasoning-tokens", str(REASONING_TOKENS),
+                      "--tokens-per-chunk", "2", "--prompt-token-delta", str(DELTA),
+                      "--workers", "1"]
+        entry = {"kind": p, "command": good}
+        if p == "vllm":
+            entry["lora_pool"] = {"lora_path": "/loras/{model_name}", "args": ["--enable-lora"],
+                                  "env": {"VLLM_ALLOW_RUNTIME_LORA_UPDATING": "true"}}
+        elif p == "sglang":
+            entry["lora_pool"] = {"lora_path": "/loras/{model_name}", "args": ["--enable-lora"]}
+        return {"engines": {
+            "qwen3-8b": entry,
+            "qwen3.5-9b": {"kind": p, "command": sim + ["--error-after-tokens", "3"]},
+        }}
+
+    def native(self, server, body, sse=False):
+        conn = http.client.HTTPConnection(h.HOST, server.port, timeout=30)
+        headers = {"Authorization": "Bearer " + server.api_key,
+                   "Content-Type": "application/json"}
+        if sse:
+            headers["X-DashScope-SSE"] = "enable"
+        conn.request("POST", NATIVE, body=json.dumps(body), headers=headers)
+        resp = conn.getresponse()
+        raw = resp.read().decode()
+        conn.close()
+        return resp.status, raw
+
+    def test_engine_works_with_berth(self):
+        server = self.serve("--engines", self.write_engines(self.engines()))
+        good = self.deploy(server, {"model_name": "qwen3-8b", "capacity": 2})
+        faulty = self.deploy(server, {"model_name": "qwen3.5-9b", "capacity": 2})
+        replica = self.replicas(server, good)[0]
+        self.assertEqual(replica["restarts"], 0, replica)  # loading is starting, never failed
+        self.assertEqual(len(group_members(replica["pid"])), 2)  # the engine and its worker
+        with self.subTest("answers"):
+            self.check_answers(server, good)
+        with self.subTest("errors"):
+            self.check_error_bodies(server, good)
+        with self.subTest("stream errors"):
+            self.check_stream_errors(server, faulty)
+        with self.subTest("lora"):
+            self.check_lora(server, good)
+        # Deleting stops the engine's main process, then its group: nothing is left.
+        self.assertOk(server.delete(dpath(good)))
+        self.assertEqual(server.wait_gone(good, timeout=30).status, 404)
+        self.assertTrue(wait_until(lambda: not group_members(replica["pid"]), timeout=15),
+                        group_members(replica["pid"]))
+
+    def check_answers(self, server, model):
+        r = self.chat(server, chat_body(model, 8))
+        self.assertEqual(r.status, 200, r)
+        message = r.json["choices"][0]["message"]
+        self.assertTrue(message.get("reasoning_content"), message)  # vLLM says "reasoning"
+        self.assertNotIn("reasoning", message)
+        self.assertTrue(message["content"])
+        prompt = r.json["usage"]["prompt_tokens"]
+
+        events = self.stream(server, chat_body(model, 8, stream=True, stream_options={
+            "continuous_usage_stats": True}))  # not asked for usage: none, all content kept
+        self.assertEqual(events[-1], "[DONE]")
+        chunks = [json.loads(e) for e in events[:-1]]
+        self.assertTrue(all(not c.get("usage") for c in chunks), chunks)
+        deltas = [c["choices"][0]["delta"] for c in chunks if c["choices"]]
+        self.assertTrue(any(d.get("reasoning_content") for d in deltas), deltas)
+        self.assertTrue(any(d.get("content") for d in deltas), deltas)
+        self.assertFalse(any("reasoning" in d for d in deltas), deltas)
+
+        events = self.stream(server, chat_body(model, 8, stream=True, stream_options={
+            "include_usage": True, "continuous_usage_stats": True}))
+        chunks = [json.loads(e) for e in events[:-1]]
+        self.assertTrue(all(c.get("usage") for c in chunks), chunks)  # asked for: on each
+        self.assertEqual(chunks[-1]["usage"]["completion_tokens"], 8)
+
+        off = self.chat(server, chat_body(model, 8, enable_thinking=False))
+        self.assertEqual(off.status, 200, off)
+        self.assertNotIn("reasoning_content", off.json["choices"][0]["message"])
+
+        status, raw = self.native(server, {"model": model, "input": {"messages": MESSAGES},
+                                           "parameters": {"max_tokens": 6,
+                                                          "result_format": "message"}})
+        self.assertEqual(status, 200, raw)
+        answer = json.loads(raw)
+        self.assertTrue(answer["output"]["choices"][0]["message"]["reasoning_content"], answer)
+        self.assertEqual(answer["usage"]["input_tokens"], prompt)
+        totals = self.usage(server, model, 5)
+        self.assertEqual(totals["input_tokens"], 5 * prompt)  # the engine's count, metered
+        self.assertEqual(totals["errors"], 0)
+
+    def check_error_bodies(self, server, model):
+        r = self.chat(server, chat_body(model, 40000))  # past max_model_len: the engine's 400
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("maximum context length", r.json["error"]["message"])
+        self.assertEqual(r.json["request_id"], r.header("X-Request-Id"))
+        status, raw = self.native(server, {"model": model, "input": {"messages": MESSAGES},
+                                           "parameters": {"max_tokens": 40000}})
+        self.assertEqual(status, 400, raw)
+        body = json.loads(raw)
+        self.assertEqual(body["code"], "InvalidParameter")
+        self.assertIn("maximum context length", body["message"])
+        self.assertTrue(body["request_id"])
+
+    def check_stream_errors(self, server, model):
+        events = self.stream(server, chat_body(model, 10, stream=True))
+        errors = [json.loads(e) for e in events if e.startswith("{") and '"error"' in e]
+        self.assertEqual(len(errors), 1, events)
+        self.assertIn("simulated engine error", errors[0]["error"]["message"])
+        self.assertTrue(errors[0]["request_id"])
+        status, raw = self.native(server, {"model": model, "input": {"messages": MESSAGES},
+                                           "parameters": {"max_tokens": 10}}, sse=True)
+        self.assertEqual(status, 200, raw)
+        self.assertIn("event:error", raw)
+        self.assertIn("simulated engine error", raw)
+        self.assertEqual(raw.count("event:error"), 1, raw)
+        totals = self.usage(server, model, 2)
+        self.assertEqual(totals["errors"], 2, totals)
+
+    def check_lora(self, server, good):
+        if self.personality == "llamacpp":
+            return
+        ft = "qwen3-8b-ft-" + self.personality
+        self.assertOk(server.post("/api/v1/admin/models", {
+            "model_name": ft, "base_model": "qwen3-8b", "plans": ["lora"]}))
+        lora = self.create_running(server, {"model_name": ft, "plan": "lora", "capacity": 1},
+                                   timeout=60)["deployed_model"]
+        base = self.chat(server, chat_body(good, 6)).json
+        r = self.chat(server, chat_body(lora, 6))
+        self.assertEqual(r.status, 200, r)
+        # The adapter answers, not the base model under its name.
+        self.assertNotEqual(r.json["choices"][0]["message"]["content"],
+                            base["choices"][0]["message"]["content"])
+        self.assertOk(server.delete(dpath(lora)))
+        server.wait_gone(lora, timeout=30)
+
+
+class VllmTest(PersonalityTest):
+    personality = "vllm"
+
+
+class SglangTest(PersonalityTest):
+    personality = "sglang"
+
+
+class LlamaCppTest(PersonalityTest):
+    personality = "llamacpp"
+
+    def test_a_lora_pool_on_llamacpp_stops_serve(self):
+        engines = self.write_engines({"engines": {"qwen3-8b": {
+            "kind": "llamacpp", "command": ["llama-server"],
+            "lora_pool": {"lora_path": "/loras/{model_name}"}}}})
+        with tempfile.TemporaryDirectory(prefix="berth-llamacpp-") as data_dir:
+            out = subprocess.run([h.berth_binary(), "serve", "--runtime", "process",
+                                  "--engines", engines, "--listen", h.HOST + ":0",
+                                  "--data-dir", data_dir],
+                                 capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("cannot load LoRA adapters at runtime", out.stderr + out.stdout)
+
+
+if __name__ == "__main__":
+    h.main()

@@ -12,7 +12,7 @@
 // drain grace, SIGTERM to SIGKILL, health and startup timeouts) runs on the clock's monotonic
 // time, so setting the wall clock neither stalls a restart nor fires a SIGKILL early.
 //
-// lora deployments share a pool of replicas of their base model (lora_pool_replicas of the
+// lora deployments share a pool of replicas of their base model (lora_pool.replicas of the
 // base's template), started with the first adapter attached and stopped after the last one is
 // detached; the supervisor loads each attached adapter onto every ready pool replica, again
 // after a replica restarts.

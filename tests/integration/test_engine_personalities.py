@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import berth_harness as h  # noqa: E402
@@ -194,6 +195,32 @@ class PersonalityTest(GatewayTestCase):
 
 class VllmTest(PersonalityTest):
     personality = "vllm"
+
+    def test_a_busy_engine_leaves_routing_and_is_not_restarted(self):
+        # /health answers 400 ms later per running request: one stream makes it miss 300 ms.
+        sim = [h.berth_binary(), "engine-sim", "--port", "{port}", "--served-model-name",
+               "{served_model_name}", "--personality", "vllm", "--health-lag-ms", "400",
+               "--itl-ms", "20"]
+        engines = {"engines": {"qwen3-8b": {"kind": "vllm", "command": sim, "health": {
+            "interval_s": 0.1, "timeout_s": 0.3, "unready_after": 1}}}}
+        server = self.serve("--engines", self.write_engines(engines))
+        model = self.deploy(server, {"model_name": "qwen3-8b", "capacity": 2})
+        before = self.replicas(server, model)[0]
+        streaming = threading.Thread(target=lambda: self.stream(
+            server, chat_body(model, 150, stream=True)), daemon=True)  # about 3 s
+        streaming.start()
+        out = server.wait_for(model, lambda r: r.output["ready_capacity"] == 0, timeout=3,
+                              interval=0.02)
+        self.assertEqual(out.output["ready_capacity"], 0, out)
+        self.assertEqual(out.output["status"], "RUNNING", out)
+        busy = self.replicas(server, model)[0]
+        self.assertEqual(busy["state"], "starting", busy)
+        self.assertIn("out of routing", busy["last_error"])
+        streaming.join(timeout=20)
+        back = server.wait_for(model, lambda r: r.output["ready_capacity"] == 2, timeout=10)
+        self.assertEqual(back.output["ready_capacity"], 2, back)
+        after = self.replicas(server, model)[0]
+        self.assertEqual((after["pid"], after["restarts"]), (before["pid"], 0))  # not killed
 
 
 class SglangTest(PersonalityTest):

@@ -12,7 +12,10 @@ llama.cpp (`--personality`), each run as its engines-config `kind`:
 - an error in the middle of a stream (with [DONE] after it, or not) is an `event:error` for
   native clients, an error event for compatible ones, and metered as an error;
 - a lora deployment on the engine's own LoRA API (vLLM's, gated by its environment variable;
-  SGLang's, with "<base>:<adapter>" names); a llama.cpp entry with a lora pool stops serve.
+  SGLang's, with "<base>:<adapter>" names); a llama.cpp entry with a lora pool stops serve;
+- a busy engine whose /health lags leaves routing and comes back without a restart;
+- engine-sim's own process behaviours: workers that die with it or outlive it, SIGTERM that
+  aborts, drains or lingers, loading that answers 503 or refuses connections.
 """
 
 import http.client
@@ -22,11 +25,12 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import berth_harness as h  # noqa: E402
 from test_gateway import MESSAGES, NATIVE, GatewayTestCase, chat_body  # noqa: E402
-from test_process_runtime import dpath, wait_until  # noqa: E402
+from test_process_runtime import dpath, engine_get, wait_until  # noqa: E402
 
 REASONING_TOKENS = 3
 DELTA = 5  # the engine counts the prompt 5 tokens above the gateway's estimate
@@ -241,6 +245,71 @@ class LlamaCppTest(PersonalityTest):
                                  capture_output=True, text=True, timeout=30)
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("cannot load LoRA adapters at runtime", out.stderr + out.stdout)
+
+
+class EngineSimProcessTest(GatewayTestCase):
+    """engine-sim's process behaviours on their own: workers, SIGTERM, loading."""
+
+    def start_sim(self, *flags):
+        proc = subprocess.Popen([h.berth_binary(), "engine-sim", "--port", "0",
+                                 "--served-model-name", "m"] + list(flags),
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        self.addCleanup(proc.wait)  # cleanups run last first: after the kill below
+        self.addCleanup(lambda: subprocess.run(["kill", "-KILL", "--", "-%d" % proc.pid],
+                                               stderr=subprocess.DEVNULL))
+        self.addCleanup(proc.stdout.close)
+        line = proc.stdout.readline().decode()
+        return proc, int(line.rsplit(":", 1)[1])
+
+    def test_workers_die_with_the_engine_unless_they_outlive_it(self):
+        for outlive in (False, True):
+            proc, _ = self.start_sim("--workers", "2", *(["--workers-outlive"] if outlive else []))
+            self.assertTrue(wait_until(lambda: len(group_members(proc.pid)) == 3, timeout=5))
+            proc.kill()
+            proc.wait()
+            left = wait_until(lambda: group_members(proc.pid) if outlive else
+                              not group_members(proc.pid), timeout=5)
+            self.assertTrue(left, (outlive, group_members(proc.pid)))
+            self.assertEqual(len(group_members(proc.pid)), 2 if outlive else 0)
+
+    def test_sigterm_drains_aborts_or_lingers(self):
+        # A 1.2 s stream, SIGTERM at its start: cut at once; finished; finished, then 2 s.
+        for mode, shortest, longest in (("abort", 0, 0.6), ("drain", 1.0, 1.9),
+                                        ("slow", 1.9, 3.5)):
+            proc, port = self.start_sim("--on-sigterm", mode, "--sigterm-seconds", "2",
+                                        "--itl-ms", "20")
+            conn = http.client.HTTPConnection(h.HOST, port, timeout=10)
+            conn.request("POST", "/v1/chat/completions", body=json.dumps(
+                {"model": "m", "max_tokens": 60, "stream": True, "messages": MESSAGES}))
+            resp = conn.getresponse()
+            started = time.monotonic()
+            proc.terminate()
+            try:
+                raw = resp.read().decode()
+            except http.client.IncompleteRead as cut:  # abort: the stream ends unfinished
+                raw = cut.partial.decode()
+            proc.wait(timeout=10)
+            took = time.monotonic() - started
+            conn.close()
+            self.assertGreaterEqual(took, shortest, (mode, took))
+            self.assertLess(took, longest, (mode, took))
+            self.assertEqual("[DONE]" in raw, mode != "abort", (mode, raw[-200:]))
+
+    def test_loading_refuses_connections_or_answers_503(self):
+        _, port = self.start_sim("--loading", "503", "--startup-ms", "5000")
+        status, body = engine_get(port, "/health")
+        self.assertEqual(status, 503)
+        proc = subprocess.Popen([h.berth_binary(), "engine-sim", "--port", "0", "--loading",
+                                 "refuse", "--startup-ms", "800"], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        started = time.monotonic()
+        line = proc.stdout.readline().decode()  # the port opens once loading is over
+        proc.stdout.close()
+        self.assertGreaterEqual(time.monotonic() - started, 0.7)
+        self.assertEqual(engine_get(int(line.rsplit(":", 1)[1]), "/health")[0], 200)
 
 
 if __name__ == "__main__":

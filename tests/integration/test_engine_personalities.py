@@ -180,8 +180,14 @@ class PersonalityTest(GatewayTestCase):
         self.assertEqual(totals["errors"], 2, totals)
 
     def check_lora(self, server, good):
+        # Refused at registration, with the reason: no lora_path; or an engine without the API.
+        refused = server.post("/api/v1/admin/models", {
+            "model_name": "qwen3.5-9b-ft-x", "base_model": "qwen3.5-9b", "plans": ["lora"]})
         if self.personality == "llamacpp":
+            self.assertError(refused, 400, "InvalidParameter",
+                             contains="cannot load LoRA adapters at runtime")
             return
+        self.assertError(refused, 400, "InvalidParameter", contains="has no lora_path")
         ft = "qwen3-8b-ft-" + self.personality
         self.assertOk(server.post("/api/v1/admin/models", {
             "model_name": ft, "base_model": "qwen3-8b", "plans": ["lora"]}))

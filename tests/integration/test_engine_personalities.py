@@ -256,11 +256,11 @@ class LlamaCppTest(PersonalityTest):
 class EngineSimProcessTest(GatewayTestCase):
     """engine-sim's process behaviours on their own: workers, SIGTERM, loading."""
 
-    def start_sim(self, *flags):
+    def start_sim(self, *flags, env=None):
         proc = subprocess.Popen([h.berth_binary(), "engine-sim", "--port", "0",
                                  "--served-model-name", "m"] + list(flags),
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+                                start_new_session=True, env=env)
         self.addCleanup(proc.wait)  # cleanups run last first: after the kill below
         self.addCleanup(lambda: subprocess.run(["kill", "-KILL", "--", "-%d" % proc.pid],
                                                stderr=subprocess.DEVNULL))
@@ -301,6 +301,15 @@ class EngineSimProcessTest(GatewayTestCase):
             self.assertGreaterEqual(took, shortest, (mode, took))
             self.assertLess(took, longest, (mode, took))
             self.assertEqual("[DONE]" in raw, mode != "abort", (mode, raw[-200:]))
+
+    def test_vllms_lora_routes_need_its_environment_variable(self):
+        adapter = {"lora_name": "sql", "lora_path": "/loras/sql"}
+        plain = {k: v for k, v in os.environ.items() if k != "VLLM_ALLOW_RUNTIME_LORA_UPDATING"}
+        _, port = self.start_sim("--personality", "vllm", "--enable-lora", env=plain)
+        self.assertEqual(engine_get(port, "/v1/load_lora_adapter", adapter)[0], 404)
+        allowed = dict(plain, VLLM_ALLOW_RUNTIME_LORA_UPDATING="True")
+        _, port = self.start_sim("--personality", "vllm", "--enable-lora", env=allowed)
+        self.assertEqual(engine_get(port, "/v1/load_lora_adapter", adapter)[0], 200)
 
     def test_loading_refuses_connections_or_answers_503(self):
         _, port = self.start_sim("--loading", "503", "--startup-ms", "5000")

@@ -1,6 +1,9 @@
 // ProcessRuntime: each replica is one model-engine process on this machine, started from the
-// model's engine template, placed on the unit inventory, health-checked, restarted with
-// backoff when it dies, drained and killed when stopped (docs/runtime.md).
+// model's engine template, placed on the unit inventory, health-checked (out of routing when
+// its probes fail, restarted only after its engine's liveness budget), restarted with backoff
+// when it dies, drained and stopped when asked: SIGTERM to the engine's main process, then to
+// its process group, then SIGKILL. A process group is gone before its units are free
+// (docs/runtime.md).
 //
 // Threads: the RuntimeAdapter methods may be called from any thread (the reconciler's
 // workers); they fork/exec and update the table, never wait on an engine. One supervisor

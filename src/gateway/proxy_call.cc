@@ -14,13 +14,17 @@ constexpr int64_t kRefusedPenaltyMs = 1000;
 
 double Seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
 
-// Whether an OpenAI stream event carries generated text (what an aborted stream is metered by).
+// Whether an OpenAI stream event carries generated text, reasoning included (what an aborted
+// stream is metered by).
 bool CarriesContent(std::string_view data) {
-  size_t at = data.find("\"content\":\"");
-  if (at == std::string_view::npos) at = data.find("\"text\":\"");
-  if (at == std::string_view::npos) return false;
-  size_t quote = data.find('"', data.find(':', at) + 2);
-  return quote != std::string_view::npos && quote > data.find(':', at) + 2;
+  for (std::string_view key : {"\"content\":\"", "\"reasoning_content\":\"", "\"text\":\""}) {
+    size_t at = data.find(key);
+    if (at != std::string_view::npos && at + key.size() < data.size() &&
+        data[at + key.size()] != '"') {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ llama.cpp (`--personality`), each run as its engines-config `kind`:
 import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -210,7 +211,7 @@ class VllmTest(PersonalityTest):
         # /health answers 400 ms later per running request: one stream makes it miss 300 ms.
         sim = [h.berth_binary(), "engine-sim", "--port", "{port}", "--served-model-name",
                "{served_model_name}", "--personality", "vllm", "--health-lag-ms", "400",
-               "--itl-ms", "20"]
+               "--itl-ms", "20", "--reasoning-tokens", "100"]
         engines = {"engines": {"qwen3-8b": {"kind": "vllm", "command": sim, "health": {
             "interval_s": 0.1, "timeout_s": 0.3, "unready_after": 1}}}}
         server = self.serve("--engines", self.write_engines(engines))
@@ -231,6 +232,21 @@ class VllmTest(PersonalityTest):
         self.assertEqual(back.output["ready_capacity"], 2, back)
         after = self.replicas(server, model)[0]
         self.assertEqual((after["pid"], after["restarts"]), (before["pid"], 0))  # not killed
+
+        # A client leaving while the engine thinks: the reasoning it got is metered.
+        sock = socket.create_connection((h.HOST, server.port), timeout=10)
+        body = json.dumps(chat_body(model, 150, stream=True)).encode()
+        sock.sendall(b"POST /compatible-mode/v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                     b"Authorization: Bearer " + server.api_key.encode() +
+                     b"\r\nContent-Type: application/json\r\nContent-Length: " +
+                     str(len(body)).encode() + b"\r\n\r\n" + body)
+        seen = b""
+        while seen.count(b"reasoning_content") < 4:
+            seen += sock.recv(4096)
+        sock.close()
+        totals = self.usage(server, model, 2)
+        self.assertEqual(totals["aborted"], 1, totals)
+        self.assertGreater(totals["output_tokens"], 150, totals)  # the first stream's 150, + some
 
 
 class SglangTest(PersonalityTest):

@@ -20,6 +20,7 @@ LORA=${GPU_LORA:-}
 PY=${PYTHON:-python3}
 WORK=$(mktemp -d /tmp/berth-gpu-check.XXXXXX)
 STARTED=()  # process groups this script started; killed on exit
+PID=0
 
 say() { printf '%s\n' "$*"; }
 skip() { say "gpu-check: skipped: $*"; exit 0; }
@@ -54,12 +55,13 @@ except OSError as e:
 PYEOF
 }
 
-# start NAME CMD...: runs CMD in its own session (a process group), logs to $WORK/NAME.log.
+# start NAME CMD...: runs CMD in its own session (a process group), logs to $WORK/NAME.log;
+# its pid (and process group) is left in $PID. Not in $(...): STARTED must see it.
 start() {
   local name=$1; shift
   setsid "$@" >"$WORK/$name.log" 2>&1 &
-  STARTED+=("$!")
-  echo "$!"
+  PID=$!
+  STARTED+=("$PID")
 }
 
 wait_health() {  # PORT SECONDS
@@ -81,8 +83,9 @@ check_sglang_health() {
               "--host", "127.0.0.1", "--port", "{port}", "--served-model-name", "{served_model_name}"]}}}
 JSON
   local port; port=$(free_port)
-  local pid; pid=$(start berth "$BERTH" serve --runtime process --engines "$WORK/engines.json" \
-    --listen "127.0.0.1:$port" --data-dir "$WORK/data" --api-key gpu-check-admin-key)
+  start berth "$BERTH" serve --runtime process --engines "$WORK/engines.json" \
+    --listen "127.0.0.1:$port" --data-dir "$WORK/data" --api-key gpu-check-admin-key
+  local pid=$PID
   sleep 3
   local auth=(-H "Authorization: Bearer gpu-check-admin-key" -H "Content-Type: application/json")
   local dm; dm=$(curl -s "${auth[@]}" "http://127.0.0.1:$port/api/v1/deployments" \
@@ -100,7 +103,7 @@ JSON
   kill -TERM "$pid"; sleep 2; kill -KILL -- "-$pid" 2>/dev/null
 }
 
-vllm() {  # PORT [ENV=VALUE...]: starts vllm serve with LoRA enabled, prints its pid
+vllm() {  # PORT [ENV=VALUE...]: starts vllm serve with LoRA enabled; its pid in $PID
   local port=$1; shift
   start "vllm-$port" env "$@" vllm serve "$MODEL" --host 127.0.0.1 --port "$port" \
     --served-model-name base --enable-lora --max-lora-rank 64 --gpu-memory-utilization 0.5
@@ -110,7 +113,8 @@ check_vllm_lora() {
   [ $HAVE_VLLM = 1 ] && [ -n "$LORA" ] || { say "vllm lora: skipped (no vllm or GPU_LORA)"; return; }
   for allow in "" True; do
     local port; port=$(free_port)
-    local pid; pid=$(vllm "$port" ${allow:+VLLM_ALLOW_RUNTIME_LORA_UPDATING=$allow})
+    vllm "$port" ${allow:+VLLM_ALLOW_RUNTIME_LORA_UPDATING=$allow}
+    local pid=$PID
     if wait_health "$port" 900; then
       say "vllm lora load, VLLM_ALLOW_RUNTIME_LORA_UPDATING='$allow': $(http POST "$port" /v1/load_lora_adapter "{\"lora_name\":\"a\",\"lora_path\":\"$LORA\"}")"
     else
@@ -123,7 +127,8 @@ check_vllm_lora() {
 check_vllm_sigterm_and_kill9() {
   [ $HAVE_VLLM = 1 ] || { say "vllm signals: skipped (no vllm)"; return; }
   local port; port=$(free_port)
-  local pid; pid=$(vllm "$port")
+  vllm "$port"
+  local pid=$PID
   wait_health "$port" 900 || { say "vllm signals: engine not healthy"; return; }
   # A stream of about 20 s, then SIGTERM to the whole group after 5 s.
   ( http POST "$port" /v1/completions '{"model":"base","prompt":"Count:","max_tokens":4000,"min_tokens":4000,"stream":true}' >"$WORK/stream.out" ) &
@@ -137,7 +142,8 @@ check_vllm_sigterm_and_kill9() {
   kill -KILL -- "-$pid" 2>/dev/null
 
   port=$(free_port)
-  pid=$(vllm "$port")
+  vllm "$port"
+  pid=$PID
   wait_health "$port" 900 || { say "vllm kill -9: engine not healthy"; return; }
   kill -KILL "$pid"
   sleep 5

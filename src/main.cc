@@ -135,6 +135,10 @@ int Serve(const ServeOptions& options) {
                                                     const std::string& base) {
       return engines.Resolve(model, base).ptu_sizing.value_or(PtuSizing{});
     };
+    // A custom lora model is refused at registration when its base's engine cannot serve it.
+    registry.SetLoraCheck([&engines = (*process)->engines()](const std::string& base) {
+      return CheckLoraEngine(engines.Resolve(base, base), base);
+    });
     // A stopped replica drains only while the gateway has requests in flight to it.
     (*process)->SetInFlightProbe([&routes](const std::string& id) { return routes.InFlight(id); });
     process_runtime = process->get();

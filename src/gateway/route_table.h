@@ -25,6 +25,7 @@ namespace berth {
 struct Endpoint {
   std::string replica_id;
   int port = 0;
+  std::string model;  // the `model` to send this replica when not the deployed one (SGLang)
 };
 
 // Mutable serving state of one deployment incarnation.

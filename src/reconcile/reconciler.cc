@@ -148,7 +148,7 @@ Millis Reconciler::ResyncOnce(bool paced) {
   for (int64_t i = 0; i < n; ++i) {
     const std::string& id = (*all)[static_cast<size_t>(i)].deployed_model;
     if (paced) {
-      queue_.AddAfter(id, Millis(span.count() * i / n));
+      queue_.AddBackground(id, Millis(span.count() * i / n));
     } else {
       queue_.Add(id);
     }

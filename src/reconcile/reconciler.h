@@ -60,7 +60,8 @@ class Reconciler : public ReconcileTrigger, public ReplicaReader {
   void ResyncLoop();
   // Queues every stored deployment and stops orphans. `paced` spreads the deployments over
   // the span it returns (resync_period, or longer at resync_per_second), so the sweep's work per
-  // second does not grow with their number; unpaced (at start) queues them all now.
+  // second does not grow with their number, in the queue's background lane (a change never
+  // waits behind the sweep); unpaced (at start) queues them all now.
   Millis ResyncOnce(bool paced);
   Status StopOrphans(const std::vector<ReplicaInfo>& replicas, const std::vector<Deployment>& all);
   Status ApplyPlan(const Deployment& d, const std::vector<ReplicaInfo>& replicas);

@@ -225,7 +225,10 @@ def main():
             except RuntimeError as error:
                 print(f"{label} {binary} at {n:,}: {error}")
                 break
-            sys.stdout.flush()
+            r = rows[-1]
+            print(f"{label} {n:,}: create {r['create_s']:.1f} s, RUNNING {r['running_s']:.1f} s, "
+                  f"rss {r['rss_mb']:.0f} MB, list {r['list_ms']:.2f} ms, "
+                  f"change {r['change_ms']:.1f} ms", flush=True)
         if rows:
             print_table(f"{label}: {binary}", rows)
         if label == "berth":

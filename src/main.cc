@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/api_server.h"
+#include "api/console_assets.h"
 #include "cli/cli_main.h"
 #include "common/log.h"
 #include "engine_sim/engine_sim_command.h"
@@ -53,6 +54,7 @@ struct ServeOptions {
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
   std::string shutdown_grace = "30s";  // see ParseDuration
+  std::string console_dir;             // empty: DefaultConsoleDir()
 };
 
 StatusOr<std::pair<std::string, int>> SplitListen(const std::string& listen) {
@@ -167,6 +169,10 @@ int Serve(const ServeOptions& options) {
            std::to_string(sqlite->writes()) + "\n";
   };
   ApiServer api(std::move(deps), options.workers, static_cast<size_t>(options.api_queue));
+  StatusOr<ConsoleAssets> console =
+      ConsoleAssets::Load(options.console_dir.empty() ? DefaultConsoleDir() : options.console_dir);
+  if (!console.ok()) return fail(console.status());
+  if (!console->built()) LOG_WARN("no web console in {} (docs/console.md)", console->dir());
   HttpServerOptions http;
   http.host = address->first;
   http.port = address->second;
@@ -187,9 +193,10 @@ int Serve(const ServeOptions& options) {
   // Past the grace, engine calls still running end with an error event (streams) or answer, and
   // are metered as aborted.
   http.on_drain_timeout = [client = upstream.get()] { client->AbortAll(); };
-  http.handler = [&api, &gateway](HttpRequest request, HttpResponder respond) {
+  http.handler = [&api, &gateway, &console](HttpRequest request, HttpResponder respond) {
     if (Gateway::Serves(request.path))
       return gateway.Handle(std::move(request), std::move(respond));
+    if (ConsoleAssets::Serves(request)) return respond(console->Answer(request));
     api.Handle(std::move(request), std::move(respond));
   };
   http.error_response = [&api](const Status& status) { return api.Rejected(status); };
@@ -291,6 +298,10 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
                    "On SIGTERM, how long running requests may finish (e.g. 30s, 500ms)")
       ->envname("BERTH_SHUTDOWN_GRACE")
       ->capture_default_str();
+  serve
+      ->add_option("--console-dir", options.console_dir,
+                   "The built web console to serve at / (default: console/ beside the binary)")
+      ->envname("BERTH_CONSOLE_DIR");
   serve->add_option("--threads", options.threads, "Network threads")
       ->envname("BERTH_THREADS")
       ->check(CLI::PositiveNumber)

@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "api/api_metrics.h"
 #include "api/route_table.h"
@@ -46,6 +48,8 @@ class ApiServer {
   void Handle(HttpRequest request, HttpResponder respond);
   // The response for a request the HTTP layer rejected itself (too large, too slow, malformed).
   HttpResponse Rejected(const Status& status) const;
+  // Every route as {method, pattern}, in registration order (the OpenAPI test compares them).
+  std::vector<std::pair<std::string, std::string>> Routes() const;
 
  private:
   struct Prepared;

@@ -29,6 +29,8 @@ import time
 import unittest
 import weakref
 
+import openapi_check
+
 HOST = "127.0.0.1"
 ADMIN_KEY = "sk-integration-admin-0001"
 LISTEN_RE = re.compile(r"berth listening on http://127\.0\.0\.1:(\d+)")
@@ -281,7 +283,10 @@ class BerthServer:
                 raise
             resp = conn.getresponse()
             raw = resp.read()
-            return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, raw)
+            headers = {k.lower(): v for k, v in resp.getheaders()}
+            # Every response a test sees must match the API's OpenAPI document.
+            openapi_check.check_response(method, path, resp.status, headers, raw)
+            return Response(resp.status, headers, raw)
         finally:
             conn.close()
 

@@ -145,13 +145,13 @@ Millis Reconciler::ResyncOnce(bool paced) {
   if (paced && options_.resync_per_second > 0) {
     span = std::max(span, Millis(n * 1000 / options_.resync_per_second));
   }
-  for (int64_t i = 0; i < n; ++i) {
-    const std::string& id = (*all)[static_cast<size_t>(i)].deployed_model;
-    if (paced) {
-      queue_.AddBackground(id, Millis(span.count() * i / n));
-    } else {
-      queue_.Add(id);
-    }
+  if (paced) {
+    std::vector<std::string> ids;
+    ids.reserve(all->size());
+    for (const Deployment& d : *all) ids.push_back(d.deployed_model);
+    queue_.AddBackgroundSpread(ids, span);
+  } else {
+    for (const Deployment& d : *all) queue_.Add(d.deployed_model);
   }
   // A list that failed says nothing about which replicas exist: stop none.
   Status orphans = replicas.ok() ? StopOrphans(*replicas, *all) : replicas.status();

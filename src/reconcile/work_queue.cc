@@ -43,6 +43,19 @@ void WorkQueue::AddBackground(const std::string& key, std::chrono::milliseconds 
   cv_.notify_one();
 }
 
+void WorkQueue::AddBackgroundSpread(const std::vector<std::string>& keys,
+                                    std::chrono::milliseconds span) {
+  std::lock_guard lock(mu_);
+  if (shutting_down_ || keys.empty()) return;
+  const SteadyTime now = clock_.MonotonicNow();
+  const auto n = static_cast<int64_t>(keys.size());
+  for (int64_t i = 0; i < n; ++i) {
+    delayed_.emplace(now + std::chrono::milliseconds(span.count() * i / n),
+                     Delayed{keys[static_cast<size_t>(i)], true});
+  }
+  cv_.notify_one();
+}
+
 void WorkQueue::PromoteDueLocked(SteadyTime now) {
   while (!delayed_.empty() && delayed_.begin()->first <= now) {
     Delayed due = std::move(delayed_.begin()->second);

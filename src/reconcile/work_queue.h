@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 
@@ -28,6 +29,9 @@ class WorkQueue {
   // As AddAfter, but once due the key waits in the background lane (see above); a later Add of
   // the same key moves it to the front lane.
   void AddBackground(const std::string& key, std::chrono::milliseconds delay);
+  // AddBackground of every key, the i-th of n after span * i / n, under one lock and with one
+  // wake-up (a sweep of 100,000 keys must not wake the workers 100,000 times).
+  void AddBackgroundSpread(const std::vector<std::string>& keys, std::chrono::milliseconds span);
   // Blocks until a key is ready; nullopt once ShutDown() was called.
   std::optional<std::string> Get();
   // Marks `key` processed; it is queued again if it was added meanwhile.

@@ -46,6 +46,20 @@ TEST(WorkQueueTest, BackgroundKeysWaitBehindOthersUntilAddedAgain) {
   EXPECT_EQ(q.Get(), "end");
 }
 
+TEST(WorkQueueTest, SpreadBackgroundKeysComeDueInTurn) {
+  FakeClock clock;
+  WorkQueue q(clock);
+  q.AddBackgroundSpread({"a", "b", "c", "d"}, milliseconds(400));  // due at 0, 100, 200, 300 ms
+  EXPECT_EQ(q.Get(), "a");
+  clock.Advance(milliseconds(200));
+  EXPECT_EQ(q.Get(), "b");
+  EXPECT_EQ(q.Get(), "c");
+  q.Add("change");
+  clock.Advance(milliseconds(100));
+  EXPECT_EQ(q.Get(), "change");  // the front lane first, though "d" is due too
+  EXPECT_EQ(q.Get(), "d");
+}
+
 TEST(WorkQueueTest, KeyAddedWhileProcessingIsHandedOutAgainAfterDone) {
   RealClock clock;
   WorkQueue q(clock);

@@ -29,10 +29,10 @@ struct ReconcilerOptions {
   // Passes run at once. A pass that writes waits for the store's fsync, and the store commits
   // the writes waiting together in one transaction: more workers, more writes per fsync.
   int workers = 16;
-  Millis converge_poll{100};     // how soon to look again while replicas are starting
-  Millis resync_period{10000};   // how often every deployment is looked at regardless...
-  int resync_per_second = 2000;  // ...but at most this many a second, however many are stored
-  Millis retry_base{200};        // backoff after a failed pass, doubled up to retry_max
+  Millis converge_poll{100};    // how soon to look again while replicas are starting
+  Millis resync_period{10000};  // how often every deployment is looked at regardless...
+  int resync_per_second = 500;  // ...but at most this many a second, however many are stored
+  Millis retry_base{200};       // backoff after a failed pass, doubled up to retry_max
   Millis retry_max{10000};
   RoutePublisher* routes = nullptr;  // told about every deployment after each pass; optional
 };

@@ -330,6 +330,25 @@ TEST_F(SqliteStoreDeploymentsTest, ListPagesNewestFirstWithFilterAndTotal) {
   expect_page("unknown workspace", {"llm-cccccccccccccccc", std::nullopt, 1, 10}, {}, 0);
 }
 
+TEST_F(SqliteStoreDeploymentsTest, ListTotalFollowsCreatesAndDeletes) {
+  const std::string ws = MakeDeployment("x").workspace_id;
+  auto total = [&] { return store_->ListDeployments({ws, std::nullopt, 1, 1})->total; };
+  EXPECT_EQ(total(), 0);
+  Create(MakeDeployment("m1"));
+  Create(MakeDeployment("m2"));
+  EXPECT_EQ(total(), 2);
+  Deployment again = MakeDeployment("m1");
+  EXPECT_EQ(store_->CreateDeployment(again, CreatedEvent(again)).code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(total(), 2) << "a create that failed counts nothing";
+  DeploymentEvent event = MakeEvent(MakeDeployment("m1"), "Deleted", "", "x", At(3));
+  EXPECT_EQ(store_->DeleteDeployment("m1", 7, event).code(), StatusCode::kAborted);
+  EXPECT_EQ(total(), 2);
+  ASSERT_TRUE(store_->DeleteDeployment("m1", 1, event).ok());
+  EXPECT_EQ(total(), 1);
+  EXPECT_EQ(store_->ListDeployments({ws, Plan::kMu, 1, 1})->total, 1);
+}
+
 TEST_F(SqliteStoreDeploymentsTest, ListRejectsBadPaging) {
   EXPECT_EQ(store_->ListDeployments({"ws", std::nullopt, 0, 10}).status().code(),
             StatusCode::kInvalidArgument);

@@ -71,9 +71,9 @@ TEST(PostgresStoreTest, InstancesOpeningOneDatabaseAtOnceMigrateItOnce) {
   EXPECT_EQ(opened.load(), 4);
   auto db = pg::Connection::Open(*url);
   ASSERT_TRUE(db.ok());
-  auto versions = (*db)->Exec("SELECT COUNT(*) FROM berth_schema");
+  auto versions = (*db)->Exec("SELECT COUNT(*) - COUNT(DISTINCT version) FROM berth_schema");
   ASSERT_TRUE(versions.ok());
-  EXPECT_EQ(versions->Int(0, 0), 1) << "each migration recorded once";
+  EXPECT_EQ(versions->Int(0, 0), 0) << "each migration recorded once";
 }
 
 TEST(PostgresStoreTest, AUsageBatchLargerThanOneInsertLandsWhole) {
@@ -103,7 +103,8 @@ TEST(PostgresStoreTest, DeploymentWritesNotifyOtherInstancesAtCommit) {
   auto channels = (*listener)->DrainNotifications();
   ASSERT_TRUE(channels.ok());
   ASSERT_FALSE(channels->empty());
-  EXPECT_EQ(channels->front(), PostgresStore::kDeploymentsChannel);
+  EXPECT_EQ(channels->front().channel, PostgresStore::kDeploymentsChannel);
+  EXPECT_EQ(channels->front().payload, "noticed");
 }
 
 }  // namespace

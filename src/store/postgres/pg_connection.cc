@@ -110,16 +110,16 @@ bool Connection::idle() const { return healthy() && PQtransactionStatus(conn_) =
 
 int Connection::socket() const { return PQsocket(conn_); }
 
-StatusOr<std::vector<std::string>> Connection::DrainNotifications() {
+StatusOr<std::vector<Connection::Notification>> Connection::DrainNotifications() {
   if (PQconsumeInput(conn_) == 0) {
     return Unavailable(std::string("postgresql: connection lost: ") + PQerrorMessage(conn_));
   }
-  std::vector<std::string> channels;
+  std::vector<Notification> notifications;
   while (PGnotify* notify = PQnotifies(conn_)) {
-    channels.emplace_back(notify->relname);
+    notifications.push_back({notify->relname, notify->extra});
     PQfreemem(notify);
   }
-  return channels;
+  return notifications;
 }
 
 }  // namespace berth::pg

@@ -91,9 +91,13 @@ class Connection {
   bool idle() const;
   // The socket, for waiting on notifications; -1 if closed.
   int socket() const;
-  // Reads what the server has sent and returns the channel names of pending notifications.
+  // Reads what the server has sent and returns the pending notifications.
   // Unavailable if the connection is lost.
-  StatusOr<std::vector<std::string>> DrainNotifications();
+  struct Notification {
+    std::string channel;
+    std::string payload;
+  };
+  StatusOr<std::vector<Notification>> DrainNotifications();
 
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}

@@ -121,6 +121,27 @@ CREATE TABLE usage_records (
 CREATE INDEX usage_by_deployment_time ON usage_records (deployed_model, time);
 )sql";
 
+// Version 2, for several instances on one database (src/cluster/): each instance's heartbeat,
+// and the reconciler lease with its fencing term.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE cluster_instances (
+  instance_id TEXT NOT NULL PRIMARY KEY,
+  address TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  runtime TEXT NOT NULL,
+  started BIGINT NOT NULL,
+  heartbeat BIGINT NOT NULL
+);
+
+CREATE TABLE cluster_lease (
+  name TEXT NOT NULL PRIMARY KEY,
+  holder TEXT NOT NULL,
+  term BIGINT NOT NULL,
+  acquired BIGINT NOT NULL,
+  expires BIGINT NOT NULL
+);
+)sql";
+
 StatusOr<int> ReadVersion(Connection& db) {
   ASSIGN_OR_RETURN(Result result, db.Exec("SELECT max(version) FROM berth_schema"));
   return static_cast<int>(result.Int(0, 0));
@@ -156,6 +177,7 @@ Status ApplyPending(Connection& db, const std::vector<Migration>& migrations) {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, kSchemaV1},
+      {2, kSchemaV2},
   };
   return migrations;
 }

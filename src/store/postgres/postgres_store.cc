@@ -42,6 +42,21 @@ Status MissingOrConflict(Connection& db, const std::string& deployed_model) {
   return Aborted("deployment " + deployed_model + " was modified concurrently");
 }
 
+// FailedPrecondition unless `fence` holds the reconciler lease now; locks the lease row until
+// commit so a takeover cannot slip in between this check and the write.
+Status CheckFence(Connection& db, const LeaseFence& fence) {
+  ASSIGN_OR_RETURN(
+      Result held,
+      db.Exec("SELECT 1 FROM cluster_lease WHERE name = $1 AND holder = $2 AND term = $3"
+              " AND expires > (extract(epoch from clock_timestamp()) * 1000)::bigint FOR SHARE",
+              Params().Text(PostgresStore::kReconcilerLease).Text(fence.holder).Int(fence.term)));
+  if (held.rows() == 0) {
+    return FailedPrecondition("instance " + fence.holder + " no longer leads (term " +
+                              std::to_string(fence.term) + "); write refused");
+  }
+  return Status::Ok();
+}
+
 constexpr const char* kListFilter = " WHERE workspace_id = $1 AND ($2::text IS NULL OR plan = $2)";
 
 Params ListFilter(const ListDeploymentsQuery& query) {
@@ -134,33 +149,61 @@ StatusOr<std::vector<Deployment>> PostgresStore::ListAllDeployments() {
   return all;
 }
 
+namespace {
+
+Status UpdateIn(Connection& db, const Deployment& d, const std::vector<DeploymentEvent>& events) {
+  Params params;
+  pg::BindDeployment(params, d, d.version + 1);
+  params.Int(d.version);
+  // READ COMMITTED re-checks the WHERE against a row a concurrent writer just committed, so
+  // of two writers holding the same version exactly one changes the row.
+  ASSIGN_OR_RETURN(Result updated, db.Exec(pg::UpdateDeploymentSql(), params));
+  if (updated.affected() == 0) return MissingOrConflict(db, d.deployed_model);
+  RETURN_IF_ERROR(InsertEvents(db, events));
+  return Notify(db, d.deployed_model);
+}
+
+Status DeleteIn(Connection& db, const std::string& deployed_model, int64_t expected_version,
+                const DeploymentEvent& event) {
+  ASSIGN_OR_RETURN(Result removed,
+                   db.Exec("DELETE FROM deployments WHERE deployed_model = $1 AND version = $2",
+                           Params().Text(deployed_model).Int(expected_version)));
+  if (removed.affected() == 0) return MissingOrConflict(db, deployed_model);
+  RETURN_IF_ERROR(db.Exec("UPDATE incarnations SET deleted = $1 WHERE uid = $2",
+                          Params().Int(ToUnixMillis(event.time)).Text(event.uid))
+                      .status());
+  RETURN_IF_ERROR(InsertEvents(db, {event}));
+  return Notify(db, deployed_model);
+}
+
+}  // namespace
+
 Status PostgresStore::UpdateDeployment(const Deployment& d,
                                        const std::vector<DeploymentEvent>& events) {
-  return pool_->Transact(TxMode::kWrite, [&](Connection& db) -> Status {
-    Params params;
-    pg::BindDeployment(params, d, d.version + 1);
-    params.Int(d.version);
-    // READ COMMITTED re-checks the WHERE against a row a concurrent writer just committed, so
-    // of two writers holding the same version exactly one changes the row.
-    ASSIGN_OR_RETURN(Result updated, db.Exec(pg::UpdateDeploymentSql(), params));
-    if (updated.affected() == 0) return MissingOrConflict(db, d.deployed_model);
-    RETURN_IF_ERROR(InsertEvents(db, events));
-    return Notify(db, d.deployed_model);
-  });
+  return pool_->Transact(TxMode::kWrite, [&](Connection& db) { return UpdateIn(db, d, events); });
 }
 
 Status PostgresStore::DeleteDeployment(const std::string& deployed_model, int64_t expected_version,
                                        const DeploymentEvent& event) {
+  return pool_->Transact(TxMode::kWrite, [&](Connection& db) {
+    return DeleteIn(db, deployed_model, expected_version, event);
+  });
+}
+
+Status PostgresStore::UpdateDeployment(const Deployment& d,
+                                       const std::vector<DeploymentEvent>& events,
+                                       const LeaseFence& fence) {
   return pool_->Transact(TxMode::kWrite, [&](Connection& db) -> Status {
-    ASSIGN_OR_RETURN(Result removed,
-                     db.Exec("DELETE FROM deployments WHERE deployed_model = $1 AND version = $2",
-                             Params().Text(deployed_model).Int(expected_version)));
-    if (removed.affected() == 0) return MissingOrConflict(db, deployed_model);
-    RETURN_IF_ERROR(db.Exec("UPDATE incarnations SET deleted = $1 WHERE uid = $2",
-                            Params().Int(ToUnixMillis(event.time)).Text(event.uid))
-                        .status());
-    RETURN_IF_ERROR(InsertEvents(db, {event}));
-    return Notify(db, deployed_model);
+    RETURN_IF_ERROR(CheckFence(db, fence));
+    return UpdateIn(db, d, events);
+  });
+}
+
+Status PostgresStore::DeleteDeployment(const std::string& deployed_model, int64_t expected_version,
+                                       const DeploymentEvent& event, const LeaseFence& fence) {
+  return pool_->Transact(TxMode::kWrite, [&](Connection& db) -> Status {
+    RETURN_IF_ERROR(CheckFence(db, fence));
+    return DeleteIn(db, deployed_model, expected_version, event);
   });
 }
 

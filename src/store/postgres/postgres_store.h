@@ -16,9 +16,16 @@ namespace pg {
 class Pool;
 }  // namespace pg
 
+// Who may write deployment status: the holder of the reconciler lease in a given term.
+struct LeaseFence {
+  std::string holder;
+  int64_t term = 0;
+};
+
 class PostgresStore final : public Store {
  public:
   static constexpr const char* kDeploymentsChannel = "berth_deployments";
+  static constexpr const char* kReconcilerLease = "reconciler";
 
   // Connects with `conninfo` (postgresql://user@host:port/db?...) and migrates the schema.
   // Unavailable if the server cannot be reached; FailedPrecondition if a newer berth wrote it.
@@ -55,6 +62,15 @@ class PostgresStore final : public Store {
                                                SystemTime end) override;
   StatusOr<std::vector<UsageHour>> SumUsageByHour(const UsageQuery& query) override;
   StatusOr<std::vector<TokenUsage>> SumTokensByHour(const UsageQuery& query) override;
+
+  // UpdateDeployment / DeleteDeployment that commit only while `fence` still holds the
+  // reconciler lease: the lease row is read FOR SHARE in the same transaction, so a takeover
+  // (which updates that row) waits for the write, and no write of a deposed term commits
+  // after it. FailedPrecondition when the fence no longer holds.
+  Status UpdateDeployment(const Deployment& d, const std::vector<DeploymentEvent>& events,
+                          const LeaseFence& fence);
+  Status DeleteDeployment(const std::string& deployed_model, int64_t expected_version,
+                          const DeploymentEvent& event, const LeaseFence& fence);
 
   // The pool, for the other parts that keep state in the same database (cluster/).
   pg::Pool& pool() { return *pool_; }

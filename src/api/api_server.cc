@@ -94,6 +94,7 @@ ApiServer::ApiServer(ApiDeps deps, int worker_threads, size_t max_queued)
   AddBillingRoutes(table_, *deps_.billing, deps_.clock ? *deps_.clock : real_clock_);
   AddUsageRoutes(table_, *deps_.deployments, deps_.clock ? *deps_.clock : real_clock_);
   AddAdminRoutes(table_, *deps_.auth, *deps_.models, *deps_.admin);
+  AddClusterRoutes(table_, deps_.cluster);
 }
 
 void ApiServer::AddSystemRoutes() {

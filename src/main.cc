@@ -147,8 +147,8 @@ int Serve(const ServeOptions& options) {
   // On a shared PostgreSQL, the reconciler acts only while this instance holds the lease.
   std::unique_ptr<ClusterMembership> cluster;
   if (opened->postgres) {
-    cluster = std::make_unique<ClusterMembership>(*opened->postgres, *runtime, clock,
-                                                  options.runtime);
+    cluster =
+        std::make_unique<ClusterMembership>(*opened->postgres, *runtime, clock, options.runtime);
   }
   ReconcilerOptions reconcile_options;
   reconcile_options.routes = &routes;
@@ -247,7 +247,7 @@ int Serve(const ServeOptions& options) {
   upstream.reset();
   usage.Stop();  // every metered request is stored before berth exits
   reconciler.Stop();
-  if (cluster) cluster->Stop();  // gives the lease up: another instance leads at once
+  if (cluster) cluster->Stop();       // gives the lease up: another instance leads at once
   runtime->OnReplicaChange(nullptr);  // engines keep running; the next berth adopts them
   // ...but those of stopped replicas end now (nothing is served any more); one that is slow
   // to exit stays recorded, and the next berth finishes it.

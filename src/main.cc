@@ -151,7 +151,7 @@ int Serve(const ServeOptions& options) {
         std::make_unique<ClusterMembership>(*opened->postgres, *runtime, clock, options.runtime);
   }
   ReconcilerOptions reconcile_options;
-  reconcile_options.routes = &routes;
+  reconcile_options.routes = cluster ? cluster->SharedRoutes(routes) : &routes;
   Reconciler reconciler(cluster ? cluster->reconcile_store() : store,
                         cluster ? cluster->reconcile_runtime() : *runtime, clock,
                         reconcile_options);

@@ -39,6 +39,12 @@ Status ClusterMembership::Start(const std::string& address, TriggerFn trigger) {
   return Status::Ok();
 }
 
+RoutePublisher* ClusterMembership::SharedRoutes(RoutePublisher& routes) {
+  shared_routes_ =
+      std::make_unique<SharedLimitsPublisher>(routes, [this] { return lease_.LiveInstances(); });
+  return shared_routes_.get();
+}
+
 void ClusterMembership::Stop() {
   if (listener_) listener_->Stop();
   lease_.Stop();

@@ -13,6 +13,7 @@
 #include "cluster/fenced_runtime.h"
 #include "cluster/fenced_store.h"
 #include "cluster/leader_lease.h"
+#include "cluster/shared_limits.h"
 #include "core/cluster.h"
 
 namespace berth {
@@ -27,6 +28,9 @@ class ClusterMembership {
 
   Store& reconcile_store() { return fenced_store_; }
   RuntimeAdapter& reconcile_runtime() { return fenced_runtime_; }
+  // What the reconciler publishes routes to: `routes` with each limit split among the live
+  // instances. Call once; owned by this membership.
+  RoutePublisher* SharedRoutes(RoutePublisher& routes);
 
   // Joins the cluster as `address` (refused with FailedPrecondition on a runtime
   // misconfiguration), takes or follows the lease, and starts listening for changes, each of
@@ -46,6 +50,7 @@ class ClusterMembership {
   FencedRuntime fenced_runtime_;
   TriggerFn trigger_;
   std::unique_ptr<ChangeListener> listener_;
+  std::unique_ptr<SharedLimitsPublisher> shared_routes_;
 };
 
 // The view of a berth that shares its store with nobody (SQLite): itself, leading.

@@ -1,5 +1,6 @@
 #include "cluster/leader_lease.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/log.h"
@@ -162,12 +163,16 @@ StatusOr<std::optional<int64_t>> LeaderLease::AcquireOrRenew() {
     ASSIGN_OR_RETURN(Result lease, db.Exec("SELECT holder, term, acquired FROM cluster_lease"
                                            " WHERE name = $1",
                                            Params().Text(PostgresStore::kReconcilerLease)));
+    ASSIGN_OR_RETURN(Result live, db.Exec(Sql("SELECT COUNT(*) FROM cluster_instances"
+                                              " WHERE heartbeat > NOW_MS - $1"),
+                                          Params().Int(3 * options_.ttl.count())));
+    std::lock_guard lock(mu_);
     if (lease.rows() > 0) {
-      std::lock_guard lock(mu_);
       seen_leader_ = lease.Text(0, 0);
       seen_term_ = lease.Int(0, 1);
       seen_since_ms_ = lease.Int(0, 2);
     }
+    live_instances_ = std::max<int>(1, static_cast<int>(live.Int(0, 0)));
     return Status::Ok();
   }));
   return held;
@@ -235,6 +240,11 @@ StatusOr<ClusterView> LeaderLease::View() {
   return view;
 }
 
+int LeaderLease::LiveInstances() const {
+  std::lock_guard lock(mu_);
+  return live_instances_;
+}
+
 std::string LeaderLease::RenderMetrics() const {
   bool leader = IsLeader();
   std::lock_guard lock(mu_);
@@ -253,7 +263,12 @@ std::string LeaderLease::RenderMetrics() const {
          "\n# HELP berth_cluster_takeovers_total Times this instance became leader.\n"
          "# TYPE berth_cluster_takeovers_total counter\n"
          "berth_cluster_takeovers_total " +
-         std::to_string(takeovers_) + "\n";
+         std::to_string(takeovers_) +
+         "\n# HELP berth_cluster_instances Live instances sharing the store (each limit is "
+         "split among them).\n"
+         "# TYPE berth_cluster_instances gauge\n"
+         "berth_cluster_instances " +
+         std::to_string(live_instances_) + "\n";
 }
 
 }  // namespace berth

@@ -62,6 +62,8 @@ class LeaderLease {
   // Instances with a heartbeat within 3 ttl, and the lease as stored. Unavailable if the
   // database cannot be read.
   StatusOr<ClusterView> View();
+  // Live instances (heartbeat within 3 ttl) at the last tick; at least 1.
+  int LiveInstances() const;
   // berth_cluster_* gauges for /metrics (from the last tick; no database access).
   std::string RenderMetrics() const;
 
@@ -88,6 +90,7 @@ class LeaderLease {
   int64_t seen_term_ = 0;      // guarded by mu_
   int64_t seen_since_ms_ = 0;  // guarded by mu_
   int64_t takeovers_ = 0;      // times this instance gained the lease; guarded by mu_
+  int live_instances_ = 1;     // at the last tick; guarded by mu_
 };
 
 }  // namespace berth

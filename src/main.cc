@@ -29,6 +29,7 @@
 #include "service/billing_service.h"
 #include "service/deployment_service.h"
 #include "service/model_registry.h"
+#include "sim_upstream/sim_upstream.h"
 #include "store/catalog_loader.h"
 #include "store/open_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -163,7 +164,9 @@ int Serve(const ServeOptions& options) {
   ApiDeps deps{&auth, &registry, &deployments, &billing, &admin, options.region, {}};
   GatewayMetrics gateway_metrics;
   UsageRecorder usage(store, clock);
-  std::unique_ptr<UpstreamClient> upstream = StartUpstreamClient({options.upstream_threads, 256});
+  // Calls to sim replicas are answered in-process; the others go to engine processes.
+  std::unique_ptr<UpstreamClient> upstream =
+      std::make_unique<SimUpstream>(StartUpstreamClient({options.upstream_threads, 256}));
   // Pooled connections to an engine that is no longer routed are closed, not kept open.
   routes.OnEndpointGone([client = upstream.get()](int port) { client->ForgetEndpoint(port); });
   Gateway gateway({&auth, &routes, upstream.get(), &usage, &gateway_metrics, &clock});

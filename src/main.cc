@@ -16,6 +16,7 @@
 #include "api/api_server.h"
 #include "cli/cli_main.h"
 #include "cluster/cluster_membership.h"
+#include "cluster/shared_sim_runtime.h"
 #include "common/log.h"
 #include "engine_sim/engine_sim_command.h"
 #include "gateway/gateway.h"
@@ -142,6 +143,10 @@ int Serve(const ServeOptions& options) {
     (*process)->SetInFlightProbe([&routes](const std::string& id) { return routes.InFlight(id); });
     process_runtime = process->get();
     runtime = std::move(*process);
+  } else if (opened->postgres) {
+    // Replicas in the shared database: a new leader adopts them, every instance routes to them.
+    runtime = std::make_unique<SharedSimRuntime>(opened->postgres->pool(), clock,
+                                                 Millis(options.sim_ready_ms));
   } else {
     runtime = std::make_unique<SimRuntime>(clock, Millis(options.sim_ready_ms));
   }

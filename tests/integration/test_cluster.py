@@ -2,11 +2,12 @@
 """Three `berth serve` instances on one real PostgreSQL 15 (pg_harness.py), sim runtime.
 
 - One leader; every instance lists all three in GET /api/v1/admin/cluster; a write on one
-  instance is read on every other at once.
+  instance is read on every other at once, and every instance's gateway answers inference
+  for the new deployment (in-process sim replicas).
 - kill -9 of the leader in the middle of a burst of creates and scales sent round-robin:
   another instance leads within 5 s with a higher term; every acknowledged create is there,
-  once; every acknowledged scale is in the record or was overtaken by a later one; every
-  deployment converges to RUNNING.
+  once; every acknowledged scale is in the record; every deployment converges to RUNNING; no
+  replica running before the kill is restarted (the sim replicas are rows in PostgreSQL).
 - PostgreSQL stopped under load: the API answers 503 ServiceUnavailable (a create is never
   acknowledged while the database is down), and recovers by itself when it is back.
 """
@@ -22,6 +23,7 @@ import pg_harness  # noqa: E402
 
 DEPLOYMENTS = "/api/v1/deployments"
 CLUSTER = "/api/v1/admin/cluster"
+CHAT = "/compatible-mode/v1/chat/completions"
 BURST = 60
 THREADS = 6
 KILL_AFTER_ACKS = 15
@@ -61,6 +63,10 @@ class ClusterTestCase(h.BerthTestCase):
                 self.fail("no agreed leader after %.0fs: %s" % (timeout, views))
             time.sleep(0.1)
 
+    def replica_ids(self, server, deployed_model):
+        out = self.assertOk(server.get(DEPLOYMENTS + "/" + deployed_model + "/replicas"))
+        return {r["replica_id"] for r in out["replicas"]}
+
     def list_all(self, server):
         out = self.assertOk(server.get(DEPLOYMENTS + "?page_size=200"))
         self.assertEqual(out["total"], len(out["deployments"]))
@@ -82,6 +88,18 @@ class ClusterBasicsTest(ClusterTestCase):
             self.assertOk(s.get_deployment(created["deployed_model"]))
         running = servers[2].wait_running(created["deployed_model"], timeout=20)
         self.assertEqual(self.assertOk(running)["status"], "RUNNING")
+        # Every instance's routing table follows (NOTIFY), and each answers in-process.
+        body = {"model": created["deployed_model"], "max_tokens": 4,
+                "messages": [{"role": "user", "content": "hello"}]}
+        for s in servers:
+            deadline = time.monotonic() + 5
+            while True:
+                r = s.post(CHAT, body)
+                if r.status == 200 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.json["usage"]["completion_tokens"], 4, r.json)
         metrics = servers[0].get("/metrics", key=None).text
         self.assertIn("berth_cluster_lease_term %d" % term, metrics)
 
@@ -134,6 +152,11 @@ class LeaderKilledMidBurstTest(ClusterTestCase):
             t.start()
         with lock:
             lock.wait_for(lambda: len(acked) >= KILL_AFTER_ACKS or other, timeout=30)
+        # The replicas already running: none may be restarted by the new leader.
+        before = {}
+        for d in self.list_all(survivors[0]):
+            if d["status"] == "RUNNING":
+                before[d["deployed_model"]] = self.replica_ids(survivors[0], d["deployed_model"])
         victim.kill9()
         killed_at = time.monotonic()
         new_leader, new_term, _ = self.wait_leader(survivors, not_leader=leader, timeout=10)
@@ -165,6 +188,10 @@ class LeaderKilledMidBurstTest(ClusterTestCase):
             if time.monotonic() > deadline:
                 self.fail("not all RUNNING: %d left, e.g. %s" % (len(not_yet), not_yet[:2]))
             time.sleep(0.2)
+        self.assertTrue(before, "some deployments were RUNNING before the kill")
+        for name, ids in before.items():
+            after = self.replica_ids(survivors[1], name)
+            self.assertLessEqual(ids, after, "%s: a replica was restarted" % name)
 
 
 class PostgresRestartTest(ClusterTestCase):
@@ -174,6 +201,14 @@ class PostgresRestartTest(ClusterTestCase):
         pg = pg_harness.shared()
         before = self.assertOk(servers[0].create({"model_name": "qwen3-8b", "capacity": 2,
                                                   "suffix": "pre"}))
+        self.assertOk(servers[1].wait_running(before["deployed_model"], timeout=20))
+        chat = {"model": before["deployed_model"], "max_tokens": 4,
+                "messages": [{"role": "user", "content": "hello"}]}
+        for s in servers:  # every routing table knows the replicas
+            deadline = time.monotonic() + 5
+            while s.post(CHAT, chat).status != 200:
+                self.assertLess(time.monotonic(), deadline, "no route on %s" % s.base)
+                time.sleep(0.1)
         pg.stop()
         try:
             acked_while_down = []
@@ -186,6 +221,9 @@ class PostgresRestartTest(ClusterTestCase):
                 self.assertError(r, 503, "ServiceUnavailable")
                 g = s.get_deployment(before["deployed_model"], timeout=20)
                 self.assertError(g, 503, "ServiceUnavailable")
+                # The gateway keeps serving the replicas it knows; usage waits in memory.
+                c = s.post(CHAT, chat, timeout=20)
+                self.assertEqual(c.status, 200, c)
             self.assertEqual(acked_while_down, [], "a create acknowledged with the store down")
         finally:
             pg.start()

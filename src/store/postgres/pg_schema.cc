@@ -142,6 +142,27 @@ CREATE TABLE cluster_lease (
 );
 )sql";
 
+// Version 3: the sim runtime's replicas when several instances share the database
+// (cluster/shared_sim_runtime.h), so a new leader adopts them and every instance routes to them.
+// A lora pool replica has deployment_uid "pool:<base model>"; sim_adapters says which
+// deployments it serves.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE SEQUENCE sim_replica_ids;
+CREATE TABLE sim_replicas (
+  replica_id TEXT NOT NULL PRIMARY KEY,
+  deployment_uid TEXT NOT NULL,
+  units INTEGER NOT NULL,
+  port INTEGER NOT NULL,
+  started BIGINT NOT NULL,
+  seq BIGINT NOT NULL
+);
+CREATE INDEX sim_replicas_by_deployment ON sim_replicas (deployment_uid, seq);
+CREATE TABLE sim_adapters (
+  deployment_uid TEXT NOT NULL PRIMARY KEY,
+  base_model TEXT NOT NULL
+);
+)sql";
+
 StatusOr<int> ReadVersion(Connection& db) {
   ASSIGN_OR_RETURN(Result result, db.Exec("SELECT max(version) FROM berth_schema"));
   return static_cast<int>(result.Int(0, 0));
@@ -178,6 +199,7 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, kSchemaV1},
       {2, kSchemaV2},
+      {3, kSchemaV3},
   };
   return migrations;
 }

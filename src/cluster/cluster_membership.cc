@@ -32,7 +32,9 @@ ClusterMembership::~ClusterMembership() { Stop(); }
 Status ClusterMembership::Start(const std::string& address, TriggerFn trigger) {
   trigger_ = std::move(trigger);
   RETURN_IF_ERROR(lease_.Join(address));
-  lease_.Start([this] { TriggerAll(); });
+  // On gaining the lease, act on everything; when instances come or go, republish every
+  // route so each instance's share of the limits follows at once.
+  lease_.Start([this] { TriggerAll(); }, [this] { TriggerAll(); });
   listener_ = std::make_unique<ChangeListener>(
       ChangeListenerOptions{store_.conninfo(), trigger_, [this] { TriggerAll(); }, Millis(5000)});
   listener_->Start();

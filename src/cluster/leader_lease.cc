@@ -67,8 +67,9 @@ Status LeaderLease::Join(const std::string& address) {
   });
 }
 
-void LeaderLease::Start(std::function<void()> on_gain) {
+void LeaderLease::Start(std::function<void()> on_gain, std::function<void()> on_instances) {
   on_gain_ = std::move(on_gain);
+  on_instances_ = std::move(on_instances);
   Tick();  // lead at once when nobody does, before the API opens for writes
   thread_ = std::thread([this] { Loop(); });
 }
@@ -114,6 +115,7 @@ void LeaderLease::Loop() {
 
 void LeaderLease::Tick() {
   SteadyTime attempt = clock_.MonotonicNow();
+  const int instances_before = LiveInstances();
   StatusOr<std::optional<int64_t>> held = AcquireOrRenew();
   Status heartbeat = Heartbeat();
   if (!heartbeat.ok()) LOG_WARN("cluster heartbeat: {}", heartbeat.ToString());
@@ -137,6 +139,7 @@ void LeaderLease::Tick() {
     LOG_INFO("cluster lease: instance {} leads (term {})", options_.instance_id, term_);
     if (on_gain_) on_gain_();
   }
+  if (LiveInstances() != instances_before && on_instances_) on_instances_();
 }
 
 StatusOr<std::optional<int64_t>> LeaderLease::AcquireOrRenew() {

@@ -48,8 +48,9 @@ class LeaderLease {
   // FailedPrecondition if it cannot share the database with the live
   // instances: another runtime, or the process runtime with another instance on this host.
   Status Join(const std::string& address);
-  // Starts the renewal thread; `on_gain` runs on it each time this instance becomes leader.
-  void Start(std::function<void()> on_gain);
+  // Starts the renewal thread; `on_gain` runs on it each time this instance becomes leader,
+  // `on_instances` each time the number of live instances changes (both may be empty).
+  void Start(std::function<void()> on_gain, std::function<void()> on_instances = {});
   // Stops renewing, gives the lease up (so another instance takes over at once) and leaves.
   void Stop();
 
@@ -79,6 +80,7 @@ class LeaderLease {
   const LeaseOptions options_;
   std::string address_;  // set by Join, before the thread starts
   std::function<void()> on_gain_;
+  std::function<void()> on_instances_;
   std::thread thread_;
 
   mutable std::mutex mu_;

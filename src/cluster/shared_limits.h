@@ -3,9 +3,9 @@
 // rounded down, at least 1) on its own traffic, so the sum admitted by all instances stays
 // within the limit without the request path ever waiting on the database. It sits between the
 // reconciler and the gateway's routing table: every route published passes through it with its
-// limits divided. The share follows the instance count at the next pass of each deployment
-// (every resync, 5 s). Called from reconcile worker threads; thread-safe.
-// docs/operations.md has the worst case and what a budget-leasing design would add.
+// limits divided. The share follows the instance count at once: a change of the count
+// triggers a pass over every deployment (ClusterMembership). Called from reconcile worker threads;
+// thread-safe. docs/operations.md has the worst case and what a budget-leasing design would add.
 #pragma once
 
 #include <functional>

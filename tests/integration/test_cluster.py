@@ -148,6 +148,11 @@ class LeaderKilledMidBurstTest(ClusterTestCase):
         by_id = {v["self"]: s for v, s in zip(views, servers)}
         victim = by_id[leader]
         survivors = [s for s in servers if s is not victim]
+        # Some replicas surely running before the kill, whatever the burst's timing.
+        for i, s in enumerate(servers):
+            out = self.assertOk(s.create({"model_name": "qwen3-8b", "capacity": 2,
+                                          "suffix": "base%d" % i}))
+            self.assertOk(s.wait_running(out["deployed_model"], timeout=20))
 
         lock = threading.Condition()
         next_index = [0]

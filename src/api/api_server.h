@@ -35,7 +35,7 @@ struct ApiDeps {
   // The clock the billing and usage routes read "now" from; null: the real clock.
   const Clock* clock = nullptr;
   // GET /api/v1/admin/cluster (the instances sharing the store); empty: 503.
-  ClusterViewFn cluster;
+  ClusterViewFn cluster = nullptr;
 };
 
 // Requests that may wait for a worker by default (`berth serve --api-queue`).

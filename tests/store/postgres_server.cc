@@ -42,17 +42,20 @@ int FreeLoopbackPort() {
 // Forks `argv` with output appended to `log`, as the postgres user when we are root.
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
   const passwd* pg_user = ::geteuid() == 0 ? ::getpwnam("postgres") : nullptr;
+  const uid_t uid = pg_user ? pg_user->pw_uid : 0;
+  const gid_t gid = pg_user ? pg_user->pw_gid : 0;
+  // Everything the child needs is built before fork: it only makes system calls.
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid != 0) return pid;
   int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   ::dup2(out, 1);
   ::dup2(out, 2);
-  if (pg_user && (::setgid(pg_user->pw_gid) != 0 || ::setuid(pg_user->pw_uid) != 0)) _exit(126);
+  if (pg_user && (::setgid(gid) != 0 || ::setuid(uid) != 0)) _exit(126);
   // Set after setuid, which clears it: a test killed mid-run still stops its server.
   ::prctl(PR_SET_PDEATHSIG, SIGINT);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
   ::execv(args[0], args.data());
   _exit(127);
 }

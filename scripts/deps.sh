@@ -3,6 +3,7 @@
 set -euo pipefail
 packages=(build-essential cmake ccache pkg-config libboost-dev nlohmann-json3-dev libsqlite3-dev
           libfmt-dev libcli11-dev libgtest-dev python3 curl clang-14 libclang-rt-14-dev chromium
+          libpq-dev postgresql-15
           nginx wrk)  # nginx and wrk: the gateway benchmark's baseline and load (bench/)
 missing=()
 for p in "${packages[@]}"; do

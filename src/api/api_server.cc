@@ -96,6 +96,7 @@ ApiServer::ApiServer(ApiDeps deps, int worker_threads, size_t max_queued)
   AddUsageRoutes(table_, *deps_.deployments, deps_.clock ? *deps_.clock : real_clock_);
   AddAdminRoutes(table_, *deps_.auth, *deps_.models, *deps_.admin);
   AddOpenApiRoute(table_);
+  AddClusterRoutes(table_, deps_.cluster);
 }
 
 void ApiServer::AddSystemRoutes() {

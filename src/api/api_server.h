@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/api_metrics.h"
+#include "api/cluster_routes.h"
 #include "api/route_table.h"
 #include "common/thread_pool.h"
 #include "http/http_types.h"
@@ -35,6 +36,8 @@ struct ApiDeps {
   std::function<std::string()> extra_metrics;
   // The clock the billing and usage routes read "now" from; null: the real clock.
   const Clock* clock = nullptr;
+  // GET /api/v1/admin/cluster (the instances sharing the store); empty: 503.
+  ClusterViewFn cluster = nullptr;
 };
 
 // Requests that may wait for a worker by default (`berth serve --api-queue`).

@@ -16,6 +16,7 @@ StatusOr<ReplicaInfo> SimRuntime::StartReplica(const ReplicaSpec& spec) {
 
 ReplicaInfo SimRuntime::AddLocked(const std::string& deployment_uid, int units) {
   ReplicaInfo replica;
+  replica.port = kInProcessPortBase + static_cast<int>(next_id_ % kInProcessPortBase);
   replica.replica_id = "sim-" + std::to_string(next_id_++);
   replica.deployment_uid = deployment_uid;
   replica.units = units;

@@ -20,6 +20,10 @@ class SimRuntime : public RuntimeAdapter {
  public:
   SimRuntime(const Clock& clock, Millis ready_delay) : clock_(clock), ready_delay_(ready_delay) {}
 
+  // Ready replicas listen on a virtual port from here up (above any real port): the gateway's
+  // calls to it are answered in-process (src/sim_upstream/).
+  static constexpr int kInProcessPortBase = 1 << 20;
+
   std::string_view Name() const override { return "sim"; }
   StatusOr<ReplicaInfo> StartReplica(const ReplicaSpec& spec) override;
   Status StopReplica(const std::string& replica_id) override;

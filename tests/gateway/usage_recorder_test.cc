@@ -102,12 +102,14 @@ TEST_F(UsageRecorderTest, FlushStoresEverythingRecordedFromManyThreads) {
 
 TEST_F(UsageRecorderTest, FlushWhileOtherThreadsRecord) {
   UsageRecorder recorder(*store_, clock_, Every(Millis(5), /*batch=*/16));
-  std::atomic<bool> stop{false};
+  // A bounded number of records per thread: the property holds for any speed of the store,
+  // and a slow (sanitized) store never fills the recorder's queue to its drop limit.
+  constexpr int kPerThread = 2000;
   std::atomic<int64_t> recorded{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
-      while (!stop) {
+      for (int i = 0; i < kPerThread; ++i) {
         recorder.Record(Usage("m1", 1, 1));
         ++recorded;
         std::this_thread::sleep_for(std::chrono::microseconds(50));
@@ -119,7 +121,6 @@ TEST_F(UsageRecorderTest, FlushWhileOtherThreadsRecord) {
     recorder.Flush();
     EXPECT_GE(recorder.written(), before);  // what was recorded before Flush is stored
   }
-  stop = true;
   for (auto& t : threads) t.join();
   recorder.Flush();
   EXPECT_EQ(recorder.written(), recorded.load());

@@ -110,12 +110,12 @@ TEST_F(ProcessHealthTest, StopSignalsTheMainProcessFirstThenTheGroupAfterItsGrac
   // (The log's first line is the command, which names both words: only whole lines count.)
   ASSERT_TRUE(runtime->StopReplica(r.replica_id).ok());
   auto leader_term = std::chrono::steady_clock::now();
-  ASSERT_TRUE(WaitUntil([&] { return ReadFile(log_path).find("\nleader-term") != std::string::npos; },
-                        Millis(3000)));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return ReadFile(log_path).find("\nleader-term") != std::string::npos; }, Millis(3000)));
   EXPECT_EQ(ReadFile(log_path).find("\nworker-term"), std::string::npos);  // only the main one
   EXPECT_TRUE(ProcessRuns(worker));
-  ASSERT_TRUE(WaitUntil([&] { return ReadFile(log_path).find("\nworker-term") != std::string::npos; },
-                        Millis(4000)));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return ReadFile(log_path).find("\nworker-term") != std::string::npos; }, Millis(4000)));
   EXPECT_GE(std::chrono::steady_clock::now() - leader_term, Millis(600));  // the grace, then all
   // The leader ignores SIGTERM: SIGKILL after term_timeout ends it.
   EXPECT_TRUE(WaitUntil([&] { return !ProcessRuns(r.pid) && !ProcessRuns(worker); }, Millis(5000)));

@@ -2,7 +2,11 @@
 # Installs berth's build and test dependencies from Debian 12 packages (idempotent).
 set -euo pipefail
 packages=(build-essential cmake ccache pkg-config libboost-dev nlohmann-json3-dev libsqlite3-dev
-          libfmt-dev libcli11-dev libgtest-dev python3 curl clang-14 libclang-rt-14-dev)
+          libfmt-dev libcli11-dev libgtest-dev python3 curl clang-14 libclang-rt-14-dev
+          libssl-dev libyaml-dev
+          # the Kubernetes runtime's integration test builds its control plane from Debian's
+          # source package (scripts/kube-control-plane.sh) and runs etcd from Debian
+          golang-go etcd-server etcd-client rsync jq openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -71,7 +71,7 @@ void GatewayRoutes::Publish(const Deployment& d, const std::vector<ReplicaInfo>&
   route->created = d.created;
   for (const ReplicaInfo& r : replicas) {
     if (r.state == ReplicaState::kReady && r.port > 0)
-      route->endpoints.push_back({r.replica_id, r.port});
+      route->endpoints.push_back({r.replica_id, r.port, r.host});
   }
   std::unique_lock lock(mu_);
   auto& slot = routes_[d.deployed_model];

@@ -25,6 +25,7 @@ namespace berth {
 struct Endpoint {
   std::string replica_id;
   int port = 0;
+  std::string host;  // empty: 127.0.0.1
 };
 
 // Mutable serving state of one deployment incarnation.

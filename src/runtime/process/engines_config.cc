@@ -108,6 +108,8 @@ StatusOr<EngineTemplate> ParseEntry(const std::string& key, const Json& j) {
       }
       t.lora_path = value.get<std::string>();
       RETURN_IF_ERROR(CheckTemplate(t.lora_path));
+    } else if (field == "kubernetes") {
+      continue;  // the Kubernetes runtime's form of the template (runtime/kubernetes)
     } else {
       return FieldError(key, field, "is not a known field");
     }

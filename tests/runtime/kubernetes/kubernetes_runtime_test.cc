@@ -262,3 +262,43 @@ TEST_F(KubernetesRuntimeTest, LoraIsRefusedClearly) {
 
 }  // namespace
 }  // namespace berth
+
+namespace berth {
+namespace {
+
+// The API semantics the runtime's error mapping relies on, as the fake plays them (the real
+// apiserver's answers are checked in tests/integration/test_kubernetes.py).
+TEST(KubeErrorTest, ConflictIsAbortedAndAlreadyExistsIsItsOwnCode) {
+  FakeKubeApi api;
+  const std::string path = "/apis/apps/v1/namespaces/ns/deployments";
+  nlohmann::json d = {{"metadata", {{"name", "d"}}}, {"spec", {{"replicas", 0}}}};
+  auto created = api.Call({"POST", path, "application/json", d.dump()});
+  ASSERT_EQ(created->status, 201);
+  auto again = api.Call({"POST", path, "application/json", d.dump()});
+  EXPECT_EQ(KubeError(*again, "create", "deployments.apps").code(), StatusCode::kAlreadyExists);
+  d["metadata"]["resourceVersion"] = "1";  // stale
+  auto stale = api.Call({"PUT", path + "/d", "application/json", d.dump()});
+  EXPECT_EQ(KubeReason(stale->body), "Conflict");
+  EXPECT_EQ(KubeError(*stale, "update", "deployments.apps").code(), StatusCode::kAborted);
+  auto no_manager = api.Call({"PATCH", path + "/d", "application/apply-patch+yaml", d.dump()});
+  EXPECT_EQ(no_manager->status, 422);
+  EXPECT_EQ(KubeError(*no_manager, "patch", "deployments.apps").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(KubeError({410, R"({"reason":"Expired"})"}, "watch", "pods").code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(KubeError({503, ""}, "list", "pods").code(), StatusCode::kUnavailable);
+}
+
+TEST(KubeErrorTest, IdenticalApplyKeepsTheResourceVersion) {
+  FakeKubeApi api;
+  const std::string path = "/apis/apps/v1/namespaces/ns/deployments/d?fieldManager=berth";
+  nlohmann::json d = {{"metadata", {{"name", "d"}}},
+                      {"spec", {{"template", {{"metadata", nlohmann::json::object()}}}}}};
+  ASSERT_EQ(api.Call({"PATCH", path, "application/apply-patch+yaml", d.dump()})->status, 201);
+  int64_t version = api.ResourceVersion();
+  ASSERT_EQ(api.Call({"PATCH", path, "application/apply-patch+yaml", d.dump()})->status, 200);
+  EXPECT_EQ(api.ResourceVersion(), version);
+}
+
+}  // namespace
+}  // namespace berth

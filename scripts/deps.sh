@@ -6,7 +6,7 @@ packages=(build-essential cmake ccache pkg-config libboost-dev nlohmann-json3-de
           libssl-dev libyaml-dev
           # the Kubernetes runtime's integration test builds its control plane from Debian's
           # source package (scripts/kube-control-plane.sh) and runs etcd from Debian
-          golang-go etcd-server etcd-client rsync jq openssl)
+          golang-go etcd-server etcd-client rsync jq openssl golang-github-modern-go-reflect2-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

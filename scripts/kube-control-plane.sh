@@ -16,8 +16,25 @@ set -euo pipefail
 cache="${BERTH_CACHE:-$HOME/.cache/berth}/kube-1.20"
 bins=(kube-apiserver kube-controller-manager kube-scheduler)
 
+# Bumped whenever the way the binaries are built changes, so a cache of older ones is rebuilt.
+build_id="deb12-1.20.2-reflect2-1.0.2"
+
 have_binaries() {
+  [ "$(cat "$cache/bin/build-id" 2>/dev/null)" = "$build_id" ] || return 1
   for b in "${bins[@]}"; do [ -x "$cache/bin/$b" ] || return 1; done
+}
+
+# The vendored github.com/modern-go/reflect2 v1.0.1 crashes under Go >= 1.18 (its map iterator
+# calls the runtime's mapiterinit with the old signature: the apiserver panics encoding a map).
+# Debian 12 ships v1.0.2, which fixes exactly that with the same API; build against it.
+patch_reflect2() {
+  local fixed=/usr/share/gocode/src/github.com/modern-go/reflect2
+  local vendored="$cache/src/tree/vendor/github.com/modern-go/reflect2"
+  [ -f "$fixed/go_above_118.go" ] || {
+    echo "missing $fixed: run scripts/deps.sh (golang-github-modern-go-reflect2-dev)" >&2; exit 1; }
+  rm -rf "$vendored"
+  mkdir -p "$vendored"
+  cp "$fixed"/*.go "$fixed"/*.s "$vendored"/
 }
 
 # A private apt configuration with a deb-src entry for the archive the machine already uses,
@@ -50,6 +67,7 @@ build() {
     command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/deps.sh" >&2; exit 1; }
   done
   [ -d "$cache/src/tree" ] || fetch_source
+  patch_reflect2
   # make (as debian/rules does) rather than plain `go build`, which fails on go.mod updates.
   (cd "$cache/src/tree" &&
    GOFLAGS=-mod=vendor GOCACHE="$cache/gocache" nice -n 10 \
@@ -59,6 +77,7 @@ build() {
     cp "$cache/src/tree/_output/local/bin/linux/amd64/$b" "$cache/bin/$b.tmp"
     mv "$cache/bin/$b.tmp" "$cache/bin/$b"
   done
+  echo "$build_id" >"$cache/bin/build-id"
   echo "built kube control plane in $((SECONDS - start)) s into $cache/bin"
 }
 

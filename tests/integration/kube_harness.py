@@ -30,6 +30,8 @@ SCRIPT = os.path.join(REPO, "scripts", "kube-control-plane-run.sh")
 def binaries_present():
     cache = os.environ.get("BERTH_CACHE", os.path.expanduser("~/.cache/berth"))
     bins = os.path.join(cache, "kube-1.20", "bin")
+    if not os.path.exists(os.path.join(bins, "build-id")):
+        return False  # an older, broken build (see scripts/kube-control-plane.sh)
     return all(os.access(os.path.join(bins, b), os.X_OK)
                for b in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"))
 

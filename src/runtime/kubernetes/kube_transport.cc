@@ -31,8 +31,12 @@ Status KubeError(const KubeResponse& response, std::string_view verb, std::strin
     case 401:
       return Unauthenticated(message);
     case 403:
+      // An apply that creates the object is also authorized as a create, and the apiserver's
+      // message then gives no reason.
       return PermissionDenied("kubernetes refused to " + what +
-                              " (RBAC: grant the verb on the resource): " + KubeMessage(response));
+                              " (RBAC: grant the verb on the resource" +
+                              (verb == "patch" ? "; an apply that creates needs create too" : "") +
+                              "): " + KubeMessage(response));
     case 404:
       return NotFound(message);
     case 409:

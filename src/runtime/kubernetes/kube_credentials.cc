@@ -5,6 +5,8 @@
 
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
 
 namespace berth {
 namespace {
@@ -29,6 +31,23 @@ std::optional<SystemTime> ParseRfc3339(const std::string& text) {
 // Runs argv with extra env, returns stdout. Stderr is inherited (the plugin's hints reach the
 // operator's log).
 StatusOr<std::string> RunCapture(const ExecPlugin& plugin) {
+  // Everything the child needs is built before fork: after it, only async-signal-safe calls.
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    std::string name(entry.substr(0, entry.find('=')));
+    if (!plugin.env.count(name) && name != "KUBERNETES_EXEC_INFO") env_text.emplace_back(entry);
+  }
+  for (const auto& [k, v] : plugin.env) env_text.push_back(k + "=" + v);
+  env_text.push_back(R"(KUBERNETES_EXEC_INFO={"apiVersion":"client.authentication.k8s.io/v1beta1",)"
+                     R"("kind":"ExecCredential","spec":{"interactive":false}})");
+  std::vector<char*> envp;
+  for (std::string& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(plugin.command.c_str()));
+  for (const std::string& a : plugin.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
   int out[2];
   if (pipe(out) != 0) return Unavailable("exec plugin: cannot create a pipe");
   pid_t pid = fork();
@@ -37,16 +56,7 @@ StatusOr<std::string> RunCapture(const ExecPlugin& plugin) {
     dup2(out[1], 1);
     close(out[0]);
     close(out[1]);
-    for (const auto& [k, v] : plugin.env) setenv(k.c_str(), v.c_str(), 1);
-    setenv("KUBERNETES_EXEC_INFO",
-           R"({"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential",)"
-           R"("spec":{"interactive":false}})",
-           1);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(plugin.command.c_str()));
-    for (const std::string& a : plugin.args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
+    execvpe(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   close(out[1]);

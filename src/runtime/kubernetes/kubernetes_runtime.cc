@@ -291,6 +291,9 @@ std::vector<ReplicaInfo> KubernetesRuntime::View(const KubeDeployment& d,
 
 StatusOr<std::vector<ReplicaInfo>> KubernetesRuntime::ListReplicas(const std::string& uid) {
   std::lock_guard lock(mu_);
+  if (auto lora = lora_refused_.find(uid); lora != lora_refused_.end()) {
+    return std::vector<ReplicaInfo>{lora->second};
+  }
   auto it = deployments_.find(uid);
   if (it == deployments_.end()) return std::vector<ReplicaInfo>{};
   return View(it->second, nullptr);
@@ -300,6 +303,7 @@ StatusOr<std::vector<ReplicaInfo>> KubernetesRuntime::ListAllReplicas() {
   std::vector<ReplicaInfo> out;
   std::set<std::string> known;
   std::lock_guard lock(mu_);
+  for (const auto& [uid, r] : lora_refused_) out.push_back(r);
   for (const auto& [uid, d] : deployments_) {
     known.insert(LabelValue(uid));
     for (ReplicaInfo& r : View(d, nullptr)) out.push_back(std::move(r));
@@ -314,12 +318,28 @@ StatusOr<std::vector<ReplicaInfo>> KubernetesRuntime::ListAllReplicas() {
   return out;
 }
 
+// lora pools are not served here yet: the deployment is shown one failed pool replica saying
+// so, and the reconciler fails it like any replica that cannot start.
 Status KubernetesRuntime::AttachAdapter(const ReplicaSpec& spec) {
-  return FailedPrecondition("lora deployment " + spec.deployed_model +
-                            ": adapters are not served on the kubernetes runtime yet");
+  ReplicaInfo r;
+  r.replica_id = "lora-" + KubeObjectName(spec.deployed_model, spec.deployment_uid);
+  r.deployment_uid = spec.deployment_uid;
+  r.state = ReplicaState::kFailed;
+  r.started = clock_.Now();
+  r.pool = spec.base_model;
+  r.last_error =
+      "lora deployments are not served on the kubernetes runtime yet (the process "
+      "runtime serves them)";
+  std::lock_guard lock(mu_);
+  lora_refused_[spec.deployment_uid] = r;
+  return Status::Ok();
 }
 
-Status KubernetesRuntime::DetachAdapter(const std::string&) { return Status::Ok(); }
+Status KubernetesRuntime::DetachAdapter(const std::string& deployment_uid) {
+  std::lock_guard lock(mu_);
+  lora_refused_.erase(deployment_uid);
+  return Status::Ok();
+}
 
 void KubernetesRuntime::OnReplicaChange(ChangeCallback callback) {
   std::lock_guard lock(callback_mu_);

@@ -83,6 +83,7 @@ class KubernetesRuntime : public RuntimeAdapter {
 
   mutable std::mutex mu_;
   std::map<std::string, KubeDeployment> deployments_;  // by uid; guarded by mu_
+  std::map<std::string, ReplicaInfo> lora_refused_;    // by uid; guarded by mu_
   std::mutex callback_mu_;
   ChangeCallback on_change_;  // guarded by callback_mu_
 };

@@ -254,10 +254,18 @@ TEST_F(KubernetesRuntimeTest, ReopeningAdoptsPodsWithoutRestartingThem) {
   EXPECT_EQ(all->size(), 2u);
 }
 
-TEST_F(KubernetesRuntimeTest, LoraIsRefusedClearly) {
+TEST_F(KubernetesRuntimeTest, LoraIsAFailedReplicaSayingWhyUntilDetached) {
   ReplicaSpec s = Spec();
   s.plan = Plan::kLora;
-  EXPECT_EQ(runtime_->AttachAdapter(s).code(), StatusCode::kFailedPrecondition);
+  s.base_model = "qwen3-8b";
+  ASSERT_TRUE(runtime_->AttachAdapter(s).ok());
+  ASSERT_EQ(List().size(), 1u);
+  EXPECT_EQ(List()[0].state, ReplicaState::kFailed);
+  EXPECT_NE(List()[0].last_error.find("lora"), std::string::npos);
+  EXPECT_EQ(List()[0].pool, "qwen3-8b");
+  EXPECT_TRUE(api_->Deployments().empty());
+  ASSERT_TRUE(runtime_->DetachAdapter("u1").ok());
+  EXPECT_TRUE(List().empty());
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ build() {
   patch_reflect2
   # make (as debian/rules does) rather than plain `go build`, which fails on go.mod updates.
   (cd "$cache/src/tree" &&
-   nice -n 10 \
+   GOFLAGS=-mod=vendor GOCACHE="$cache/gocache" nice -n 10 \
      make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler")
   mkdir -p "$cache/bin"
   for b in "${bins[@]}"; do

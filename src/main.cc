@@ -14,7 +14,10 @@
 #include <vector>
 
 #include "api/api_server.h"
+#include "api/console_assets.h"
 #include "cli/cli_main.h"
+#include "cluster/cluster_membership.h"
+#include "cluster/shared_sim_runtime.h"
 #include "common/log.h"
 #include "engine_sim/engine_sim_command.h"
 #include "gateway/gateway.h"
@@ -29,7 +32,9 @@
 #include "service/billing_service.h"
 #include "service/deployment_service.h"
 #include "service/model_registry.h"
+#include "sim_upstream/sim_upstream.h"
 #include "store/catalog_loader.h"
+#include "store/open_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace berth {
@@ -38,6 +43,7 @@ namespace {
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./berth-data";
+  std::string store;  // empty: SQLite in data_dir; postgresql://...: a shared PostgreSQL
   std::string api_key;
   std::string region = "cn-beijing";
   std::vector<std::string> catalogs;
@@ -58,6 +64,7 @@ struct ServeOptions {
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
   std::string shutdown_grace = "30s";  // see ParseDuration
+  std::string console_dir;             // empty: DefaultConsoleDir()
 };
 
 StatusOr<std::pair<std::string, int>> SplitListen(const std::string& listen) {
@@ -111,12 +118,13 @@ int Serve(const ServeOptions& options) {
 
   StatusOr<std::vector<CatalogModel>> models = LoadRegionCatalog(options.catalogs, options.region);
   if (!models.ok()) return fail(models.status());
-  StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(options.data_dir + "/berth.db");
-  if (!store.ok()) return fail(store.status());
+  StatusOr<OpenedStore> opened = OpenStore(options.store, options.data_dir);
+  if (!opened.ok()) return fail(opened.status());
+  Store& store = *opened->store;
 
   RealClock clock;
-  ModelRegistry registry(Catalog(std::move(*models)), **store, clock);
-  AuthService auth(**store, clock);
+  ModelRegistry registry(Catalog(std::move(*models)), store, clock);
+  AuthService auth(store, clock);
   if (Status s = registry.Load(); !s.ok()) return fail(s);
   if (Status s = auth.Load(); !s.ok()) return fail(s);
   std::optional<std::string> bootstrap_key;
@@ -138,6 +146,10 @@ int Serve(const ServeOptions& options) {
                                                     const std::string& base) {
       return engines.Resolve(model, base).ptu_sizing.value_or(PtuSizing{});
     };
+    // A custom lora model is refused at registration when its base's engine cannot serve it.
+    registry.SetLoraCheck([&engines = (*process)->engines()](const std::string& base) {
+      return CheckLoraEngine(engines.Resolve(base, base), base);
+    });
     // A stopped replica drains only while the gateway has requests in flight to it.
     (*process)->SetInFlightProbe([&routes](const std::string& id) { return routes.InFlight(id); });
     process_runtime = process->get();
@@ -152,25 +164,42 @@ int Serve(const ServeOptions& options) {
                               clock);
     if (!kube.ok()) return fail(kube.status());
     runtime = std::move(*kube);
+  } else if (opened->postgres) {
+    // Replicas in the shared database: a new leader adopts them, every instance routes to them.
+    runtime = std::make_unique<SharedSimRuntime>(opened->postgres->pool(), clock,
+                                                 Millis(options.sim_ready_ms));
   } else {
     runtime = std::make_unique<SimRuntime>(clock, Millis(options.sim_ready_ms));
   }
+  // On a shared PostgreSQL, the reconciler acts only while this instance holds the lease.
+  std::unique_ptr<ClusterMembership> cluster;
+  if (opened->postgres) {
+    cluster =
+        std::make_unique<ClusterMembership>(*opened->postgres, *runtime, clock, options.runtime);
+  }
   ReconcilerOptions reconcile_options;
-  reconcile_options.routes = &routes;
-  Reconciler reconciler(**store, *runtime, clock, reconcile_options);
+  reconcile_options.routes = cluster ? cluster->SharedRoutes(routes) : &routes;
+  Reconciler reconciler(cluster ? cluster->reconcile_store() : store,
+                        cluster ? cluster->reconcile_runtime() : *runtime, clock,
+                        reconcile_options);
   runtime->OnReplicaChange([&reconciler](const std::string& id) { reconciler.Trigger(id); });
-  DeploymentService deployments(**store, registry, reconciler, clock, ptu_sizing, &reconciler);
-  SqliteStore* sqlite = store->get();
-  BillingService billing(**store, registry, clock);
-  AdminService admin(**store, registry);
+  DeploymentService deployments(store, registry, reconciler, clock, ptu_sizing, &reconciler);
+  SqliteStore* sqlite = opened->sqlite;  // null on PostgreSQL: no group-commit counters
+  BillingService billing(store, registry, clock);
+  AdminService admin(store, registry);
   ApiDeps deps{&auth, &registry, &deployments, &billing, &admin, options.region, {}};
   GatewayMetrics gateway_metrics;
-  UsageRecorder usage(**store, clock);
-  std::unique_ptr<UpstreamClient> upstream = StartUpstreamClient({options.upstream_threads, 256});
+  UsageRecorder usage(store, clock);
+  // Calls to sim replicas are answered in-process; the others go to engine processes.
+  std::unique_ptr<UpstreamClient> upstream =
+      std::make_unique<SimUpstream>(StartUpstreamClient({options.upstream_threads, 256}));
   // Pooled connections to an engine that is no longer routed are closed, not kept open.
   routes.OnEndpointGone([client = upstream.get()](int port) { client->ForgetEndpoint(port); });
   Gateway gateway({&auth, &routes, upstream.get(), &usage, &gateway_metrics, &clock});
-  deps.extra_metrics = [sqlite, &gateway_metrics, &usage] {
+  deps.extra_metrics = [sqlite, &gateway_metrics, &usage, &cluster] {
+    if (sqlite == nullptr) {
+      return gateway_metrics.Render() + usage.RenderMetrics() + cluster->RenderMetrics();
+    }
     return gateway_metrics.Render() + usage.RenderMetrics() +
            "# HELP berth_store_commits_total Store transactions committed (one fsync each).\n"
            "# TYPE berth_store_commits_total counter\n"
@@ -181,7 +210,16 @@ int Serve(const ServeOptions& options) {
            "berth_store_writes_total " +
            std::to_string(sqlite->writes()) + "\n";
   };
+  const SystemTime started = clock.Now();
+  deps.cluster = [&cluster, &options, &clock, started]() -> StatusOr<ClusterView> {
+    if (cluster) return cluster->View();
+    return SingleInstanceView(options.listen, options.runtime, started, clock.Now());
+  };
   ApiServer api(std::move(deps), options.workers, static_cast<size_t>(options.api_queue));
+  StatusOr<ConsoleAssets> console =
+      ConsoleAssets::Load(options.console_dir.empty() ? DefaultConsoleDir() : options.console_dir);
+  if (!console.ok()) return fail(console.status());
+  if (!console->built()) LOG_WARN("no web console in {} (docs/console.md)", console->dir());
   HttpServerOptions http;
   http.host = address->first;
   http.port = address->second;
@@ -202,17 +240,26 @@ int Serve(const ServeOptions& options) {
   // Past the grace, engine calls still running end with an error event (streams) or answer, and
   // are metered as aborted.
   http.on_drain_timeout = [client = upstream.get()] { client->AbortAll(); };
-  http.handler = [&api, &gateway](HttpRequest request, HttpResponder respond) {
+  http.handler = [&api, &gateway, &console](HttpRequest request, HttpResponder respond) {
     if (Gateway::Serves(request.path))
       return gateway.Handle(std::move(request), std::move(respond));
+    if (ConsoleAssets::Serves(request)) return respond(console->Answer(request));
     api.Handle(std::move(request), std::move(respond));
   };
   http.error_response = [&api](const Status& status) { return api.Rejected(status); };
   StatusOr<std::unique_ptr<HttpServer>> server = StartHttpServer(std::move(http));
   if (!server.ok()) return fail(server.status());
+  std::string base = "http://" + address->first + ":" + std::to_string((*server)->port());
+  if (cluster) {
+    Status joined =
+        cluster->Start(base, [&reconciler](const std::string& id) { reconciler.Trigger(id); });
+    if (!joined.ok()) {
+      (*server)->Stop();
+      return fail(joined);
+    }
+  }
   reconciler.Start();
 
-  std::string base = "http://" + address->first + ":" + std::to_string((*server)->port());
   std::printf("berth listening on %s (region %s, runtime %s, data %s)\n", base.c_str(),
               options.region.c_str(), options.runtime.c_str(), options.data_dir.c_str());
   if (boot->generated_key) {
@@ -234,6 +281,7 @@ int Serve(const ServeOptions& options) {
   upstream.reset();
   usage.Stop();  // every metered request is stored before berth exits
   reconciler.Stop();
+  if (cluster) cluster->Stop();       // gives the lease up: another instance leads at once
   runtime->OnReplicaChange(nullptr);  // engines keep running; the next berth adopts them
   // ...but those of stopped replicas end now (nothing is served any more); one that is slow
   // to exit stays recorded, and the next berth finishes it.
@@ -249,6 +297,11 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
   serve->add_option("--data-dir", options.data_dir, "Directory for the database and keys")
       ->envname("BERTH_DATA_DIR")
       ->capture_default_str();
+  serve
+      ->add_option("--store", options.store,
+                   "postgresql://user@host:port/db to share one PostgreSQL between instances "
+                   "(default: SQLite in --data-dir)")
+      ->envname("BERTH_STORE");
   serve->add_option("--api-key", options.api_key, "Bootstrap admin key of the default workspace")
       ->envname("BERTH_API_KEY");
   serve->add_option("--region", options.region, "Catalog region")
@@ -322,6 +375,10 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
                    "On SIGTERM, how long running requests may finish (e.g. 30s, 500ms)")
       ->envname("BERTH_SHUTDOWN_GRACE")
       ->capture_default_str();
+  serve
+      ->add_option("--console-dir", options.console_dir,
+                   "The built web console to serve at / (default: console/ beside the binary)")
+      ->envname("BERTH_CONSOLE_DIR");
   serve->add_option("--threads", options.threads, "Network threads")
       ->envname("BERTH_THREADS")
       ->check(CLI::PositiveNumber)

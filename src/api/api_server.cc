@@ -10,6 +10,7 @@
 #include "api/codec.h"
 #include "api/deployment_routes.h"
 #include "api/json_fields.h"
+#include "api/openapi_route.h"
 #include "api/usage_routes.h"
 #include "common/log.h"
 #include "common/random.h"
@@ -94,6 +95,8 @@ ApiServer::ApiServer(ApiDeps deps, int worker_threads, size_t max_queued)
   AddBillingRoutes(table_, *deps_.billing, deps_.clock ? *deps_.clock : real_clock_);
   AddUsageRoutes(table_, *deps_.deployments, deps_.clock ? *deps_.clock : real_clock_);
   AddAdminRoutes(table_, *deps_.auth, *deps_.models, *deps_.admin);
+  AddOpenApiRoute(table_);
+  AddClusterRoutes(table_, deps_.cluster);
 }
 
 void ApiServer::AddSystemRoutes() {
@@ -211,6 +214,14 @@ void ApiServer::Handle(HttpRequest request, HttpResponder respond) {
     busy.headers.emplace_back("Retry-After", std::to_string(kOverloadRetryAfterSeconds));
     finish(table_.route(work->route_index).pattern, std::move(busy));
   }
+}
+
+std::vector<std::pair<std::string, std::string>> ApiServer::Routes() const {
+  std::vector<std::pair<std::string, std::string>> routes;
+  for (size_t i = 0; i < table_.size(); ++i) {
+    routes.emplace_back(table_.route(i).method, table_.route(i).pattern);
+  }
+  return routes;
 }
 
 HttpResponse ApiServer::Rejected(const Status& status) const {

@@ -8,8 +8,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "api/api_metrics.h"
+#include "api/cluster_routes.h"
 #include "api/route_table.h"
 #include "common/thread_pool.h"
 #include "http/http_types.h"
@@ -33,6 +36,8 @@ struct ApiDeps {
   std::function<std::string()> extra_metrics;
   // The clock the billing and usage routes read "now" from; null: the real clock.
   const Clock* clock = nullptr;
+  // GET /api/v1/admin/cluster (the instances sharing the store); empty: 503.
+  ClusterViewFn cluster = nullptr;
 };
 
 // Requests that may wait for a worker by default (`berth serve --api-queue`).
@@ -46,6 +51,8 @@ class ApiServer {
   void Handle(HttpRequest request, HttpResponder respond);
   // The response for a request the HTTP layer rejected itself (too large, too slow, malformed).
   HttpResponse Rejected(const Status& status) const;
+  // Every route as {method, pattern}, in registration order (the OpenAPI test compares them).
+  std::vector<std::pair<std::string, std::string>> Routes() const;
 
  private:
   struct Prepared;

@@ -157,7 +157,8 @@ OrderedJson EncodeReplica(const ReplicaInfo& r) {
   j["replica_id"] = r.replica_id;
   j["state"] = ReplicaStateName(r.state);
   j["units"] = r.units;
-  j["port"] = r.port;
+  // An in-process sim replica's virtual port (above 65535) is no port a client can reach.
+  j["port"] = r.port <= 65535 ? r.port : 0;
   j["pid"] = r.pid;
   j["restarts"] = r.restarts;
   j["last_error"] = r.last_error;

@@ -53,6 +53,7 @@ class RouteTable {
   void Add(Route route);
   const Router& router() const { return router_; }
   const Route& route(int index) const { return routes_[index]; }
+  size_t size() const { return routes_.size(); }
 
  private:
   Router router_;

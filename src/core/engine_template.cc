@@ -83,4 +83,55 @@ StatusOr<ExpandedCommand> ExpandCommand(const std::vector<std::string>& argv,
   return out;
 }
 
+std::string_view EngineKindName(EngineKind kind) {
+  switch (kind) {
+    case EngineKind::kVllm:
+      return "vllm";
+    case EngineKind::kSglang:
+      return "sglang";
+    case EngineKind::kLlamaCpp:
+      return "llamacpp";
+    case EngineKind::kOpenAI:
+      break;
+  }
+  return "openai";
+}
+
+std::optional<EngineKind> ParseEngineKind(std::string_view name) {
+  for (EngineKind kind :
+       {EngineKind::kOpenAI, EngineKind::kVllm, EngineKind::kSglang, EngineKind::kLlamaCpp}) {
+    if (EngineKindName(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
+HealthSettings DefaultHealth(EngineKind kind) {
+  HealthSettings h;
+  switch (kind) {
+    case EngineKind::kVllm:  // /health is cheap but waits for a busy event loop
+      h.timeout = Millis(10000);
+      h.unready_after = 3;
+      h.restart_after = Millis(120000);
+      h.stop_grace = Millis(30000);
+      break;
+    case EngineKind::kSglang:  // /health generates one token, after a 1 s sleep the first time
+      h.interval = Millis(2000);
+      h.timeout = Millis(30000);
+      h.unready_after = 2;
+      h.restart_after = Millis(300000);
+      h.stop_grace = Millis(30000);
+      break;
+    case EngineKind::kLlamaCpp:
+      h.timeout = Millis(5000);
+      h.unready_after = 3;
+      h.restart_after = Millis(120000);
+      h.stop_grace = Millis(10000);
+      break;
+    case EngineKind::kOpenAI:
+      h.stop_grace = Millis(10000);
+      break;
+  }
+  return h;
+}
+
 }  // namespace berth

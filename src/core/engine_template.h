@@ -8,10 +8,12 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace berth {
@@ -46,5 +48,31 @@ struct ExpandedCommand {
 StatusOr<ExpandedCommand> ExpandCommand(const std::vector<std::string>& argv,
                                         const std::map<std::string, std::string>& env,
                                         TemplateValues values);
+
+// Which engine a template runs: decides the health defaults below, how LoRA adapters are loaded
+// and whether they can be (docs/runtime.md, "Engine kinds").
+enum class EngineKind { kOpenAI, kVllm, kSglang, kLlamaCpp };
+
+std::string_view EngineKindName(EngineKind kind);  // "openai", "vllm", "sglang", "llamacpp"
+std::optional<EngineKind> ParseEngineKind(std::string_view name);
+
+// How berth watches an engine. Readiness: `unready_after` failed probes in a row take a ready
+// replica out of routing (it comes back with the next passing probe). Liveness: a replica whose
+// probes have all failed for `restart_after` since its last pass is restarted. A zero field
+// means "the runtime's default" (ProcessRuntimeOptions).
+struct HealthSettings {
+  std::string path = "/health";
+  Millis interval{0};
+  Millis timeout{0};  // one probe
+  int unready_after = 0;
+  Millis restart_after{0};
+  // Stopping: the engine's main process gets SIGTERM and this long to finish its requests
+  // (vLLM's --shutdown-timeout, SGLang's drain) before its whole process group gets SIGTERM.
+  Millis stop_grace{0};
+};
+
+// The defaults that suit each engine: SGLang's /health runs a one-token generation (seconds),
+// a saturated vLLM answers late, llama.cpp answers at once. kOpenAI keeps the runtime's.
+HealthSettings DefaultHealth(EngineKind kind);
 
 }  // namespace berth

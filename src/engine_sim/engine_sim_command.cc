@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "common/log.h"
+#include "engine_sim/behaviour_flags.h"
 #include "engine_sim/openai_response.h"
 #include "engine_sim/scheduler.h"
 #include "engine_sim/server.h"
@@ -28,6 +30,7 @@ struct EngineSimFlags {
   int max_model_len = 32768;
   uint64_t seed = 0;
   int threads = 2;
+  engine_sim::BehaviourFlags behaviour;
 };
 
 void AddFlags(CLI::App& command, EngineSimFlags& flags) {
@@ -57,6 +60,7 @@ void AddFlags(CLI::App& command, EngineSimFlags& flags) {
   command.add_option("--threads", flags.threads, "Network threads")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  engine_sim::AddBehaviourFlags(command, flags.behaviour);
 }
 
 sigset_t BlockStopSignals() {
@@ -68,8 +72,36 @@ sigset_t BlockStopSignals() {
   return signals;
 }
 
+// vLLM and SGLang open their port only once the model is loaded: until then, connections are
+// refused. Returns false when a stop signal came meanwhile.
+bool LoadBeforeListening(const sigset_t& stop_signals, int startup_ms) {
+  if (startup_ms <= 0) return true;
+  timespec wait{startup_ms / 1000, (startup_ms % 1000) * 1000000L};
+  return sigtimedwait(&stop_signals, nullptr, &wait) < 0;
+}
+
+// How long requests in flight get after SIGTERM, and how long before that the engine lingers.
+void ApplyOnTerm(const engine_sim::Behaviour& b, HttpServerOptions& http, int& linger_ms) {
+  http.drain_timeout = std::chrono::milliseconds(b.term_seconds * 1000);
+  linger_ms = 0;
+  if (b.on_term == engine_sim::OnTerm::kAbort) http.drain_timeout = std::chrono::milliseconds(0);
+  if (b.on_term == engine_sim::OnTerm::kSlow) {
+    linger_ms = b.term_seconds * 1000;
+    http.drain_timeout = std::chrono::milliseconds(0);
+  }
+}
+
 int RunEngineSim(const EngineSimFlags& flags) {
+  StatusOr<engine_sim::Behaviour> behaviour = engine_sim::MakeBehaviour(flags.behaviour);
+  if (!behaviour.ok()) {
+    std::fprintf(stderr, "engine-sim: %s\n", behaviour.status().message().c_str());
+    return 2;
+  }
+  engine_sim::StartWorkers(*behaviour);  // before any thread: they are plain forks
   sigset_t stop_signals = BlockStopSignals();
+  bool refuse = behaviour->loading == engine_sim::Loading::kRefuse;
+  if (refuse && !LoadBeforeListening(stop_signals, flags.startup_ms)) return 0;
+
   engine_sim::SchedulerOptions scheduler_options;
   scheduler_options.max_num_seqs = flags.max_num_seqs;
   scheduler_options.ttft = std::chrono::milliseconds(flags.ttft_ms);
@@ -81,7 +113,9 @@ int RunEngineSim(const EngineSimFlags& flags) {
   options.model_path = flags.model;
   options.max_model_len = flags.max_model_len;
   options.seed = flags.seed;
-  options.startup = std::chrono::milliseconds(flags.startup_ms);
+  options.startup = std::chrono::milliseconds(refuse ? 0 : flags.startup_ms);
+  options.behaviour = *behaviour;
+  options.lora_routes = engine_sim::LoraRoutesOffered(*behaviour);
   engine_sim::EngineSim sim(options, timer->scheduler());
 
   HttpServerOptions http;
@@ -89,7 +123,8 @@ int RunEngineSim(const EngineSimFlags& flags) {
   http.port = flags.port;
   http.threads = flags.threads;
   http.max_body_bytes = 32 << 20;  // long prompts
-  http.drain_timeout = std::chrono::milliseconds(2000);
+  int linger_ms = 0;
+  ApplyOnTerm(*behaviour, http, linger_ms);
   http.handler = [&sim](HttpRequest request, HttpResponder respond) {
     sim.Handle(std::move(request), std::move(respond));
   };
@@ -108,6 +143,7 @@ int RunEngineSim(const EngineSimFlags& flags) {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   LOG_INFO("engine-sim: signal {} received; shutting down", signal_number);
+  if (linger_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(linger_ms));
   (*server)->Stop();
   timer.reset();  // joins the timer thread before `sim` goes away
   return 0;

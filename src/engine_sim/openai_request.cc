@@ -72,6 +72,20 @@ Status ParseCommon(const json& object, GenerationRequest& request) {
     }
     if (!options->is_object()) return InvalidArgument("'stream_options' must be an object.");
     ASSIGN_OR_RETURN(request.include_usage, OptionalBool(*options, "include_usage"));
+    ASSIGN_OR_RETURN(bool continuous, OptionalBool(*options, "continuous_usage_stats"));
+    request.continuous_usage = request.include_usage && continuous;  // as vLLM: both needed
+  }
+  return Status::Ok();
+}
+
+// chat_template_kwargs.enable_thinking, as vLLM, SGLang and llama.cpp read it.
+Status ParseThinking(const json& object, GenerationRequest& request) {
+  const json* kwargs = Field(object, "chat_template_kwargs");
+  if (!kwargs) return Status::Ok();
+  if (!kwargs->is_object()) return InvalidArgument("'chat_template_kwargs' must be an object.");
+  if (const json* thinking = Field(*kwargs, "enable_thinking")) {
+    if (!thinking->is_boolean()) return InvalidArgument("'enable_thinking' must be a boolean.");
+    request.thinking = thinking->get<bool>();
   }
   return Status::Ok();
 }
@@ -121,6 +135,7 @@ StatusOr<GenerationRequest> ParseChatRequest(std::string_view body) {
   GenerationRequest request;
   RETURN_IF_ERROR(ParseMessages(object, request));
   RETURN_IF_ERROR(ParseCommon(object, request));
+  RETURN_IF_ERROR(ParseThinking(object, request));
   return request;
 }
 

@@ -21,7 +21,9 @@ struct GenerationRequest {
   std::optional<int> max_tokens;
   std::optional<uint64_t> seed;  // the request's "seed", mixed with --seed
   bool stream = false;
-  bool include_usage = false;  // stream_options.include_usage
+  bool include_usage = false;     // stream_options.include_usage
+  bool continuous_usage = false;  // ... and continuous_usage_stats: usage on every chunk
+  bool thinking = true;           // chat_template_kwargs.enable_thinking (chat only)
 };
 
 // POST /v1/chat/completions: `messages` (non-empty; content a string, null, or text parts).

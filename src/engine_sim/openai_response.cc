@@ -77,7 +77,7 @@ std::string Dump(const ordered_json& value) {
 }  // namespace
 
 std::string CompletionBody(const CompletionHeader& header, std::string_view text,
-                           std::string_view finish_reason, Usage usage) {
+                           std::string_view finish_reason, Usage usage, Reasoning reasoning) {
   // Built by hand: this is the hot path of a non-streamed benchmark, and a JSON tree costs
   // more than the rest of the request together.
   std::string body = R"({"id":)";
@@ -91,6 +91,12 @@ std::string CompletionBody(const CompletionHeader& header, std::string_view text
   body += header.chat ? R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)"
                       : R"(,"choices":[{"index":0,"text":)";
   AppendJsonString(body, text);
+  if (header.chat && !reasoning.field.empty()) {
+    body += ',';
+    AppendJsonString(body, reasoning.field);
+    body += ':';
+    AppendJsonString(body, reasoning.text);
+  }
   body += header.chat ? R"(},"logprobs":null,"finish_reason":)"
                       : R"(,"logprobs":null,"finish_reason":)";
   AppendJsonString(body, finish_reason);
@@ -126,6 +132,16 @@ std::string ChunkFormatter::TokenChunk(std::string_view piece) const {
   AppendJsonString(out, piece);
   out += chat_ ? R"(},"logprobs":null,"finish_reason":null}],"usage":null})"
                : R"(,"logprobs":null,"finish_reason":null,"stop_reason":null}],"usage":null})";
+  out += "\n\n";
+  return out;
+}
+
+std::string ChunkFormatter::ReasoningChunk(std::string_view field, std::string_view piece) const {
+  std::string out = head_ + R"("choices":[{"index":0,"delta":{)";
+  AppendJsonString(out, field);
+  out += ':';
+  AppendJsonString(out, piece);
+  out += R"(},"logprobs":null,"finish_reason":null}],"usage":null})";
   out += "\n\n";
   return out;
 }

@@ -27,9 +27,16 @@ struct CompletionHeader {
   std::string model;
 };
 
+// Reasoning text of a chat answer and the field it goes in ("reasoning" as vLLM names it,
+// "reasoning_content" as SGLang, llama.cpp and older vLLM do); empty field: none.
+struct Reasoning {
+  std::string_view field;
+  std::string_view text;
+};
+
 // A non-streamed chat.completion or text_completion.
 std::string CompletionBody(const CompletionHeader& header, std::string_view text,
-                           std::string_view finish_reason, Usage usage);
+                           std::string_view finish_reason, Usage usage, Reasoning reasoning = {});
 
 // SSE events ("data: {...}\n\n") of a streamed response. Every chunk but the usage one carries
 // "usage": null.
@@ -41,6 +48,8 @@ class ChunkFormatter {
   std::string RoleChunk() const;
   // One generated piece: delta.content (chat) or text (completions).
   std::string TokenChunk(std::string_view piece) const;
+  // Chat only: reasoning text, delta.<field>.
+  std::string ReasoningChunk(std::string_view field, std::string_view piece) const;
   // The chunk that ends the choice, with its finish_reason.
   std::string FinishChunk(std::string_view finish_reason) const;
   // stream_options.include_usage: choices [] and the usage.

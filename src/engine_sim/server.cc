@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <thread>
 #include <utility>
 
 #include "common/random.h"
@@ -11,12 +12,6 @@
 #include "engine_sim/openai_response.h"
 
 namespace berth::engine_sim {
-
-struct EngineSim::Counters {
-  std::atomic<int64_t> requests_ok{0};
-  std::atomic<int64_t> prompt_tokens{0};
-  std::atomic<int64_t> generation_tokens{0};
-};
 
 namespace {
 
@@ -44,8 +39,6 @@ HttpResponse MethodNotAllowed() {
   return ErrorResponse(Status(StatusCode::kMethodNotAllowed, "Method Not Allowed"));
 }
 
-std::string FinishReason(bool stopped_naturally) { return stopped_naturally ? "stop" : "length"; }
-
 }  // namespace
 
 EngineSim::EngineSim(EngineSimOptions options, Scheduler& scheduler)
@@ -60,30 +53,50 @@ void EngineSim::Handle(HttpRequest request, HttpResponder respond) {
   const std::string& path = request.path;
   const bool get = request.method == "GET" || request.method == "HEAD";
   const bool post = request.method == "POST";
-  if (path == "/health") return respond(get ? Health() : MethodNotAllowed());
+  if (path == "/health") return get ? Health(std::move(respond)) : respond(MethodNotAllowed());
   if (path == "/metrics") return respond(get ? Metrics() : MethodNotAllowed());
   if (path == "/version") {
     return respond(get ? JsonResponse(200, R"({"version":"berth-engine-sim"})")
                        : MethodNotAllowed());
   }
-  const bool known = path == "/v1/chat/completions" || path == "/v1/completions" ||
-                     path == "/v1/models" || path == "/v1/load_lora_adapter" ||
-                     path == "/v1/unload_lora_adapter";
-  if (!known) return respond(ErrorResponse(NotFound("Not Found")));
+  if (std::optional<HttpResponse> lora = LoraRoute(request)) return respond(std::move(*lora));
+  const bool known =
+      path == "/v1/chat/completions" || path == "/v1/completions" || path == "/v1/models";
+  if (!known) return respond(Error(NotFound("Not Found")));
   if (path == "/v1/models" ? !get : !post) return respond(MethodNotAllowed());
-  if (!Ready()) return respond(ErrorResponse(Unavailable("The model is still loading.")));
+  if (!Ready()) return respond(Error(Unavailable(LoadingMessage())));
   if (path == "/v1/chat/completions") return Generate(request, /*chat=*/true, std::move(respond));
   if (path == "/v1/completions") return Generate(request, /*chat=*/false, std::move(respond));
-  if (path == "/v1/models") return respond(JsonResponse(200, ModelListBody(models_.List())));
-  if (path == "/v1/load_lora_adapter") return respond(LoadLora(request));
-  respond(UnloadLora(request));
+  respond(JsonResponse(200, ModelListBody(models_.List())));
 }
 
 bool EngineSim::Ready() const { return options_.now() - started_ >= options_.startup; }
 
-HttpResponse EngineSim::Health() const {
-  if (!Ready()) return ErrorResponse(Unavailable("The model is still loading."));
-  return TextResponse(200, "");
+void EngineSim::Health(HttpResponder respond) const {
+  // llama.cpp answers 503 while it loads; vLLM and SGLang do not listen yet (engine_sim_command).
+  if (!Ready()) return respond(Error(Unavailable(LoadingMessage())));
+  const Behaviour& b = options_.behaviour;
+  int delay_ms = b.health_delay_ms + b.health_lag_ms_per_running * scheduler_.running();
+  if (delay_ms <= 0) return respond(TextResponse(200, ""));
+  // SGLang's /health runs a generation; a busy vLLM's event loop answers late. Probes come a
+  // few times a second at most, so a thread per delayed answer is fine.
+  std::thread([respond = std::move(respond), delay_ms] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    respond(TextResponse(200, ""));
+  }).detach();
+}
+
+std::string EngineSim::LoadingMessage() const {
+  return options_.behaviour.error_shape == ErrorShape::kLlamaCpp ? "Loading model"
+                                                                 : "The model is still loading.";
+}
+
+HttpResponse EngineSim::Error(const Status& status) const {
+  HttpResponse response = ErrorResponse(status);
+  if (options_.behaviour.error_shape != ErrorShape::kVllm) {
+    response.body = ErrorBody(options_.behaviour.error_shape, response.status, status.message());
+  }
+  return response;
 }
 
 HttpResponse EngineSim::Metrics() const {
@@ -102,33 +115,17 @@ HttpResponse EngineSim::Metrics() const {
   return response;
 }
 
-HttpResponse EngineSim::LoadLora(const HttpRequest& request) {
-  StatusOr<LoraAdapter> adapter = ParseLoadLoraRequest(request.body);
-  if (!adapter.ok()) return ErrorResponse(adapter.status());
-  const std::string name = adapter->name;
-  Status loaded = models_.LoadAdapter(std::move(adapter->name), std::move(adapter->path),
-                                      options_.unix_seconds());
-  if (!loaded.ok()) return ErrorResponse(loaded);
-  return TextResponse(200, "Success: LoRA adapter '" + name + "' added successfully.");
-}
-
-HttpResponse EngineSim::UnloadLora(const HttpRequest& request) {
-  StatusOr<std::string> name = ParseUnloadLoraRequest(request.body);
-  if (!name.ok()) return ErrorResponse(name.status());
-  if (Status s = models_.UnloadAdapter(*name); !s.ok()) return ErrorResponse(s);
-  return TextResponse(200, "Success: LoRA adapter '" + *name + "' removed successfully.");
-}
-
 StatusOr<EngineSim::Plan> EngineSim::PlanGeneration(const GenerationRequest& request,
                                                     bool chat) const {
   Plan plan;
   plan.chat = chat;
   plan.model = request.model.empty() ? models_.served_model_name() : request.model;
-  if (!models_.Serves(plan.model)) {
+  if (!ServesModel(plan.model)) {
     return NotFound("The model `" + plan.model + "` does not exist.");
   }
   const int limit = models_.max_model_len();
-  plan.prompt_tokens = request.prompt_tokens;
+  // Another tokenizer counts the prompt differently from the gateway's estimate.
+  plan.prompt_tokens = std::max(1, request.prompt_tokens + options_.behaviour.prompt_token_delta);
   if (plan.prompt_tokens >= limit) {
     return InvalidArgument(fmt::format(
         "This model's maximum context length is {} tokens. However, your request has {} input "
@@ -137,7 +134,9 @@ StatusOr<EngineSim::Plan> EngineSim::PlanGeneration(const GenerationRequest& req
   }
   // An adapter answers differently from its base model, so a client can tell them apart.
   uint64_t prompt_hash = HashText(request.prompt_text);
-  if (plan.model != models_.served_model_name()) prompt_hash = HashText(plan.model, prompt_hash);
+  if (plan.model != models_.served_model_name()) {
+    prompt_hash = HashText(AdapterNamed(plan.model), prompt_hash);
+  }
   if (request.max_tokens) {
     if (int64_t{plan.prompt_tokens} + *request.max_tokens > limit) {
       return InvalidArgument(fmt::format(
@@ -157,15 +156,26 @@ StatusOr<EngineSim::Plan> EngineSim::PlanGeneration(const GenerationRequest& req
   const uint64_t seed = request.seed ? MixSeed(*request.seed, options_.seed) : options_.seed;
   plan.seed = MixSeed(prompt_hash, seed);
   plan.include_usage = request.include_usage;
+  plan.continuous_usage = request.continuous_usage;
+  if (chat && request.thinking && options_.behaviour.reasoning != ReasoningField::kNone) {
+    plan.reasoning_tokens = std::min(options_.behaviour.reasoning_tokens, plan.length);
+  }
   return plan;
 }
 
 void EngineSim::Generate(const HttpRequest& request, bool chat, HttpResponder respond) {
   StatusOr<GenerationRequest> parsed =
       chat ? ParseChatRequest(request.body) : ParseCompletionRequest(request.body);
-  if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
+  if (!parsed.ok()) return respond(Error(parsed.status()));
+  if (int status = options_.behaviour.fail_status; status > 0) {
+    HttpResponse failed = JsonResponse(status, "");
+    if (!options_.behaviour.empty_error_body) {
+      failed.body = ErrorBody(options_.behaviour.error_shape, status, "simulated engine failure");
+    }
+    return respond(std::move(failed));
+  }
   StatusOr<Plan> plan = PlanGeneration(*parsed, chat);
-  if (!plan.ok()) return respond(ErrorResponse(plan.status()));
+  if (!plan.ok()) return respond(Error(plan.status()));
   counters_->prompt_tokens += plan->prompt_tokens;
   if (parsed->stream) return respond(StreamResponse(std::move(*plan)));
   RunUnary(std::move(*plan), std::move(respond));
@@ -187,65 +197,46 @@ std::string UniqueHex32() {
   return fmt::format("{:016x}{:016x}", high, next());
 }
 
-CompletionHeader HeaderFor(bool chat, const std::string& model, int64_t created) {
+}  // namespace
+
+CompletionHeader EngineSim::HeaderFor(bool chat, const std::string& model, int64_t created) {
   return {chat, (chat ? "chatcmpl-" : "cmpl-") + UniqueHex32(), created, model};
 }
 
-}  // namespace
+std::string EngineSim::FinishReason(bool stopped_naturally) {
+  return stopped_naturally ? "stop" : "length";
+}
+
+std::string_view EngineSim::ReasoningFieldName() const {
+  switch (options_.behaviour.reasoning) {
+    case ReasoningField::kReasoning:
+      return "reasoning";
+    case ReasoningField::kReasoningContent:
+      return "reasoning_content";
+    case ReasoningField::kNone:
+      break;
+  }
+  return "";
+}
 
 void EngineSim::RunUnary(Plan plan, HttpResponder respond) {
   CompletionHeader header = HeaderFor(plan.chat, plan.model, options_.unix_seconds());
   Sequence sequence;
   sequence.num_tokens = plan.length;
   sequence.on_complete = [plan, header = std::move(header), respond = std::move(respond),
-                          counters = counters_] {
-    const std::string text = GenerateText(plan.seed, plan.length, plan.stopped_naturally);
+                          counters = counters_, field = ReasoningFieldName()] {
+    TextGenerator generator(plan.seed, plan.length, plan.stopped_naturally);
+    std::string reasoning;
+    while (generator.produced() < plan.reasoning_tokens) reasoning += generator.Next();
+    std::string text;
+    while (!generator.done()) text += generator.Next();
     counters->generation_tokens += plan.length;
     ++counters->requests_ok;
+    Reasoning thought{plan.reasoning_tokens > 0 ? field : "", reasoning};
     respond(JsonResponse(200, CompletionBody(header, text, FinishReason(plan.stopped_naturally),
-                                             {plan.prompt_tokens, plan.length})));
+                                             {plan.prompt_tokens, plan.length}, thought)));
   };
   scheduler_.Submit(std::move(sequence), options_.now());
-}
-
-HttpResponse EngineSim::StreamResponse(Plan plan) {
-  struct Stream {
-    Plan plan;
-    ChunkFormatter chunks;
-    TextGenerator generator;
-  };
-  auto stream = std::make_shared<Stream>(
-      Stream{plan, ChunkFormatter(HeaderFor(plan.chat, plan.model, options_.unix_seconds())),
-             TextGenerator(plan.seed, plan.length, plan.stopped_naturally)});
-  HttpResponse response;
-  response.content_type = "text/event-stream; charset=utf-8";
-  response.headers = {{"Cache-Control", "no-cache"}};
-  response.on_stream = [stream, counters = counters_, scheduler = &scheduler_,
-                        now = options_.now](std::shared_ptr<HttpStreamWriter> writer) {
-    Sequence sequence;
-    sequence.num_tokens = stream->plan.length;
-    // The generator and formatter are touched by one callback at a time (see Scheduler).
-    sequence.on_token = [stream, counters, writer](int index) {
-      std::string events = index == 0 && stream->plan.chat ? stream->chunks.RoleChunk() : "";
-      events += stream->chunks.TokenChunk(stream->generator.Next());
-      ++counters->generation_tokens;
-      return writer->Write(std::move(events));
-    };
-    sequence.on_complete = [stream, counters, writer] {
-      const Plan& plan = stream->plan;
-      std::string events = stream->chunks.FinishChunk(FinishReason(plan.stopped_naturally));
-      if (plan.include_usage)
-        events += stream->chunks.UsageChunk({plan.prompt_tokens, plan.length});
-      events += kDoneEvent;
-      ++counters->requests_ok;
-      writer->Write(std::move(events));
-      writer->Finish();
-    };
-    const uint64_t id = scheduler->Submit(std::move(sequence), now());
-    // A client that leaves frees its slot at once instead of at its next token.
-    writer->OnClientGone([scheduler, id, now] { scheduler->Cancel(id, now()); });
-  };
-  return response;
 }
 
 }  // namespace berth::engine_sim

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/random.h"
 #include "core/token_count.h"
+#include "gateway/engine_answers.h"
 #include "gateway/openai_prompt.h"
 #include "json/request_json.h"
 
@@ -144,6 +145,7 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
     return InvalidArgument("model is required");
   }
   model = model_field->get<std::string>();
+  bool rewritten = EngineThinkingForm(body);  // engine_answers.h
   auto stream = body.find("stream");
   plan.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
   bool chat = kind == Kind::kChat;
@@ -151,7 +153,7 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
   plan.estimate.input =
       chat ? EstimateChatPromptTokens(body.value("messages", nlohmann::json()))
            : EstimateCompletionPromptTokens(body.value("prompt", nlohmann::json()));
-  if (plan.stream && !body.contains("stream_options")) {
+  if (plan.stream && !body.contains("stream_options") && !rewritten) {
     // The usual case, without a second serialization: the engine must send its usage chunk.
     size_t close = request.body.find_last_of('}');
     plan.body = request.body.substr(0, close) + R"(,"stream_options":{"include_usage":true})" +
@@ -168,13 +170,14 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
       // The gateway meters every stream, so it always asks the engine for the usage chunk.
       if (!options.is_object()) options = nlohmann::json::object();
       options["include_usage"] = true;
+      options.erase("continuous_usage_stats");  // usage on every chunk only if asked for
       plan.body = body.dump();
     }
   }
   plan.max_tokens = IntField(body, "max_tokens");
   if (!plan.max_tokens) plan.max_tokens = IntField(body, "max_completion_tokens");
   plan.thinking_requested = ThinkingRequested(body);
-  if (plan.body.empty()) plan.body = request.body;
+  if (plan.body.empty()) plan.body = rewritten ? body.dump() : request.body;
   return Status::Ok();
 }
 

@@ -21,6 +21,12 @@ std::string StringField(const json& object, const char* name) {
   return value && value->is_string() ? value->get<std::string>() : std::string();
 }
 
+// Reasoning text as SGLang, llama.cpp and older vLLM name it, or as vLLM does now.
+std::string ReasoningField(const json& object) {
+  std::string text = StringField(object, "reasoning_content");
+  return text.empty() ? StringField(object, "reasoning") : text;
+}
+
 // Engines may cut a UTF-8 sequence; replace rather than throw.
 std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -66,11 +72,11 @@ StatusOr<std::string> NativeAnswer(std::string_view openai_body, const NativeCal
   const json& choice = (*choices)[0];
   const json& message = choice["message"];
   const json* finish = Field(choice, "finish_reason");
-  const json answer = {{"output", NativeOutput(call.message_format, StringField(message, "content"),
-                                               StringField(message, "reasoning_content"),
-                                               finish ? *finish : json(nullptr))},
-                       {"usage", NativeUsage(*usage)},
-                       {"request_id", request_id}};
+  const json answer = {
+      {"output", NativeOutput(call.message_format, StringField(message, "content"),
+                              ReasoningField(message), finish ? *finish : json(nullptr))},
+      {"usage", NativeUsage(*usage)},
+      {"request_id", request_id}};
   return Dump(answer);
 }
 
@@ -83,7 +89,7 @@ NativeStreamTranslator::NativeStreamTranslator(const NativeCall& call, std::stri
 
 bool NativeStreamTranslator::Append(const json& delta) {
   const std::string content = StringField(delta, "content");
-  const std::string reasoning = StringField(delta, "reasoning_content");
+  const std::string reasoning = ReasoningField(delta);
   if (content.empty() && reasoning.empty()) return false;
   if (incremental_ && !pending_text_) {
     text_.clear();

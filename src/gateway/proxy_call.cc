@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
+#include "gateway/engine_answers.h"
 #include "gateway/usage_scan.h"
 
 namespace berth {
@@ -13,39 +14,17 @@ constexpr int64_t kRefusedPenaltyMs = 1000;
 
 double Seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
 
-// The message of an engine's error body ({"error":{"message"}} or {"message"}), or the body.
-std::string EngineErrorMessage(const std::string& body) {
-  nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_object()) {
-    const nlohmann::json* holder = &doc;
-    if (doc.contains("error") && doc["error"].is_object()) holder = &doc["error"];
-    if (holder->contains("message") && (*holder)["message"].is_string()) {
-      return (*holder)["message"].get<std::string>();
+// Whether an OpenAI stream event carries generated text, reasoning included (what an aborted
+// stream is metered by).
+bool CarriesContent(std::string_view data) {
+  for (std::string_view key : {"\"content\":\"", "\"reasoning_content\":\"", "\"text\":\""}) {
+    size_t at = data.find(key);
+    if (at != std::string_view::npos && at + key.size() < data.size() &&
+        data[at + key.size()] != '"') {
+      return true;
     }
   }
-  return body.substr(0, 500);
-}
-
-std::string NativeCodeFor(int status) {
-  switch (status) {
-    case 400:
-      return "InvalidParameter";
-    case 404:
-      return "ModelNotFound";
-    case 429:
-      return "Throttling";
-    default:
-      return "InternalError";
-  }
-}
-
-// Whether an OpenAI stream event carries generated text (what an aborted stream is metered by).
-bool CarriesContent(std::string_view data) {
-  size_t at = data.find("\"content\":\"");
-  if (at == std::string_view::npos) at = data.find("\"text\":\"");
-  if (at == std::string_view::npos) return false;
-  size_t quote = data.find('"', data.find(':', at) + 2);
-  return quote != std::string_view::npos && quote > data.find(':', at) + 2;
+  return false;
 }
 
 }  // namespace
@@ -126,6 +105,7 @@ void ProxyCall::TrySend() {
   request.target = plan_.target;
   request.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", plan_.request_id}};
   request.body = plan_.body;  // kept: another replica may need it
+  if (!endpoint->model.empty()) request.body = WithModel(request.body, endpoint->model);
   if (tried_.empty()) overhead_ += now - plan_.arrived;
   sent_at_ = now;
   auto self = shared_from_this();
@@ -225,12 +205,20 @@ void ProxyCall::Deliver(std::string text) {
   }
 }
 
-std::string ProxyCall::TranslateEvent(const std::string& event) {
-  std::optional<std::string> data = SseData(event);
-  if (!data) return translator_ ? "" : event;  // comments and keep-alives
+std::string ProxyCall::TranslateEvent(const std::string& raw_event) {
+  std::optional<std::string> data = SseData(raw_event);
+  if (!data) return translator_ ? "" : raw_event;  // comments and keep-alives
   if (*data == "[DONE]") {
     saw_done_ = true;
-    return translator_ ? translator_->Finish() : event;
+    if (engine_error_) return translator_ ? "" : raw_event;  // the error event said it all
+    return translator_ ? translator_->Finish() : raw_event;
+  }
+  // engine_answers.h: an engine's mid-stream error, and vLLM's name for reasoning.
+  if (std::optional<GatewayError> failed = EngineStreamError(*data)) return EngineError(*failed);
+  std::string event = raw_event;
+  if (std::optional<std::string> renamed = DashScopeReasoning(*data)) {
+    data = std::move(renamed);
+    event = "data: " + *data + "\n\n";
   }
   if (translator_) {
     nlohmann::json chunk = nlohmann::json::parse(*data, nullptr, /*allow_exceptions=*/false);
@@ -242,17 +230,32 @@ std::string ProxyCall::TranslateEvent(const std::string& event) {
   }
   if (std::optional<TokenCount> usage = ScanUsage(*data)) {
     usage_ = usage;
-    // The gateway asked for this chunk itself when the client did not.
-    return plan_.client_wants_usage ? event : "";
+    if (plan_.client_wants_usage) return event;
+    // The gateway asked for usage itself: the client gets content chunks, not the usage.
+    std::optional<std::string> content = WithoutUsage(*data);
+    if (content && CarriesContent(*content)) ++output_chunks_;
+    return content ? "data: " + *content + "\n\n" : "";
   }
   if (CarriesContent(*data)) ++output_chunks_;
   return event;
 }
 
+std::string ProxyCall::EngineError(const GatewayError& error) {
+  if (engine_error_) return "";
+  engine_error_ = error;
+  LOG_WARN("gateway: replica {} of {} failed mid-stream: {}", replica_id_,
+           plan_.route->deployed_model, error.message);
+  if (translator_) {
+    return NativeErrorEvent(translator_->events_sent() + 1, error.http_status, error.code,
+                            error.message, plan_.request_id);
+  }
+  return "data: " + OpenAiErrorBody(error, plan_.request_id) + "\n\n";
+}
+
 void ProxyCall::EndStream(const Status& status) {
   std::string tail;
   for (const std::string& event : splitter_.Feed("\n\n")) tail += TranslateEvent(event);
-  bool complete = status.ok() && saw_done_;
+  bool complete = status.ok() && saw_done_ && !engine_error_;
   bool aborted;
   {
     std::lock_guard lock(mu_);
@@ -261,7 +264,7 @@ void ProxyCall::EndStream(const Status& status) {
   // Ended by berth's shutdown (UpstreamClient::AbortAll): the client is told, and it is metered
   // as aborted like a client that left.
   const bool shutdown = !aborted && status.code() == StatusCode::kAborted;
-  if (!complete && !aborted) {
+  if (!complete && !aborted && !engine_error_) {
     GatewayError error = shutdown ? NotServing(status.message() + "; the answer was cut short")
                                   : UpstreamFailed("the engine's stream broke off: " +
                                                    (status.ok() ? "no [DONE]" : status.message()));
@@ -283,7 +286,8 @@ void ProxyCall::EndStream(const Status& status) {
     }
   }
   if (aborted || shutdown) deps_.metrics->RecordAborted();
-  Meter(complete || aborted || shutdown ? 200 : 502, aborted || shutdown);
+  int metered = engine_error_ ? engine_error_->http_status : complete ? 200 : 502;
+  Meter(aborted || shutdown ? 200 : metered, aborted || shutdown);
 }
 
 // --- whole answers ---
@@ -307,6 +311,9 @@ void ProxyCall::AnswerWhole(const Status& status) {
   response.status = upstream_status_;
   if (upstream_status_ == 200) {
     usage_ = ScanUsage(upstream_body_);
+    if (std::optional<std::string> renamed = DashScopeReasoning(upstream_body_)) {
+      upstream_body_ = std::move(*renamed);
+    }
     if (plan_.native) {
       StatusOr<std::string> native = NativeAnswer(upstream_body_, *plan_.native, plan_.request_id);
       if (!native.ok()) {
@@ -318,10 +325,10 @@ void ProxyCall::AnswerWhole(const Status& status) {
     } else {
       response.body = std::move(upstream_body_);
     }
-  } else if (plan_.native) {
-    response = NativeUpstreamError();
   } else {
-    response.body = std::move(upstream_body_);
+    // Three error shapes across the engines, sometimes an empty 500: the API's own shape.
+    response =
+        ErrorResponse(plan_.api, EngineFailure(upstream_status_, upstream_body_), plan_.request_id);
   }
   overhead_ += deps_.clock->MonotonicNow() - done;
   response.headers = CommonHeaders();
@@ -331,16 +338,6 @@ void ProxyCall::AnswerWhole(const Status& status) {
   int http_status = response.status;
   Answer(std::move(response));
   Meter(http_status, false);
-}
-
-HttpResponse ProxyCall::NativeUpstreamError() {
-  nlohmann::ordered_json body = {{"request_id", plan_.request_id},
-                                 {"code", NativeCodeFor(upstream_status_)},
-                                 {"message", EngineErrorMessage(upstream_body_)}};
-  HttpResponse response;
-  response.status = upstream_status_;
-  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return response;
 }
 
 // --- common ---

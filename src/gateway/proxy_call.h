@@ -82,12 +82,13 @@ class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
   void StartClientStream();
   void OnWriter(std::shared_ptr<HttpStreamWriter> writer);
   void Deliver(std::string text);
-  std::string TranslateEvent(const std::string& event);
+  std::string TranslateEvent(const std::string& raw_event);
+  // An engine's mid-stream error: the client's error event; the stream is metered as failed.
+  std::string EngineError(const GatewayError& error);
   void EndStream(const Status& status);
 
   // Whole answers.
   void AnswerWhole(const Status& status);
-  HttpResponse NativeUpstreamError();
 
   void Answer(HttpResponse response);
   void AnswerError(const GatewayError& error);
@@ -109,9 +110,10 @@ class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
   bool streaming_ = false;     // the client gets a stream (the engine answered 200)
   SseSplitter splitter_;
   std::optional<NativeStreamTranslator> translator_;
-  std::optional<TokenCount> usage_;  // the engine's own count
-  int64_t output_chunks_ = 0;        // content events seen (an aborted stream's output)
-  bool saw_done_ = false;            // the engine's [DONE]
+  std::optional<TokenCount> usage_;           // the engine's own count
+  int64_t output_chunks_ = 0;                 // content events seen (an aborted stream's output)
+  bool saw_done_ = false;                     // the engine's [DONE]
+  std::optional<GatewayError> engine_error_;  // the engine's own mid-stream error
 
   std::mutex mu_;  // the stream's writer, between the HTTP layer and the upstream thread
   std::shared_ptr<UpstreamCall> call_;        // guarded by mu_; the engine call under way

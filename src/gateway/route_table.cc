@@ -71,7 +71,7 @@ void GatewayRoutes::Publish(const Deployment& d, const std::vector<ReplicaInfo>&
   route->created = d.created;
   for (const ReplicaInfo& r : replicas) {
     if (r.state == ReplicaState::kReady && r.port > 0)
-      route->endpoints.push_back({r.replica_id, r.port, r.host});
+      route->endpoints.push_back({r.replica_id, r.port, r.upstream_model, r.host});
   }
   std::unique_lock lock(mu_);
   auto& slot = routes_[d.deployed_model];
@@ -88,11 +88,34 @@ void GatewayRoutes::Publish(const Deployment& d, const std::vector<ReplicaInfo>&
     }
     if (!known) states.push_back(route->state);
   }
-  for (auto it = replica_states_.begin(); it != replica_states_.end();) {
+  // Only the replicas this route lists or listed can hold expired states it left behind: sweep
+  // those, not the whole table, so a publish costs the same with 10 or 100,000 deployments.
+  std::shared_ptr<const GatewayRoute> before = std::move(slot);
+  slot = std::move(route);
+  if (before) SweepExpired(before->endpoints);
+  SweepSome();
+}
+
+void GatewayRoutes::SweepSome() {
+  // A state still held by a request when its replica left every route expires later, unseen by
+  // SweepExpired: a few entries per publish, round robin, collect those.
+  constexpr int kPerPublish = 4;
+  auto it = replica_states_.upper_bound(sweep_cursor_);
+  for (int i = 0; i < kPerPublish && !replica_states_.empty(); ++i) {
+    if (it == replica_states_.end()) it = replica_states_.begin();
+    sweep_cursor_ = it->first;
     std::erase_if(it->second, [](const std::weak_ptr<RouteState>& s) { return s.expired(); });
     it = it->second.empty() ? replica_states_.erase(it) : std::next(it);
   }
-  slot = std::move(route);
+}
+
+void GatewayRoutes::SweepExpired(const std::vector<Endpoint>& endpoints) {
+  for (const Endpoint& e : endpoints) {
+    auto it = replica_states_.find(e.replica_id);
+    if (it == replica_states_.end()) continue;
+    std::erase_if(it->second, [](const std::weak_ptr<RouteState>& s) { return s.expired(); });
+    if (it->second.empty()) replica_states_.erase(it);
+  }
 }
 
 void GatewayRoutes::Withdraw(const std::string& deployed_model) {
@@ -100,7 +123,12 @@ void GatewayRoutes::Withdraw(const std::string& deployed_model) {
   auto it = routes_.find(deployed_model);
   if (it == routes_.end()) return;
   ReportGone(*it->second, nullptr);
+  std::shared_ptr<const GatewayRoute> before = std::move(it->second);
   routes_.erase(it);
+  // Requests in flight may still hold the route state; the sweep keeps what is alive.
+  std::vector<Endpoint> endpoints = before->endpoints;
+  before.reset();
+  SweepExpired(endpoints);
 }
 
 void GatewayRoutes::OnEndpointGone(std::function<void(int port)> hook) {
@@ -113,7 +141,7 @@ void GatewayRoutes::ReportGone(const GatewayRoute& before, const GatewayRoute* a
   for (const Endpoint& e : before.endpoints) {
     const bool kept =
         after != nullptr && std::any_of(after->endpoints.begin(), after->endpoints.end(),
-                                        [&](const Endpoint& a) { return a.port == e.port; });
+                                        [&](const Endpoint& a) { return a.port == e.port && a.host == e.host; });
     if (!kept) endpoint_gone_(e.port);
   }
 }

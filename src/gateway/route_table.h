@@ -25,7 +25,8 @@ namespace berth {
 struct Endpoint {
   std::string replica_id;
   int port = 0;
-  std::string host;  // empty: 127.0.0.1
+  std::string model;  // the `model` to send this replica when not the deployed one (SGLang)
+  std::string host;   // an IPv4 address (a pod's); empty: 127.0.0.1
 };
 
 // Mutable serving state of one deployment incarnation.
@@ -89,10 +90,15 @@ class GatewayRoutes : public RoutePublisher {
  private:
   // Calls endpoint_gone_ for each endpoint of `before` not in `after` (null: none). Under mu_.
   void ReportGone(const GatewayRoute& before, const GatewayRoute* after);
+  // Drops the expired route states recorded for these endpoints' replicas. Under mu_.
+  void SweepExpired(const std::vector<Endpoint>& endpoints);
+  // Sweeps the next few entries of replica_states_ after sweep_cursor_. Under mu_.
+  void SweepSome();
 
   mutable std::shared_mutex mu_;
   // The route states that listed each replica, for as long as anything holds them.
   std::map<std::string, std::vector<std::weak_ptr<RouteState>>> replica_states_;  // guarded by mu_
+  std::string sweep_cursor_;  // the last replica id SweepSome looked at; guarded by mu_
 
   std::map<std::string, std::shared_ptr<const GatewayRoute>> routes_;  // guarded by mu_
   std::function<void(int port)> endpoint_gone_;                        // guarded by mu_

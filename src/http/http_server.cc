@@ -33,6 +33,8 @@ using http_internal::tcp;
 
 // Pause before accepting again after an accept error such as EMFILE, instead of spinning.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+// Most connections taken at once after one accept completes (AcceptBurst).
+constexpr int kAcceptBurst = 64;
 
 int ThreadCount(const HttpServerOptions& options) {
   if (options.threads > 0) return options.threads;
@@ -67,6 +69,8 @@ class BeastHttpServer final : public HttpServer {
   StatusOr<tcp::endpoint> ResolveListenEndpoint();
   void DoAccept();
   void OnAccept(error_code ec, tcp::socket socket);
+  void StartSession(tcp::socket socket);
+  void AcceptBurst();
   void Shed(tcp::socket socket);
   void CloseAcceptor();
   // Whether no request is in flight within `timeout`.
@@ -124,6 +128,8 @@ Status BeastHttpServer::Listen() {
   if (ec) return fail(ec);
   acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail(ec);
+  acceptor_->non_blocking(true, ec);  // for AcceptBurst; async accepts work either way
+  if (ec) return fail(ec);
   port_ = acceptor_->local_endpoint(ec).port();
   if (ec) return fail(ec);
   return Status::Ok();
@@ -168,13 +174,35 @@ void BeastHttpServer::OnAccept(error_code ec, tcp::socket socket) {
     Shed(std::move(socket));
     return DoAccept();
   }
+  StartSession(std::move(socket));
+  AcceptBurst();
+  DoAccept();
+}
+
+void BeastHttpServer::StartSession(tcp::socket socket) {
+  error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   try {
     std::make_shared<HttpSession>(std::move(socket), shared_)->Start();
   } catch (const std::exception& e) {
     LOG_ERROR("http: cannot start a session: {}", e.what());
   }
-  DoAccept();
+}
+
+// Connections that arrived together (512 streams opened at once) are taken in one go while the
+// acceptor is awake, instead of one event-loop round trip each. The acceptor is non-blocking,
+// so this stops at the first "would block" (or any error, which the next async accept reports).
+void BeastHttpServer::AcceptBurst() {
+  const size_t cap = shared_->options.max_connections;
+  for (int i = 0; i < kAcceptBurst; ++i) {
+    if (cap > 0 && shared_->connections.load(std::memory_order_relaxed) >= cap) return;
+    asio::io_context& loop = *loops_[next_loop_++ % loops_.size()];
+    tcp::socket socket(asio::make_strand(loop));
+    error_code ec;
+    acceptor_->accept(socket, ec);
+    if (ec) return;
+    StartSession(std::move(socket));
+  }
 }
 
 // A connection over the cap: whatever the client already sent is read (so closing sends FIN, not

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -228,9 +229,10 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
 
 class BeastUpstreamClient final : public UpstreamClient {
  public:
-  explicit BeastUpstreamClient(UpstreamClientOptions options)
-      : pool_(std::make_shared<ConnectionPool>(options.max_idle_per_port)),
-        work_(asio::make_work_guard(ioc_)) {
+  explicit BeastUpstreamClient(UpstreamClientOptions options) : work_(asio::make_work_guard(ioc_)) {
+    for (Shard& shard : shards_) {
+      shard.pool = std::make_shared<ConnectionPool>(options.max_idle_per_port);
+    }
     int threads = std::max(1, options.threads);
     for (int i = 0; i < threads; ++i) {
       threads_.emplace_back([this] { http_internal::RunIoLoop(ioc_, "upstream client"); });
@@ -248,47 +250,68 @@ class BeastUpstreamClient final : public UpstreamClient {
   std::shared_ptr<UpstreamCall> Send(UpstreamRequest request, UpstreamHandlers handlers) override {
     asio::io_context* server_loop = http_internal::CurrentIoLoop();
     asio::io_context& loop = server_loop ? *server_loop : ioc_;
-    std::optional<tcp::socket> idle = pool_->Take({&loop, {request.host, request.port}});
-    auto call = std::make_shared<Call>(loop, server_loop != nullptr, std::move(idle), pool_,
+    Shard& shard = ShardOf(&loop);
+    std::optional<tcp::socket> idle = shard.pool->Take({&loop, {request.host, request.port}});
+    auto call = std::make_shared<Call>(loop, server_loop != nullptr, std::move(idle), shard.pool,
                                        std::move(request), std::move(handlers));
     call->Start();
-    Track(call);
+    Track(shard, call);
     return call;
   }
 
   void AbortAll() override {
-    std::vector<std::weak_ptr<Call>> calls;
-    {
-      std::lock_guard lock(calls_mu_);
-      calls.swap(calls_);
-    }
-    for (const auto& weak : calls) {
-      if (auto call = weak.lock()) call->Abort();
+    for (Shard& shard : shards_) {
+      std::vector<std::weak_ptr<Call>> calls;
+      {
+        std::lock_guard lock(shard.mu);
+        calls.swap(shard.calls);
+      }
+      for (const auto& weak : calls) {
+        if (auto call = weak.lock()) call->Abort();
+      }
     }
   }
 
-  size_t IdleConnections() const override { return pool_->count(); }
+  size_t IdleConnections() const override {
+    size_t idle = 0;
+    for (const Shard& shard : shards_) idle += shard.pool->count();
+    return idle;
+  }
 
-  void ForgetEndpoint(int port) override { pool_->Forget(port); }
+  void ForgetEndpoint(int port) override {
+    for (Shard& shard : shards_) shard.pool->Forget(port);
+  }
 
  private:
+  // The pool and the call list are split by event loop, so the network threads, each running
+  // its own loop, do not share a lock on every request. A loop's connections live in its shard.
+  struct Shard {
+    std::shared_ptr<ConnectionPool> pool;
+    std::mutex mu;
+    std::vector<std::weak_ptr<Call>> calls;  // guarded by mu
+    size_t prune_at = 64;                    // guarded by mu
+  };
+  static constexpr size_t kShards = 8;
+
+  Shard& ShardOf(const asio::io_context* loop) {
+    // io_contexts are separate allocations: drop the low bits every address shares.
+    return shards_[(reinterpret_cast<uintptr_t>(loop) >> 8) % kShards];
+  }
+
   // Remembers a call for AbortAll; finished calls are pruned as the list grows.
-  void Track(const std::shared_ptr<Call>& call) {
-    std::lock_guard lock(calls_mu_);
-    if (calls_.size() >= prune_at_) {
-      std::erase_if(calls_, [](const std::weak_ptr<Call>& c) { return c.expired(); });
-      prune_at_ = std::max<size_t>(64, calls_.size() * 2);
+  static void Track(Shard& shard, const std::shared_ptr<Call>& call) {
+    std::lock_guard lock(shard.mu);
+    if (shard.calls.size() >= shard.prune_at) {
+      std::erase_if(shard.calls, [](const std::weak_ptr<Call>& c) { return c.expired(); });
+      shard.prune_at = std::max<size_t>(64, shard.calls.size() * 2);
     }
-    calls_.push_back(call);
+    shard.calls.push_back(call);
   }
 
   asio::io_context ioc_;
-  std::shared_ptr<ConnectionPool> pool_;  // before the calls that share it
+  std::array<Shard, kShards> shards_;  // before the calls that share their pools
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::vector<std::thread> threads_;
-  std::mutex calls_mu_;
-  std::vector<std::weak_ptr<Call>> calls_;  // guarded by calls_mu_
-  size_t prune_at_ = 64;                    // guarded by calls_mu_
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "reconcile/reconciler.h"
 
+#include <algorithm>
 #include <set>
+#include <unordered_set>
 
 #include "common/log.h"
 #include "core/lifecycle.h"
@@ -75,7 +77,7 @@ Reconciler::Reconciler(Store& store, RuntimeAdapter& runtime, const Clock& clock
 Reconciler::~Reconciler() { Stop(); }
 
 void Reconciler::Start() {
-  ResyncOnce();
+  ResyncOnce(false);
   for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
   threads_.emplace_back([this] { ResyncLoop(); });
 }
@@ -120,32 +122,54 @@ void Reconciler::WorkerLoop() {
 
 void Reconciler::ResyncLoop() {
   std::unique_lock lock(mu_);
-  while (!stop_cv_.wait_for(lock, options_.resync_period, [this] { return stopping_; })) {
+  Millis wait = options_.resync_period;
+  while (!stop_cv_.wait_for(lock, wait, [this] { return stopping_; })) {
     lock.unlock();
-    ResyncOnce();
+    wait = ResyncOnce(true);
     lock.lock();
   }
 }
 
-void Reconciler::ResyncOnce() {
-  StatusOr<std::vector<Deployment>> all = store_.ListAllDeployments();
-  if (!all.ok()) {
-    LOG_WARN("resync: cannot list deployments: {}", all.status().ToString());
-    return;
-  }
-  for (const Deployment& d : *all) queue_.Add(d.deployed_model);
-  Status orphans = StopOrphans();
-  if (!orphans.ok()) LOG_WARN("resync: {}", orphans.ToString());
-}
-
-Status Reconciler::StopOrphans() {
+Millis Reconciler::ResyncOnce(bool paced) {
   // Replicas first: one listed before the deployments can be an orphan only if its deployment is
   // missing from the later list. The other order would stop the first replica of a deployment
   // created between the two reads.
+  StatusOr<std::vector<ReplicaInfo>> replicas = runtime_.ListAllReplicas();
+  StatusOr<std::vector<Deployment>> all = store_.ListAllDeployments();
+  if (!all.ok()) {
+    LOG_WARN("resync: cannot list deployments: {}", all.status().ToString());
+    return options_.resync_period;
+  }
+  const int64_t n = static_cast<int64_t>(all->size());
+  Millis span = options_.resync_period;
+  if (paced && options_.resync_per_second > 0) {
+    span = std::max(span, Millis(n * 1000 / options_.resync_per_second));
+  }
+  if (paced) {
+    std::vector<std::string> ids;
+    ids.reserve(all->size());
+    for (const Deployment& d : *all) ids.push_back(d.deployed_model);
+    queue_.AddBackgroundSpread(ids, span);
+  } else {
+    for (const Deployment& d : *all) queue_.Add(d.deployed_model);
+  }
   // A list that failed says nothing about which replicas exist: stop none.
+  Status orphans = replicas.ok() ? StopOrphans(*replicas, *all) : replicas.status();
+  if (!orphans.ok()) LOG_WARN("resync: {}", orphans.ToString());
+  return span;
+}
+
+Status Reconciler::StopOrphans() {
+  // Replicas first (see ResyncOnce).
   ASSIGN_OR_RETURN(std::vector<ReplicaInfo> replicas, runtime_.ListAllReplicas());
   ASSIGN_OR_RETURN(std::vector<Deployment> all, store_.ListAllDeployments());
-  std::set<std::string> live_uids;
+  return StopOrphans(replicas, all);
+}
+
+Status Reconciler::StopOrphans(const std::vector<ReplicaInfo>& replicas,
+                               const std::vector<Deployment>& all) {
+  std::unordered_set<std::string> live_uids;
+  live_uids.reserve(all.size());
   for (const Deployment& d : all) live_uids.insert(d.uid);
   for (const ReplicaInfo& r : replicas) {
     if (live_uids.count(r.deployment_uid)) continue;

@@ -26,9 +26,12 @@
 namespace berth {
 
 struct ReconcilerOptions {
-  int workers = 2;
+  // Passes run at once. A pass that writes waits for the store's fsync, and the store commits
+  // the writes waiting together in one transaction: more workers, more writes per fsync.
+  int workers = 16;
   Millis converge_poll{100};    // how soon to look again while replicas are starting
-  Millis resync_period{10000};  // how often every deployment is looked at regardless
+  Millis resync_period{10000};  // how often every deployment is looked at regardless...
+  int resync_per_second = 500;  // ...but at most this many a second, however many are stored
   Millis retry_base{200};       // backoff after a failed pass, doubled up to retry_max
   Millis retry_max{10000};
   RoutePublisher* routes = nullptr;  // told about every deployment after each pass; optional
@@ -55,7 +58,12 @@ class Reconciler : public ReconcileTrigger, public ReplicaReader {
  private:
   void WorkerLoop();
   void ResyncLoop();
-  void ResyncOnce();
+  // Queues every stored deployment and stops orphans. `paced` spreads the deployments over
+  // the span it returns (resync_period, or longer at resync_per_second), so the sweep's work per
+  // second does not grow with their number, in the queue's background lane (a change never
+  // waits behind the sweep); unpaced (at start) queues them all now.
+  Millis ResyncOnce(bool paced);
+  Status StopOrphans(const std::vector<ReplicaInfo>& replicas, const std::vector<Deployment>& all);
   Status ApplyPlan(const Deployment& d, const std::vector<ReplicaInfo>& replicas);
   Status WriteObservation(const Deployment& before, const Deployment& after);
   // Records a WaitingForCapacity event the first time a pass cannot start replicas for lack of

@@ -7,10 +7,23 @@ void WorkQueue::Add(const std::string& key) {
   AddLocked(key);
 }
 
-void WorkQueue::AddLocked(const std::string& key) {
-  if (shutting_down_ || !dirty_.insert(key).second) return;
+void WorkQueue::AddLocked(const std::string& key, bool background) {
+  if (shutting_down_) return;
+  if (!dirty_.insert(key).second) {
+    // Already queued: a front-lane add of a key waiting in the background moves it forward.
+    if (!background && in_background_.erase(key) && !processing_.count(key)) {
+      queue_.push_back(key);
+      cv_.notify_one();
+    }
+    return;
+  }
   if (processing_.count(key)) return;  // Done() queues it again
-  queue_.push_back(key);
+  if (background) {
+    in_background_.insert(key);
+    background_.push_back(key);
+  } else {
+    queue_.push_back(key);
+  }
   cv_.notify_one();
 }
 
@@ -18,16 +31,51 @@ void WorkQueue::AddAfter(const std::string& key, std::chrono::milliseconds delay
   if (delay.count() <= 0) return Add(key);
   std::lock_guard lock(mu_);
   if (shutting_down_) return;
-  delayed_.emplace(clock_.MonotonicNow() + delay, key);
+  delayed_.emplace(clock_.MonotonicNow() + delay, Delayed{key, false});
   cv_.notify_one();  // a waiter may need to wake earlier than it planned
+}
+
+void WorkQueue::AddBackground(const std::string& key, std::chrono::milliseconds delay) {
+  std::lock_guard lock(mu_);
+  if (shutting_down_) return;
+  if (delay.count() <= 0) return AddLocked(key, true);
+  delayed_.emplace(clock_.MonotonicNow() + delay, Delayed{key, true});
+  cv_.notify_one();
+}
+
+void WorkQueue::AddBackgroundSpread(const std::vector<std::string>& keys,
+                                    std::chrono::milliseconds span) {
+  std::lock_guard lock(mu_);
+  if (shutting_down_ || keys.empty()) return;
+  const SteadyTime now = clock_.MonotonicNow();
+  const auto n = static_cast<int64_t>(keys.size());
+  for (int64_t i = 0; i < n; ++i) {
+    delayed_.emplace(now + std::chrono::milliseconds(span.count() * i / n),
+                     Delayed{keys[static_cast<size_t>(i)], true});
+  }
+  cv_.notify_one();
 }
 
 void WorkQueue::PromoteDueLocked(SteadyTime now) {
   while (!delayed_.empty() && delayed_.begin()->first <= now) {
-    std::string key = delayed_.begin()->second;
+    Delayed due = std::move(delayed_.begin()->second);
     delayed_.erase(delayed_.begin());
-    AddLocked(key);
+    AddLocked(due.key, due.background);
   }
+}
+
+std::optional<std::string> WorkQueue::PopLocked() {
+  if (!queue_.empty()) {
+    std::string key = std::move(queue_.front());
+    queue_.pop_front();
+    return key;
+  }
+  while (!background_.empty()) {
+    std::string key = std::move(background_.front());
+    background_.pop_front();
+    if (in_background_.erase(key)) return key;  // else stale: moved forward meanwhile
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> WorkQueue::Get() {
@@ -35,11 +83,9 @@ std::optional<std::string> WorkQueue::Get() {
   while (true) {
     if (shutting_down_) return std::nullopt;
     PromoteDueLocked(clock_.MonotonicNow());
-    if (!queue_.empty()) {
-      std::string key = std::move(queue_.front());
-      queue_.pop_front();
-      dirty_.erase(key);
-      processing_.insert(key);
+    if (std::optional<std::string> key = PopLocked()) {
+      dirty_.erase(*key);
+      processing_.insert(*key);
       return key;
     }
     if (delayed_.empty()) {

@@ -48,6 +48,9 @@ struct ReplicaInfo {
   // Set when this is a replica of a shared pool (lora: the base model's pool), seen from one
   // of the deployments it serves: stop it with DetachAdapter(deployment_uid), not StopReplica.
   std::string pool;
+  // The `model` the engine serves this deployment under, when it is not its deployed_model:
+  // SGLang names an adapter "<base>:<adapter>". Empty: the deployed_model.
+  std::string upstream_model;
 };
 
 class RuntimeAdapter {

@@ -16,11 +16,13 @@ StatusOr<ReplicaInfo> SimRuntime::StartReplica(const ReplicaSpec& spec) {
 
 ReplicaInfo SimRuntime::AddLocked(const std::string& deployment_uid, int units) {
   ReplicaInfo replica;
+  replica.port = kInProcessPortBase + static_cast<int>(next_id_ % kInProcessPortBase);
   replica.replica_id = "sim-" + std::to_string(next_id_++);
   replica.deployment_uid = deployment_uid;
   replica.units = units;
   replica.started = clock_.Now();
   replicas_[replica.replica_id] = replica;
+  by_deployment_[deployment_uid].push_back(replica.replica_id);
   return replica;
 }
 
@@ -43,7 +45,7 @@ Status SimRuntime::DetachAdapter(const std::string& deployment_uid) {
   Pool& pool = pools_[it->second];
   pool.adapters.erase(deployment_uid);
   if (pool.adapters.empty()) {
-    replicas_.erase(pool.replica_id);
+    EraseLocked(pool.replica_id);
     pools_.erase(it->second);
   }
   attached_.erase(it);
@@ -59,8 +61,19 @@ ReplicaInfo SimRuntime::PoolViewLocked(const std::string& base, const std::strin
 
 Status SimRuntime::StopReplica(const std::string& replica_id) {
   std::lock_guard lock(mu_);
-  replicas_.erase(replica_id);
+  EraseLocked(replica_id);
   return Status::Ok();
+}
+
+void SimRuntime::EraseLocked(const std::string& replica_id) {
+  auto it = replicas_.find(replica_id);
+  if (it == replicas_.end()) return;
+  auto listed = by_deployment_.find(it->second.deployment_uid);
+  if (listed != by_deployment_.end()) {
+    std::erase(listed->second, replica_id);
+    if (listed->second.empty()) by_deployment_.erase(listed);
+  }
+  replicas_.erase(it);
 }
 
 StatusOr<std::vector<ReplicaInfo>> SimRuntime::ListReplicas(const std::string& deployment_uid) {
@@ -69,8 +82,8 @@ StatusOr<std::vector<ReplicaInfo>> SimRuntime::ListReplicas(const std::string& d
     return std::vector<ReplicaInfo>{PoolViewLocked(it->second, deployment_uid)};
   }
   std::vector<ReplicaInfo> out;
-  for (const auto& [id, replica] : replicas_) {
-    if (replica.deployment_uid == deployment_uid) out.push_back(Observe(replica));
+  if (auto listed = by_deployment_.find(deployment_uid); listed != by_deployment_.end()) {
+    for (const std::string& id : listed->second) out.push_back(Observe(replicas_.at(id)));
   }
   std::sort(out.begin(), out.end(), [](const ReplicaInfo& a, const ReplicaInfo& b) {
     // Ids count up, so equal start times still sort oldest first.

@@ -67,6 +67,12 @@ StatusOr<CustomModel> ModelRegistry::Register(const std::string& model_name,
   if (catalog_.Find(model_name)) {
     return AlreadyExists("model " + model_name + " is a catalog model");
   }
+  bool lora = std::find(plans.begin(), plans.end(), Plan::kLora) != plans.end();
+  if (Status servable = lora && lora_check_ ? lora_check_(base_model) : Status::Ok();
+      !servable.ok()) {
+    return InvalidArgument("custom model " + model_name + " cannot be served on plan lora: " +
+                           servable.message());
+  }
   CustomModel record{model_name, base_model, plans, clock_.Now()};
   std::lock_guard lock(mu_);  // held across the write so two registrations cannot interleave
   RETURN_IF_ERROR(store_.CreateCustomModel(record));

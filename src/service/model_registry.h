@@ -35,6 +35,11 @@ class ModelRegistry {
   // While the returned lock is held, no model can be unregistered: a create holds it from
   // finding its model until its deployment is written.
   std::shared_lock<std::shared_mutex> KeepModels() const;
+  // Whether lora deployments of a base model can be served (the process runtime's engines
+  // config: a lora_path, an engine that loads adapters): OK or a message for the user.
+  // Registering a custom model on plan lora asks it. Set once, before serving requests.
+  using LoraCheck = std::function<Status(const std::string& base_model)>;
+  void SetLoraCheck(LoraCheck check) { lora_check_ = std::move(check); }
   // Removes `model_name` if `unused` (run first, with every create held off) returns OK;
   // otherwise its error. NotFound if not registered.
   Status Unregister(const std::string& model_name, const std::function<Status()>& unused);
@@ -48,6 +53,7 @@ class ModelRegistry {
   mutable std::shared_mutex keep_mu_;  // shared: creates in flight; exclusive: an unregister
   mutable std::mutex mu_;
   std::vector<CustomModel> custom_;  // guarded by mu_
+  LoraCheck lora_check_;             // set before serving, then read-only
 };
 
 }  // namespace berth

@@ -10,40 +10,14 @@
 #include <vector>
 
 #include "core/token_count.h"
+#include "engine_sim_test_util.h"
 
 namespace berth::engine_sim {
 namespace {
 
 using nlohmann::json;
 
-// Collects a streamed body; can pretend the client left after `accept` writes.
-class FakeWriter : public HttpStreamWriter {
- public:
-  bool Write(std::string data) override {
-    if (gone_ || finished_) return false;
-    if (writes_ == accept_) {
-      gone_ = true;
-      if (on_gone_) on_gone_();
-      return false;
-    }
-    ++writes_;
-    body_ += data;
-    return true;
-  }
-  void Finish() override { finished_ = true; }
-  size_t Pending() const override { return 0; }
-  void OnClientGone(std::function<void()> callback) override {
-    if (gone_) return callback();
-    on_gone_ = std::move(callback);
-  }
-
-  int accept_ = 1 << 30;
-  int writes_ = 0;
-  bool gone_ = false;
-  bool finished_ = false;
-  std::string body_;
-  std::function<void()> on_gone_;
-};
+using testing::FakeWriter;
 
 class EngineSimTest : public ::testing::Test {
  protected:

@@ -1,8 +1,9 @@
 // Fuzz target: the engines config (`berth serve --engines FILE`), parsed by ParseEnginesConfig.
 // Properties: no crash, leak or UB; a config is accepted or refused with an InvalidArgument; and
 // what it accepts can be used: every entry's startup timeout is positive and its command,
-// environment and lora path expand for a replica (CheckTemplate at load time promises that), and
-// its ptu sizing sizes the largest deployment.
+// environment, lora pool args and env and lora path expand for a replica (CheckTemplate at load
+// time promises that), its health budgets are not negative, and its ptu sizing sizes the largest
+// deployment.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -19,8 +20,11 @@ using namespace berth;
 void CheckUsable(const EngineTemplate& engine) {
   FUZZ_CHECK(!engine.command.empty());
   FUZZ_CHECK(engine.startup_timeout > Millis(0));
-  FUZZ_CHECK(engine.health_path.starts_with("/"));
-  FUZZ_CHECK(engine.lora_pool_replicas >= 1);
+  FUZZ_CHECK(engine.health.path.starts_with("/"));
+  FUZZ_CHECK(engine.health.timeout >= Millis(0) && engine.health.interval >= Millis(0));
+  FUZZ_CHECK(engine.health.restart_after >= Millis(0) && engine.health.stop_grace >= Millis(0));
+  FUZZ_CHECK(engine.health.unready_after >= 0);
+  FUZZ_CHECK(engine.lora_pool.replicas >= 1);
   TemplateValues values;
   values.port = 8000;
   values.served_model_name = "qwen3-8b-abc";
@@ -30,7 +34,9 @@ void CheckUsable(const EngineTemplate& engine) {
   values.units = 2;
   values.replica_id = "r-1";
   FUZZ_CHECK(ExpandCommand(engine.command, engine.env, values).ok());
-  FUZZ_CHECK(ExpandTemplate(engine.lora_path, values).ok());
+  EngineTemplate pool = PoolTemplate(engine);
+  FUZZ_CHECK(ExpandCommand(pool.command, pool.env, values).ok());
+  FUZZ_CHECK(ExpandTemplate(engine.lora_pool.lora_path, values).ok());
   if (engine.ptu_sizing) {
     const PtuCapacity most{kMaxPtuTpm, kMaxPtuTpm, kMaxPtuTpm};
     // Any accepted sizing gives a replica count for the largest purchase, or a clear 400 when

@@ -29,6 +29,8 @@ import time
 import unittest
 import weakref
 
+import openapi_check
+
 HOST = "127.0.0.1"
 ADMIN_KEY = "sk-integration-admin-0001"
 LISTEN_RE = re.compile(r"berth listening on http://127\.0\.0\.1:(\d+)")
@@ -110,7 +112,7 @@ class BerthServer:
     """One `berth serve` process and its data directory."""
 
     def __init__(self, data_dir=None, api_key=ADMIN_KEY, sim_ready_ms=200, extra_args=(),
-                 binary=None, runtime="sim"):
+                 binary=None, runtime="sim", store=None):
         self._tmp = tempfile.mkdtemp(prefix="berth-it-")
         self.data_dir = data_dir or os.path.join(self._tmp, "data")
         self.log_path = os.path.join(self._tmp, "berth.log")
@@ -120,6 +122,9 @@ class BerthServer:
         # use the in-memory sim runtime (test_process_runtime.py passes runtime="process").
         self.runtime = runtime
         self.extra_args = list(extra_args)
+        # --store: None for SQLite in data_dir, or a postgresql:// URL. With BERTH_IT_POSTGRES=1
+        # every server gets a fresh database on this process's PostgreSQL (pg_harness.py).
+        self.store = store
         self.binary = binary or berth_binary()
         self.proc = None
         self._stopped_on_purpose = False
@@ -141,6 +146,11 @@ class BerthServer:
                 "--sim-ready-ms", str(self.sim_ready_ms), "--runtime", self.runtime]
         if self.api_key:
             args += ["--api-key", self.api_key]
+        if self.store is None and os.environ.get("BERTH_IT_POSTGRES") == "1":
+            import pg_harness  # only the runs on PostgreSQL need a server
+            self.store = pg_harness.shared().fresh_database()
+        if self.store:
+            args += ["--store", self.store]
         args += self.extra_args
         log = open(self.log_path, "ab")
         log.write(("\n=== start %d: %s\n" % (self.starts + 1, " ".join(args))).encode())
@@ -281,7 +291,10 @@ class BerthServer:
                 raise
             resp = conn.getresponse()
             raw = resp.read()
-            return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, raw)
+            headers = {k.lower(): v for k, v in resp.getheaders()}
+            # Every response a test sees must match the API's OpenAPI document.
+            openapi_check.check_response(method, path, resp.status, headers, raw)
+            return Response(resp.status, headers, raw)
         finally:
             conn.close()
 

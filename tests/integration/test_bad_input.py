@@ -236,8 +236,9 @@ class BadInputTest(h.BerthTestCase):
         self.assertEqual(self.server.get_deployment(self.first).output["capacity"], 2)
 
     def test_unknown_routes_are_404(self):
-        for path in ("/api/v1/nope", "/api/v2/deployments", "/", "/api/v1/deployments/x/y/z",
-                     "/api/v1/deployments/x/explode", "/healthz/extra"):
+        # ("/" is the web console: tests/integration/test_openapi.py)
+        for path in ("/api/v1/nope", "/api/v2/deployments", "/favicon.ico",
+                     "/api/v1/deployments/x/y/z", "/api/v1/deployments/x/explode", "/healthz/extra"):
             with self.subTest(path=path):
                 r = self.server.get(path)
                 self.assertError(r, 404, "NotFound", message="No route for GET " + path)

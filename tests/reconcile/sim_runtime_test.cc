@@ -54,6 +54,26 @@ TEST(SimRuntimeTest, ListsByDeploymentOldestFirstAndForgetsStopped) {
   EXPECT_TRUE(runtime.ListReplicas("nobody").value().empty());
 }
 
+TEST(SimRuntimeTest, IndexFollowsStopsOfEveryReplicaAndPools) {
+  FakeClock clock;
+  SimRuntime runtime(clock, Millis(0));
+  std::string a = runtime.StartReplica(Spec("u1"))->replica_id;
+  std::string b = runtime.StartReplica(Spec("u1"))->replica_id;
+  ReplicaSpec adapter = Spec("lora-1");
+  adapter.base_model = "qwen-plus";
+  ASSERT_TRUE(runtime.AttachAdapter(adapter).ok());
+  ASSERT_TRUE(runtime.StopReplica(a).ok());
+  ASSERT_TRUE(runtime.StopReplica(b).ok());
+  EXPECT_TRUE(runtime.ListReplicas("u1").value().empty());
+  std::string c = runtime.StartReplica(Spec("u1"))->replica_id;
+  ASSERT_EQ(runtime.ListReplicas("u1").value().size(), 1u);
+  EXPECT_EQ(runtime.ListReplicas("u1").value()[0].replica_id, c);
+  ASSERT_EQ(runtime.ListReplicas("lora-1").value().size(), 1u);
+  ASSERT_TRUE(runtime.DetachAdapter("lora-1").ok());
+  EXPECT_TRUE(runtime.ListReplicas("lora-1").value().empty());
+  EXPECT_EQ(runtime.ListAllReplicas().value().size(), 1u);  // the pool's replica is gone too
+}
+
 class SimReconcileTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -27,6 +27,39 @@ TEST(WorkQueueTest, DeduplicatesQueuedKeys) {
   EXPECT_EQ(q.Get(), "end");  // no second "a" in between
 }
 
+TEST(WorkQueueTest, BackgroundKeysWaitBehindOthersUntilAddedAgain) {
+  RealClock clock;
+  WorkQueue q(clock);
+  q.AddBackground("sweep-1", milliseconds(0));
+  q.AddBackground("sweep-2", milliseconds(0));
+  q.AddBackground("sweep-3", milliseconds(0));
+  q.Add("change");
+  q.Add("sweep-2");  // a change to a key the sweep also queued: it moves forward
+  q.AddBackground("change", milliseconds(0));  // already in the front lane: stays there
+  EXPECT_EQ(q.Get(), "change");
+  EXPECT_EQ(q.Get(), "sweep-2");
+  EXPECT_EQ(q.Get(), "sweep-1");
+  q.Add("later");
+  EXPECT_EQ(q.Get(), "later");
+  EXPECT_EQ(q.Get(), "sweep-3");  // once, not again from its stale background entry
+  q.Add("end");
+  EXPECT_EQ(q.Get(), "end");
+}
+
+TEST(WorkQueueTest, SpreadBackgroundKeysComeDueInTurn) {
+  FakeClock clock;
+  WorkQueue q(clock);
+  q.AddBackgroundSpread({"a", "b", "c", "d"}, milliseconds(400));  // due at 0, 100, 200, 300 ms
+  EXPECT_EQ(q.Get(), "a");
+  clock.Advance(milliseconds(200));
+  EXPECT_EQ(q.Get(), "b");
+  EXPECT_EQ(q.Get(), "c");
+  q.Add("change");
+  clock.Advance(milliseconds(100));
+  EXPECT_EQ(q.Get(), "change");  // the front lane first, though "d" is due too
+  EXPECT_EQ(q.Get(), "d");
+}
+
 TEST(WorkQueueTest, KeyAddedWhileProcessingIsHandedOutAgainAfterDone) {
   RealClock clock;
   WorkQueue q(clock);

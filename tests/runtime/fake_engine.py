@@ -4,7 +4,8 @@
 GET /health answers 503 until --startup-ms have passed, then 200 (or 503 while the file named
 by --unhealthy-file exists). Prints its environment selection and a listening line, like an
 engine's log. --exit-code N exits at once with N (a crashing engine); --ignore-term ignores
-SIGTERM (an engine that must be SIGKILLed). POST /v1/load_lora_adapter and
+SIGTERM (an engine that must be SIGKILLed); --health-delay-ms N answers /health N ms late
+(SGLang's /health generates a token). POST /v1/load_lora_adapter and
 /v1/unload_lora_adapter answer 200 after --load-delay-ms (a big adapter loading slowly), and
 log "loading adapter NAME" when a load begins.
 """
@@ -24,6 +25,7 @@ parser.add_argument("--exit-code", type=int, default=None)
 parser.add_argument("--ignore-term", action="store_true")
 parser.add_argument("--served-model-name", default="")
 parser.add_argument("--load-delay-ms", type=int, default=0)
+parser.add_argument("--health-delay-ms", type=int, default=0)
 args = parser.parse_args()
 
 if args.exit_code is not None:
@@ -37,6 +39,8 @@ ready_at = time.monotonic() + args.startup_ms / 1000.0
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        if self.path == "/health":
+            time.sleep(args.health_delay_ms / 1000.0)
         healthy = time.monotonic() >= ready_at and not (
             args.unhealthy_file and os.path.exists(args.unhealthy_file))
         body = b"ok" if healthy else b"loading"

@@ -44,8 +44,8 @@ class PoolTest : public testing::ProcessRuntimeFixture {
                                            ProcessRuntimeOptions options = {}) {
     if (options.data_dir.empty()) options = FastOptions(data_dir_);
     EngineTemplate engine = FakeEngineTemplate();
-    engine.lora_pool_replicas = pool_replicas;
-    engine.lora_path = "/loras/{model_name}";
+    engine.lora_pool.replicas = pool_replicas;
+    engine.lora_pool.lora_path = "/loras/{model_name}";
     auto probe = std::make_unique<FakeProbe>();
     probe_ = probe.get();
     return Open(std::move(engine), options, std::move(probe));
@@ -182,6 +182,7 @@ TEST_F(PoolTest, AdoptedPoolServesAgainOrStopsWhenNobodyAttaches) {
 TEST_F(PoolTest, ASlowAdapterLoadDelaysNoOtherReplica) {
   // Real engines and the real HTTP client: the pool's engine takes 20 s over each adapter load.
   EngineTemplate engine = FakeEngineTemplate({"--load-delay-ms", "20000"});
+  engine.lora_pool.lora_path = "/loras/{model_name}";
   auto runtime = Open(engine, FastOptions(data_dir_));
   ASSERT_TRUE(runtime->AttachAdapter(LoraSpec("a")).ok());
   std::vector<ReplicaInfo> pool;

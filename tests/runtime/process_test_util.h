@@ -36,13 +36,14 @@ class FakeProbe : public EngineClient {
     ++calls;
     return healthy.load();
   }
-  Status EnsureAdapter(int, const std::string& name, const std::string& path, Millis) override {
+  Status EnsureAdapter(EngineAddress, const std::string& name, const std::string& path,
+                       Millis) override {
     std::lock_guard lock(mu);
     if (!adapters_load.load()) return FailedPrecondition("refused by the fake");
     loads.push_back(name + "@" + path);
     return Status::Ok();
   }
-  Status RemoveAdapter(int, const std::string& name, Millis) override {
+  Status RemoveAdapter(EngineAddress, const std::string& name, Millis) override {
     std::lock_guard lock(mu);
     unloads.push_back(name);
     return Status::Ok();
@@ -68,6 +69,7 @@ inline ProcessRuntimeOptions FastOptions(const std::string& data_dir) {
   o.data_dir = data_dir;
   o.probe_interval = Millis(50);
   o.probe_timeout = Millis(500);
+  o.liveness_budget = Millis(300);
   o.backoff_base = Millis(100);
   o.backoff_max = Millis(400);
   o.drain_grace = Millis(200);

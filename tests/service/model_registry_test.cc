@@ -78,6 +78,22 @@ TEST_F(ModelRegistryTest, RegisterRejections) {
   EXPECT_EQ(models().CustomModels().size(), 1u);
 }
 
+TEST_F(ModelRegistryTest, LoraRegistrationAsksWhetherTheBaseCanServeAdapters) {
+  std::vector<std::string> asked;
+  models().SetLoraCheck([&](const std::string& base) {
+    asked.push_back(base);
+    return FailedPrecondition("engines config entry \"qwen3-*\" has no lora_path");
+  });
+  StatusOr<CustomModel> refused = models().Register("qwen3-8b-ft-1", "qwen3-8b", {Plan::kLora});
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().message(),
+            "custom model qwen3-8b-ft-1 cannot be served on plan lora: engines config entry "
+            "\"qwen3-*\" has no lora_path");
+  EXPECT_FALSE(models().Find("qwen3-8b-ft-1").has_value());                       // nothing stored
+  EXPECT_TRUE(models().Register("qwen3-8b-ft-2", "qwen3-8b", {Plan::kMu}).ok());  // not asked
+  EXPECT_EQ(asked, std::vector<std::string>{"qwen3-8b"});
+}
+
 TEST_F(ModelRegistryTest, CustomModelDeploysOnLora) {
   ASSERT_TRUE(models().Register("qwen3-8b-ft-1", "qwen3-8b", {Plan::kLora}).ok());
   CreateDeploymentRequest r;

@@ -164,6 +164,35 @@ TEST(SqliteStoreOpenTest, Version2BackfillsIncarnationsOfLiveDeployments) {
   EXPECT_FALSE((*usage)[0].thinking);
 }
 
+TEST(SqliteStoreOpenTest, Version3CountsTheDeploymentsAlreadyStored) {
+  TempDir dir;
+  std::string path = dir.File("berth.db");
+  {
+    auto db = OpenRaw(path);
+    std::vector<Migration> v2(sqlite::Migrations().begin(), sqlite::Migrations().begin() + 2);
+    ASSERT_TRUE(sqlite::Migrate(*db, v2).ok());
+    for (const char* name : {"'a-1', 'u-1'", "'a-2', 'u-2'"}) {
+      ASSERT_TRUE(db->Exec(std::string("INSERT INTO deployments VALUES (") + name + R"sql(,
+        'n', 'qwen-plus', 'qwen-plus', 'llm-aaaaaaaaaaaaaaaa', 'mu', 'MU1', 1, 2, 1, 'post_paid',
+        'POST_PAY', 'key-c', 'key-m', 1, NULL, 60, NULL, NULL, NULL, NULL, 'enable', 'running',
+        'RUNNING', '', 1750000000000, 1750000001000, 3))sql")
+                      .ok());
+    }
+  }
+  auto store = SqliteStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto page = (*store)->ListDeployments({"llm-aaaaaaaaaaaaaaaa", std::nullopt, 1, 1});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->total, 2);
+  EXPECT_EQ(page->items.size(), 1u);
+  page = (*store)->ListDeployments({"llm-aaaaaaaaaaaaaaaa", Plan::kMu, 1, 10});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 2);
+  page = (*store)->ListDeployments({"llm-aaaaaaaaaaaaaaaa", Plan::kPtu, 1, 10});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 0);
+}
+
 TEST(SchemaTest, MigrateAppliesOnlyNewerMigrations) {
   TempDir dir;
   auto db = OpenRaw(dir.File("m.db"));

@@ -1,6 +1,7 @@
 #include "runtime/process/child_process.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -236,6 +237,47 @@ bool CanOpenDescriptor() {
 bool SignalGroup(int pgid, int signal) {
   if (pgid <= 1) return false;  // never signal init's group or every process
   return ::kill(-pgid, signal) == 0;
+}
+
+bool SignalProcess(int pid, int signal) {
+  if (pid <= 1) return false;
+  return ::kill(pid, signal) == 0;
+}
+
+namespace {
+
+// Whether /proc/<pid>/stat names a live (not zombie) member of group `pgid`.
+bool LiveMemberOf(const char* pid, int pgid) {
+  std::ifstream in(std::string("/proc/") + pid + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return false;  // gone meanwhile
+  size_t paren = stat.rfind(')');             // the command name may hold spaces and parens
+  if (paren == std::string::npos) return false;
+  std::istringstream fields(stat.substr(paren + 1));
+  char state = 0;
+  int ppid = 0, pgrp = 0;
+  fields >> state >> ppid >> pgrp;
+  return pgrp == pgid && state != 'Z' && state != 'X';
+}
+
+}  // namespace
+
+bool GroupAlive(int pgid) {
+  if (pgid <= 1) return false;
+  if (::kill(-pgid, 0) != 0 && errno == ESRCH) return false;
+  // kill() also finds zombies nobody reaped yet: look at the members themselves.
+  DIR* dir = ::opendir("/proc");
+  if (dir == nullptr) return true;
+  bool alive = false;
+  while (dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    if (LiveMemberOf(entry->d_name, pgid)) {
+      alive = true;
+      break;
+    }
+  }
+  ::closedir(dir);
+  return alive;
 }
 
 StatusOr<int> PickFreePort(const std::set<int>& avoid) {

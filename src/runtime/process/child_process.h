@@ -57,6 +57,13 @@ bool CanOpenDescriptor();
 // Sends `signal` to every process of the group; false when the group no longer exists.
 bool SignalGroup(int pgid, int signal);
 
+// Sends `signal` to the one process `pid` (an engine's main process, before its group).
+bool SignalProcess(int pid, int signal);
+
+// Whether any process of group `pgid` still runs (zombies do not count: they hold no memory
+// and no GPU). Scans /proc; a scan that cannot look answers true, never "gone" unseen.
+bool GroupAlive(int pgid);
+
 // A loopback TCP port that is free now and not in `avoid`. Unavailable if none is found.
 StatusOr<int> PickFreePort(const std::set<int>& avoid);
 

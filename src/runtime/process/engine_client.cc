@@ -19,6 +19,22 @@ StatusOr<HttpClientResponse> PostJson(int port, const std::string& target,
   return HttpRequestBlocking(request);
 }
 
+// The engine's LoRA routes: SGLang's have no /v1. llama.cpp has none (--lora at start only).
+StatusOr<std::string> LoraRoute(EngineKind kind, bool load) {
+  if (kind == EngineKind::kLlamaCpp) {
+    return FailedPrecondition("llama.cpp cannot load LoRA adapters at runtime");
+  }
+  std::string route = load ? "/load_lora_adapter" : "/unload_lora_adapter";
+  return kind == EngineKind::kSglang ? route : "/v1" + route;
+}
+
+// SGLang answers 200 with {"success": false, "error_message"} for some refusals.
+bool Succeeded(const HttpClientResponse& response) {
+  if (response.status / 100 != 2) return false;
+  nlohmann::json doc = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  return !doc.is_object() || !doc.contains("success") || doc["success"] != false;
+}
+
 std::string Answer(const HttpClientResponse& response) {
   std::string body = response.body.substr(0, 300);
   return "HTTP " + std::to_string(response.status) + (body.empty() ? "" : ": " + body);
@@ -31,23 +47,25 @@ class HttpEngineClient : public EngineClient {
     return response.ok() && response->status == 200;
   }
 
-  Status EnsureAdapter(int port, const std::string& name, const std::string& path,
+  Status EnsureAdapter(EngineAddress engine, const std::string& name, const std::string& path,
                        Millis timeout) override {
-    ASSIGN_OR_RETURN(HttpClientResponse loaded,
-                     PostJson(port, "/v1/load_lora_adapter",
-                              {{"lora_name", name}, {"lora_path", path}}, timeout));
-    if (loaded.status / 100 == 2) return Status::Ok();
+    ASSIGN_OR_RETURN(std::string route, LoraRoute(engine.kind, /*load=*/true));
+    ASSIGN_OR_RETURN(
+        HttpClientResponse loaded,
+        PostJson(engine.port, route, {{"lora_name", name}, {"lora_path", path}}, timeout));
+    if (Succeeded(loaded)) return Status::Ok();
     // Engines refuse a second load of the same adapter (vLLM answers 400): ask what it serves.
-    ASSIGN_OR_RETURN(bool serving, Serves(port, name, timeout));
+    ASSIGN_OR_RETURN(bool serving, Serves(engine.port, name, timeout));
     if (serving) return Status::Ok();
     return FailedPrecondition("loading adapter " + name + " failed: " + Answer(loaded));
   }
 
-  Status RemoveAdapter(int port, const std::string& name, Millis timeout) override {
+  Status RemoveAdapter(EngineAddress engine, const std::string& name, Millis timeout) override {
+    ASSIGN_OR_RETURN(std::string route, LoraRoute(engine.kind, /*load=*/false));
     ASSIGN_OR_RETURN(HttpClientResponse unloaded,
-                     PostJson(port, "/v1/unload_lora_adapter", {{"lora_name", name}}, timeout));
-    if (unloaded.status / 100 == 2) return Status::Ok();
-    ASSIGN_OR_RETURN(bool serving, Serves(port, name, timeout));
+                     PostJson(engine.port, route, {{"lora_name", name}}, timeout));
+    if (Succeeded(unloaded)) return Status::Ok();
+    ASSIGN_OR_RETURN(bool serving, Serves(engine.port, name, timeout));
     if (!serving) return Status::Ok();
     return FailedPrecondition("unloading adapter " + name + " failed: " + Answer(unloaded));
   }

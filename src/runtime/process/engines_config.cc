@@ -1,5 +1,7 @@
 #include "runtime/process/engines_config.h"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -66,53 +68,154 @@ StatusOr<PtuSizing> ParsePtu(const std::string& key, const Json& j) {
   return sizing;
 }
 
+// A number of seconds from `min_s` to `max_s`, kept in whole milliseconds.
+StatusOr<Millis> ParseSeconds(const std::string& key, const std::string& field, const Json& j,
+                              double min_s, double max_s) {
+  if (!j.is_number() || j.get<double>() < min_s || j.get<double>() > max_s) {
+    return FieldError(key, field,
+                      fmt::format("must be a {}number of seconds from {:g} to {:g}",
+                                  min_s > 0 ? "positive " : "", min_s, max_s));
+  }
+  return Millis(static_cast<int64_t>(j.get<double>() * 1000));
+}
+
+StatusOr<std::string> ParsePath(const std::string& key, const std::string& field, const Json& j) {
+  if (!j.is_string() || !j.get<std::string>().starts_with("/")) {
+    return FieldError(key, field, "must be a path starting with /");
+  }
+  return j.get<std::string>();
+}
+
+Status ParseHealth(const std::string& key, const Json& j, HealthSettings& h) {
+  if (!j.is_object()) return FieldError(key, "health", "must be an object");
+  for (const auto& [field, value] : j.items()) {
+    std::string name = "health." + field;
+    if (IsComment(field)) continue;
+    if (field == "path") {
+      ASSIGN_OR_RETURN(h.path, ParsePath(key, name, value));
+    } else if (field == "interval_s") {
+      ASSIGN_OR_RETURN(h.interval, ParseSeconds(key, name, value, 0.01, 3600));
+    } else if (field == "timeout_s") {
+      ASSIGN_OR_RETURN(h.timeout, ParseSeconds(key, name, value, 0.01, 3600));
+    } else if (field == "restart_after_s") {
+      ASSIGN_OR_RETURN(h.restart_after, ParseSeconds(key, name, value, 0.01, kMaxStartupTimeoutS));
+    } else if (field == "unready_after") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > 100) {
+        return FieldError(key, name, "must be an integer from 1 to 100");
+      }
+      h.unready_after = value.get<int>();
+    } else {
+      return FieldError(key, name, "is not a known field");
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<int> ParsePoolReplicas(const std::string& key, const std::string& field, const Json& j) {
+  if (!j.is_number_integer() || j.get<int64_t>() < 1 || j.get<int64_t>() > 64) {
+    return FieldError(key, field, "must be an integer from 1 to 64");
+  }
+  return j.get<int>();
+}
+
+StatusOr<std::string> ParseLoraPath(const std::string& key, const std::string& field,
+                                    const Json& j) {
+  if (!j.is_string() || j.get<std::string>().empty()) {
+    return FieldError(key, field, "must be a non-empty string");
+  }
+  RETURN_IF_ERROR(CheckTemplate(j.get<std::string>()));
+  return j.get<std::string>();
+}
+
+Status ParseLoraPool(const std::string& key, const Json& j, LoraPoolSettings& pool) {
+  if (!j.is_object()) return FieldError(key, "lora_pool", "must be an object");
+  for (const auto& [field, value] : j.items()) {
+    std::string name = "lora_pool." + field;
+    if (IsComment(field)) continue;
+    if (field == "replicas") {
+      ASSIGN_OR_RETURN(pool.replicas, ParsePoolReplicas(key, name, value));
+    } else if (field == "lora_path") {
+      ASSIGN_OR_RETURN(pool.lora_path, ParseLoraPath(key, name, value));
+    } else if (field == "args") {
+      if (!value.is_array()) return FieldError(key, name, "must be an array of strings");
+      for (const Json& arg : value) {
+        if (!arg.is_string()) return FieldError(key, name, "must hold only strings");
+        RETURN_IF_ERROR(CheckTemplate(arg.get<std::string>()));
+        pool.args.push_back(arg.get<std::string>());
+      }
+    } else if (field == "env") {
+      ASSIGN_OR_RETURN(pool.env, ParseEnv(key, value));
+    } else {
+      return FieldError(key, name, "is not a known field");
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<EngineKind> ParseKind(const std::string& key, const Json& j) {
+  if (!j.contains("kind")) return EngineKind::kOpenAI;
+  const Json& value = j["kind"];
+  std::optional<EngineKind> kind =
+      value.is_string() ? ParseEngineKind(value.get<std::string>()) : std::nullopt;
+  if (!kind) return FieldError(key, "kind", "must be one of vllm, sglang, llamacpp, openai");
+  return *kind;
+}
+
+Status ParseField(const std::string& key, const std::string& field, const Json& value,
+                  EngineTemplate& t) {
+  if (field == "kind") return Status::Ok();  // read first: it sets the defaults
+  if (field == "command") {
+    ASSIGN_OR_RETURN(t.command, ParseCommand(key, value));
+  } else if (field == "env") {
+    ASSIGN_OR_RETURN(t.env, ParseEnv(key, value));
+  } else if (field == "model_path") {
+    if (!value.is_string()) return FieldError(key, field, "must be a string");
+    t.model_path = value.get<std::string>();
+    RETURN_IF_ERROR(CheckTemplate(t.model_path));
+  } else if (field == "health_path") {
+    ASSIGN_OR_RETURN(t.health.path, ParsePath(key, field, value));
+  } else if (field == "health") {
+    RETURN_IF_ERROR(ParseHealth(key, value, t.health));
+  } else if (field == "stop_grace_s") {
+    ASSIGN_OR_RETURN(t.health.stop_grace, ParseSeconds(key, field, value, 0, 3600));
+  } else if (field == "startup_timeout_s") {
+    ASSIGN_OR_RETURN(t.startup_timeout,
+                     ParseSeconds(key, field, value, 0.001, kMaxStartupTimeoutS));
+  } else if (field == "ptu_tpm_per_replica") {
+    ASSIGN_OR_RETURN(t.ptu_sizing, ParsePtu(key, value));
+  } else if (field == "lora_pool_replicas") {
+    ASSIGN_OR_RETURN(t.lora_pool.replicas, ParsePoolReplicas(key, field, value));
+  } else if (field == "lora_path") {
+    ASSIGN_OR_RETURN(t.lora_pool.lora_path, ParseLoraPath(key, field, value));
+  } else if (field == "lora_pool") {
+    RETURN_IF_ERROR(ParseLoraPool(key, value, t.lora_pool));
+  } else if (field == "kubernetes") {
+    return Status::Ok();  // the Kubernetes runtime's form of the template (runtime/kubernetes)
+  } else {
+    return FieldError(key, field, "is not a known field");
+  }
+  return Status::Ok();
+}
+
 StatusOr<EngineTemplate> ParseEntry(const std::string& key, const Json& j) {
   if (!j.is_object()) return FieldError(key, "", "must be an object");
   EngineTemplate t;
   t.match = key;
   if (!j.contains("command")) return FieldError(key, "command", "is required");
+  ASSIGN_OR_RETURN(t.kind, ParseKind(key, j));
+  t.health = DefaultHealth(t.kind);
   for (const auto& [field, value] : j.items()) {
     if (IsComment(field)) continue;
-    if (field == "command") {
-      ASSIGN_OR_RETURN(t.command, ParseCommand(key, value));
-    } else if (field == "env") {
-      ASSIGN_OR_RETURN(t.env, ParseEnv(key, value));
-    } else if (field == "model_path") {
-      if (!value.is_string()) return FieldError(key, field, "must be a string");
-      t.model_path = value.get<std::string>();
-      RETURN_IF_ERROR(CheckTemplate(t.model_path));
-    } else if (field == "health_path") {
-      if (!value.is_string() || !value.get<std::string>().starts_with("/")) {
-        return FieldError(key, field, "must be a path starting with /");
-      }
-      t.health_path = value.get<std::string>();
-    } else if (field == "startup_timeout_s") {
-      // Kept in whole milliseconds: below one it would be 0, and a huge value overflows.
-      if (!value.is_number() || value.get<double>() < 0.001 ||
-          value.get<double>() > kMaxStartupTimeoutS) {
-        return FieldError(key, field,
-                          "must be a positive number of seconds from 0.001 to " +
-                              std::to_string(kMaxStartupTimeoutS));
-      }
-      t.startup_timeout = Millis(static_cast<int64_t>(value.get<double>() * 1000));
-    } else if (field == "ptu_tpm_per_replica") {
-      ASSIGN_OR_RETURN(t.ptu_sizing, ParsePtu(key, value));
-    } else if (field == "lora_pool_replicas") {
-      if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > 64) {
-        return FieldError(key, field, "must be an integer from 1 to 64");
-      }
-      t.lora_pool_replicas = value.get<int>();
-    } else if (field == "lora_path") {
-      if (!value.is_string() || value.get<std::string>().empty()) {
-        return FieldError(key, field, "must be a non-empty string");
-      }
-      t.lora_path = value.get<std::string>();
-      RETURN_IF_ERROR(CheckTemplate(t.lora_path));
-    } else if (field == "kubernetes") {
-      continue;  // the Kubernetes runtime's form of the template (runtime/kubernetes)
-    } else {
-      return FieldError(key, field, "is not a known field");
-    }
+    RETURN_IF_ERROR(ParseField(key, field, value, t));
+  }
+  // llama.cpp takes adapters only at start (--lora FILE): it has no API to load one by path.
+  bool has_pool =
+      j.contains("lora_pool") || j.contains("lora_path") || j.contains("lora_pool_replicas");
+  if (t.kind == EngineKind::kLlamaCpp && has_pool) {
+    return FieldError(key, "lora_pool",
+                      "is not possible with kind llamacpp: llama.cpp cannot load LoRA adapters "
+                      "at runtime (it preloads them with --lora); serve this base model's lora "
+                      "deployments with a vllm or sglang entry");
   }
   return t;
 }
@@ -160,6 +263,26 @@ const EngineTemplate& EnginesConfig::Resolve(const std::string& model_name,
   return builtin_;
 }
 
+EngineTemplate PoolTemplate(const EngineTemplate& base) {
+  EngineTemplate t = base;
+  t.command.insert(t.command.end(), base.lora_pool.args.begin(), base.lora_pool.args.end());
+  for (const auto& [name, value] : base.lora_pool.env) t.env[name] = value;
+  return t;
+}
+
+Status CheckLoraEngine(const EngineTemplate& engine, const std::string& base_model) {
+  std::string entry = "engines config entry \"" + engine.match + "\" (for " + base_model + ")";
+  if (engine.kind == EngineKind::kLlamaCpp) {
+    return FailedPrecondition(entry + " is a llamacpp engine, which cannot load LoRA adapters " +
+                              "at runtime; lora deployments need a vllm or sglang entry");
+  }
+  if (engine.lora_pool.lora_path.empty()) {
+    return FailedPrecondition(entry + " has no lora_path: set lora_pool.lora_path to where " +
+                              "adapters are, e.g. \"/models/loras/{model_name}\"");
+  }
+  return Status::Ok();
+}
+
 EngineTemplate EngineSimTemplate(const std::string& berth_binary, int startup_ms) {
   EngineTemplate t;
   t.match = "(built-in)";
@@ -167,6 +290,7 @@ EngineTemplate EngineSimTemplate(const std::string& berth_binary, int startup_ms
       berth_binary,          "engine-sim",          "--port",       "{port}",
       "--served-model-name", "{served_model_name}", "--startup-ms", std::to_string(startup_ms)};
   t.startup_timeout = Millis(60000);
+  t.lora_pool.lora_path = "{model_name}";  // engine-sim reads no adapter file
   return t;
 }
 

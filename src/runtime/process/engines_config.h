@@ -12,20 +12,30 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "core/engine_template.h"
 #include "core/validation.h"
 
 namespace berth {
 
+// The `lora_pool` section of an entry: how the shared pool serving a base model's lora
+// deployments is started, on top of the entry's own command and env.
+struct LoraPoolSettings {
+  int replicas = 1;                        // replicas of the base model's shared lora pool
+  std::string lora_path;                   // where an adapter is; empty: not configured
+  std::vector<std::string> args;           // appended to `command` for pool replicas only
+  std::map<std::string, std::string> env;  // added to `env` for pool replicas only
+};
+
 struct EngineTemplate {
   std::string match;                       // the config key that chose it, "(built-in)" if none
+  EngineKind kind = EngineKind::kOpenAI;   // decides health defaults and the LoRA API
   std::vector<std::string> command;        // argv with placeholders (core/engine_template.h)
   std::map<std::string, std::string> env;  // added to berth's environment, with placeholders
   std::string model_path;                  // value of {model_path}; may use placeholders
-  std::string health_path = "/health";     // GET answering 200 when the engine serves
+  HealthSettings health;                   // path answering 200 when it serves; probe budgets
   Millis startup_timeout{600000};          // time one start may take to become healthy
   std::optional<PtuSizing> ptu_sizing;     // per-replica throughput for ptu deployments
-  int lora_pool_replicas = 1;              // replicas of the base model's shared lora pool
-  std::string lora_path = "{model_name}";  // where an adapter is, for the engine's load call
+  LoraPoolSettings lora_pool;
 };
 
 class EnginesConfig {
@@ -47,6 +57,14 @@ class EnginesConfig {
   EngineTemplate builtin_;
   std::map<std::string, EngineTemplate> entries_;  // by key: "name", "prefix*" or "*"
 };
+
+// What a replica of `base`'s lora pool runs: the entry's command and env plus the lora_pool
+// section's args and env (so the base model's own deployments start without LoRA flags).
+EngineTemplate PoolTemplate(const EngineTemplate& base);
+
+// OK when `engine` can serve lora deployments of `base_model`; FailedPrecondition with a
+// message for the user otherwise (a llama.cpp engine; an entry without lora_path).
+Status CheckLoraEngine(const EngineTemplate& engine, const std::string& base_model);
 
 // The built-in template: this berth binary's `engine-sim`, healthy after `startup_ms`.
 EngineTemplate EngineSimTemplate(const std::string& berth_binary, int startup_ms);

@@ -17,7 +17,7 @@ void ProcessRuntime::SubmitEngineCalls(std::vector<ProbeJob> probes,
         std::lock_guard lock(mu_);
         if (stopping_) return;
       }
-      job.healthy = probe_->Healthy(job.port, job.path, options_.probe_timeout);
+      job.healthy = probe_->Healthy(job.port, job.path, job.timeout);
       // A probe berth could not even send (out of descriptors) says nothing about the engine.
       job.looked = job.healthy || CanOpenDescriptor();
       std::lock_guard lock(mu_);
@@ -30,9 +30,10 @@ void ProcessRuntime::SubmitEngineCalls(std::vector<ProbeJob> probes,
         std::lock_guard lock(mu_);
         if (stopping_) return;
       }
-      job.result =
-          job.load ? probe_->EnsureAdapter(job.port, job.name, job.path, options_.adapter_timeout)
-                   : probe_->RemoveAdapter(job.port, job.name, options_.adapter_timeout);
+      job.result = job.load ? probe_->EnsureAdapter({job.port, job.kind}, job.name, job.path,
+                                                    options_.adapter_timeout)
+                            : probe_->RemoveAdapter({job.port, job.kind}, job.name,
+                                                    options_.adapter_timeout);
       std::lock_guard lock(mu_);
       ApplyAdapterJob(job, clock_.MonotonicNow());
     });
@@ -45,7 +46,7 @@ void ProcessRuntime::ProbeAndWait(std::vector<ProbeJob>& probes) {
   size_t done = 0;
   for (ProbeJob& job : probes) {
     probe_pool_->Submit([&, job_ptr = &job] {
-      job_ptr->healthy = probe_->Healthy(job_ptr->port, job_ptr->path, options_.probe_timeout);
+      job_ptr->healthy = probe_->Healthy(job_ptr->port, job_ptr->path, job_ptr->timeout);
       std::lock_guard lock(done_mu);
       ++done;
       done_cv.notify_all();

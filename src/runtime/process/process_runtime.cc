@@ -125,6 +125,7 @@ StatusOr<ReplicaInfo> ProcessRuntime::StartLocked(const ReplicaSpec& spec,
   r.rec.slots = std::move(*slots);
   r.rec.started_ms = ToUnixMillis(clock_.Now());
   r.engine = engines_.Resolve(spec.model_name, spec.base_model);
+  if (IsPoolReplica(r.rec)) r.engine = PoolTemplate(r.engine);
   r.seq = next_seq_++;
   Replica& added = replicas_[r.rec.replica_id] = std::move(r);
   LOG_INFO("replica {} of {}: starting with engine \"{}\"", added.rec.replica_id,
@@ -179,7 +180,7 @@ void ProcessRuntime::StopLocked(const std::string& replica_id) {
   Replica& r = it->second;
   // Only a serving engine can have requests in flight; the others go at once.
   SteadyTime term_at = clock_.MonotonicNow();
-  if (r.phase == Phase::kReady) term_at += options_.drain_grace;
+  if (r.phase == Phase::kReady || r.phase == Phase::kUnready) term_at += options_.drain_grace;
   LOG_INFO("replica {} of {}: stopping (pid {})", replica_id, r.rec.deployed_model, r.rec.pid);
   RetireProcessLocked(r, term_at, /*release_slots=*/true);
   replicas_.erase(it);
@@ -248,7 +249,11 @@ void ProcessRuntime::StopAll() {
     pools_.clear();
     attached_.clear();
     unloads_.clear();
-    for (Dying& d : dying_) d.term_at = std::min(d.term_at, now);
+    for (Dying& d : dying_) {  // no drain, no grace for the main process
+      d.term_at = std::min(d.term_at, now);
+      d.stop_grace = Millis(0);
+      d.group_term_at = std::min(d.group_term_at, now);
+    }
     dirty_ = true;
   }
   Persist();

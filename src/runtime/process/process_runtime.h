@@ -1,6 +1,9 @@
 // ProcessRuntime: each replica is one model-engine process on this machine, started from the
-// model's engine template, placed on the unit inventory, health-checked, restarted with
-// backoff when it dies, drained and killed when stopped (docs/runtime.md).
+// model's engine template, placed on the unit inventory, health-checked (out of routing when
+// its probes fail, restarted only after its engine's liveness budget), restarted with backoff
+// when it dies, drained and stopped when asked: SIGTERM to the engine's main process, then to
+// its process group, then SIGKILL. A process group is gone before its units are free
+// (docs/runtime.md).
 //
 // Threads: the RuntimeAdapter methods may be called from any thread (the reconciler's
 // workers); they fork/exec and update the table, never wait on an engine. One supervisor
@@ -12,7 +15,7 @@
 // drain grace, SIGTERM to SIGKILL, health and startup timeouts) runs on the clock's monotonic
 // time, so setting the wall clock neither stalls a restart nor fires a SIGKILL early.
 //
-// lora deployments share a pool of replicas of their base model (lora_pool_replicas of the
+// lora deployments share a pool of replicas of their base model (lora_pool.replicas of the
 // base's template), started with the first adapter attached and stopped after the last one is
 // detached; the supervisor loads each attached adapter onto every ready pool replica, again
 // after a replica restarts.
@@ -45,14 +48,16 @@ struct ProcessRuntimeOptions {
   std::string data_dir;              // logs and state.json go to <data_dir>/replicas
   UnitInventory units;               // empty: unlimited
   Millis placement_timeout{600000};  // unplaceable this long: the replica is reported failed
+  // Health defaults for templates that leave them zero (EngineTemplate::health).
   Millis probe_interval{500};
   Millis probe_timeout{1000};
-  int unhealthy_probes = 3;   // failed probes in a row that make a ready replica restart
-  int max_start_tries = 3;    // starts in a row that never got healthy before giving up
-  Millis backoff_base{1000};  // wait before restart n: base * 2^(n-1), at most backoff_max
+  int unhealthy_probes = 3;       // failed probes in a row that take a replica out of routing
+  Millis liveness_budget{60000};  // failing this long since the last pass: restart
+  int max_start_tries = 3;        // starts in a row that never got healthy before giving up
+  Millis backoff_base{1000};      // wait before restart n: base * 2^(n-1), at most backoff_max
   Millis backoff_max{30000};
   Millis drain_grace{5000};    // a stopped ready replica keeps serving in-flight requests
-  Millis term_timeout{10000};  // SIGTERM, then SIGKILL after this
+  Millis term_timeout{10000};  // SIGTERM to the group, then SIGKILL after this
   Millis tick{100};            // supervisor period
   int probe_threads = 4;
   int adapter_threads = 2;        // adapter calls may take a minute: kept off the probe pool
@@ -111,7 +116,9 @@ class ProcessRuntime : public RuntimeAdapter {
   std::string LogPath(const std::string& replica_id) const;
 
  private:
-  enum class Phase { kStarting, kReady, kBackoff, kFailed };
+  // kUnready: served once, now failing its probes: out of routing (listed as starting), not
+  // restarted until the liveness budget is spent.
+  enum class Phase { kStarting, kReady, kUnready, kBackoff, kFailed };
   struct Replica {
     ReplicaRecord rec;
     EngineTemplate engine;
@@ -119,7 +126,8 @@ class ProcessRuntime : public RuntimeAdapter {
     int64_t seq = 0;          // creation order, to list oldest first
     int failures = 0;         // starts or crashes in a row since it was last healthy
     bool ever_ready = false;  // once it served, it is restarted for good (never given up)
-    int failed_probes = 0;    // while ready
+    int failed_probes = 0;    // while ready or unready
+    SteadyTime last_pass;     // the last probe that passed (or when it became ready)
     uint64_t generation = 0;  // bumped per process, so a late probe result is ignored
     bool probing = false;
     bool look_failed = false;  // its liveness could not be checked last tick (logged once)
@@ -128,19 +136,27 @@ class ProcessRuntime : public RuntimeAdapter {
     SteadyTime restart_at;
     std::string last_error;
   };
-  // A process on its way out: a stopped replica's, or one killed to be restarted.
+  // A process group on its way out: a stopped replica's, one killed to be restarted, or what
+  // is left of an engine whose main process died. At term_at its main process gets SIGTERM;
+  // stop_grace later (or once the main process is gone) the group does, then SIGKILL after
+  // term_timeout. rec.slots are released only once no process of the group is left.
   struct Dying {
-    ReplicaRecord rec;  // rec.slots are released once the process is gone
+    ReplicaRecord rec;
     SteadyTime term_at;
+    Millis stop_grace{0};
+    SteadyTime group_term_at;
     SteadyTime kill_at;
     bool term_sent = false;
+    bool group_term_sent = false;
     bool kill_sent = false;
+    bool leader_gone = false;
   };
   struct ProbeJob {
     std::string replica_id;
     uint64_t generation = 0;
     int port = 0;
     std::string path;
+    Millis timeout{0};
     bool healthy = false;
     bool looked = true;  // false: the probe failed because berth could not open a socket
   };
@@ -176,6 +192,7 @@ class ProcessRuntime : public RuntimeAdapter {
     std::string path;
     bool load = true;
     Status result;
+    EngineKind kind = EngineKind::kOpenAI;  // which LoRA API the engine has
   };
 
   // One fork/exec to run without mu_: prepared under it, applied under it again.
@@ -215,6 +232,18 @@ class ProcessRuntime : public RuntimeAdapter {
   void SupervisorLoop();
   void Tick();
   void TickDying(SteadyTime now);
+  // Advances one dying group's signals; true once no process of it is left.
+  bool TickOneDying(Dying& d, SteadyTime now);
+  // The leader of `r` died on its own: its group is killed, and kept as dying until empty.
+  void BuryGroupLocked(Replica& r, SteadyTime now);
+  // Whether a process group of replica `replica_id` is still on its way out.
+  bool DyingLocked(const std::string& replica_id) const;
+  // Frees `r`'s units, or hands them to its dying group, which frees them once it is gone.
+  void ReleaseSlotsLocked(Replica& r);
+  void ApplyFailedProbeLocked(Replica& r, SteadyTime now);
+  ProbeJob ProbeFor(const Replica& r) const;
+  Millis ProbeInterval(const Replica& r) const;
+  Millis StopGrace(const EngineTemplate& engine) const;
   void TickReplica(Replica& r, SteadyTime now, std::vector<ProbeJob>& probes,
                    std::vector<SpawnJob>& spawns);
   void ApplyProbe(const ProbeJob& job, SteadyTime now);

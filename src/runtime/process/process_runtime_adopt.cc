@@ -13,30 +13,42 @@ void ProcessRuntime::Adopt(std::vector<ReplicaRecord> records) {
     SteadyTime now = clock_.MonotonicNow();
     for (ReplicaRecord& rec : records) {
       if (rec.pid <= 0) continue;
-      if (!CheckProcess(rec.pid, rec.start_ticks).alive) {
-        if (!rec.stopping) {
-          LOG_INFO("replica {} of {}: its engine (pid {}) is gone; it will be replaced",
-                   rec.replica_id, rec.deployed_model, rec.pid);
-        }
-        continue;
+      bool leader_alive = CheckProcess(rec.pid, rec.start_ticks).alive;
+      // A dead engine's workers may still hold its units (GPU memory): they are killed, and
+      // the units stay taken until the group is gone.
+      bool group_left = !leader_alive && GroupAlive(rec.pgid);
+      if (!leader_alive && !rec.stopping) {
+        LOG_INFO("replica {} of {}: its engine (pid {}) is gone{}; it will be replaced",
+                 rec.replica_id, rec.deployed_model, rec.pid,
+                 group_left ? ", killing what is left of its process group" : "");
       }
+      if (!leader_alive && !group_left) continue;
       if (Status taken = placement_.TakeExact(rec.unit_spec, rec.slots); !taken.ok()) {
         LOG_WARN("replica {}: keeps running outside the unit inventory: {}", rec.replica_id,
                  taken.message());
         rec.slots.clear();
       }
-      if (rec.stopping) {  // it was being stopped when berth went away: finish the job
-        dying_.push_back(Dying{rec, now, now, false, false});
+      if (rec.stopping || !leader_alive) {  // being stopped when berth went away, or dead
+        Dying d;
+        d.rec = rec;
+        d.rec.stopping = true;
+        d.term_at = now;
+        d.group_term_at = now;
+        d.leader_gone = !leader_alive;
+        d.stop_grace = engines_.Resolve(rec.model_name, rec.base_model).health.stop_grace;
+        dying_.push_back(std::move(d));
         continue;
       }
       Replica r;
       r.rec = rec;
       r.engine = engines_.Resolve(rec.model_name, rec.base_model);
+      if (IsPoolReplica(rec)) r.engine = PoolTemplate(r.engine);
       r.seq = next_seq_++;
       r.generation = 1;
       r.attempt_started = now;
       r.next_probe = now;
-      probes.push_back({rec.replica_id, r.generation, rec.port, r.engine.health_path, false});
+      r.last_pass = now;
+      probes.push_back(ProbeFor(r));
       replicas_[rec.replica_id] = std::move(r);
     }
   }

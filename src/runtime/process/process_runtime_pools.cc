@@ -37,13 +37,14 @@ Status ProcessRuntime::AttachAdapter(const ReplicaSpec& spec) {
     if (stopping_) return Unavailable("the process runtime is shutting down");
     if (attached_.count(spec.deployment_uid)) return Status::Ok();
     const EngineTemplate& engine = engines_.Resolve(spec.base_model, spec.base_model);
+    RETURN_IF_ERROR(CheckLoraEngine(engine, spec.base_model));
     TemplateValues values;
     values.model_name = spec.model_name;
     values.served_model_name = spec.deployed_model;
-    ASSIGN_OR_RETURN(std::string path, ExpandTemplate(engine.lora_path, values));
+    ASSIGN_OR_RETURN(std::string path, ExpandTemplate(engine.lora_pool.lora_path, values));
 
     Pool& pool = pools_[spec.base_model];
-    while (static_cast<int>(pool.replica_ids.size()) < engine.lora_pool_replicas) {
+    while (static_cast<int>(pool.replica_ids.size()) < engine.lora_pool.replicas) {
       StatusOr<ReplicaInfo> started = StartLocked(PoolReplicaSpec(spec.base_model), spawns);
       if (!started.ok()) {
         if (pool.replica_ids.empty() && pool.adapters.empty()) pools_.erase(spec.base_model);
@@ -81,7 +82,8 @@ Status ProcessRuntime::DetachAdapter(const std::string& deployment_uid) {
         auto r = replicas_.find(replica_id);
         if (r == replicas_.end() || load.loaded_generation != r->second.generation) continue;
         unloads_.push_back({base, "", replica_id, r->second.generation, r->second.rec.port,
-                            adapter.deployed_model, "", /*load=*/false, Status::Ok()});
+                            adapter.deployed_model, "", /*load=*/false, Status::Ok(),
+                            r->second.engine.kind});
       }
     }
   }
@@ -139,7 +141,8 @@ void ProcessRuntime::CollectAdapterJobsLocked(SteadyTime now, std::vector<Adapte
         }
         load.busy = true;
         jobs.push_back({base, uid, replica_id, replica.generation, replica.rec.port,
-                        adapter.deployed_model, adapter.path, /*load=*/true, Status::Ok()});
+                        adapter.deployed_model, adapter.path, /*load=*/true, Status::Ok(),
+                        replica.engine.kind});
       }
     }
   }
@@ -184,6 +187,10 @@ ReplicaInfo ProcessRuntime::PoolViewLocked(const Replica& r, const std::string& 
   ReplicaInfo view = InfoLocked(r);
   view.deployment_uid = deployment_uid;
   view.pool = base_model;
+  // SGLang serves an adapter as "<base>:<adapter>", the base being the pool's served name.
+  if (r.engine.kind == EngineKind::kSglang) {
+    view.upstream_model = r.rec.deployed_model + ":" + adapter.deployed_model;
+  }
   if (view.state != ReplicaState::kReady) return view;
   auto load = adapter.loads.find(r.rec.replica_id);
   bool loaded = load != adapter.loads.end() && load->second.loaded_generation == r.generation;

@@ -79,37 +79,11 @@ void ProcessRuntime::Tick() {
   }
 }
 
-void ProcessRuntime::TickDying(SteadyTime now) {
-  for (auto it = dying_.begin(); it != dying_.end();) {
-    Dying& d = *it;
-    if (!CheckProcess(d.rec.pid, d.rec.start_ticks).alive) {
-      SignalGroup(d.rec.pgid, SIGKILL);  // whatever the engine left behind in its group
-      placement_.Release(d.rec.unit_spec, d.rec.slots);
-      LOG_INFO("replica {}: process {} is gone", d.rec.replica_id, d.rec.pid);
-      it = dying_.erase(it);
-      dirty_ = true;
-      continue;
-    }
-    // A drain ends as soon as nothing is in flight; drain_grace only bounds a busy one.
-    bool idle = !d.term_sent && now < d.term_at && in_flight_ && in_flight_(d.rec.replica_id) == 0;
-    if (!d.term_sent && (now >= d.term_at || idle)) {
-      SignalGroup(d.rec.pgid, SIGTERM);
-      d.term_sent = true;
-      d.kill_at = now + options_.term_timeout;
-    } else if (d.term_sent && !d.kill_sent && now >= d.kill_at) {
-      LOG_WARN("replica {}: process {} ignored SIGTERM for {}; sending SIGKILL", d.rec.replica_id,
-               d.rec.pid, Seconds(options_.term_timeout));
-      SignalGroup(d.rec.pgid, SIGKILL);
-      d.kill_sent = true;
-    }
-    ++it;
-  }
-}
-
 void ProcessRuntime::TickReplica(Replica& r, SteadyTime now, std::vector<ProbeJob>& probes,
                                  std::vector<SpawnJob>& spawns) {
   if (r.phase == Phase::kBackoff) {
-    if (now >= r.restart_at) PrepareSpawnLocked(r, now, spawns);
+    // Never beside what is left of its previous process: that may still hold the GPUs.
+    if (now >= r.restart_at && !DyingLocked(r.rec.replica_id)) PrepareSpawnLocked(r, now, spawns);
     return;
   }
   if (r.phase == Phase::kFailed || r.rec.pid <= 0) return;
@@ -124,15 +98,15 @@ void ProcessRuntime::TickReplica(Replica& r, SteadyTime now, std::vector<ProbeJo
     if (r.rec.start_ticks != 0) dirty_ = true;
   }
   if (!check.alive) {
-    r.rec.pid = 0;  // already reaped, nothing to retire
+    BuryGroupLocked(r, now);  // its workers may outlive it, holding the GPUs
     std::string words = EngineLastWords(LogPath(r.rec.replica_id));
-    std::string when = r.phase == Phase::kReady ? " while serving" : " before becoming healthy";
+    std::string when = r.phase == Phase::kStarting ? " before becoming healthy" : " while serving";
     FailLocked(r, "engine " + check.how_it_ended + when + (words.empty() ? "" : ": " + words), now);
     return;
   }
   if (r.phase == Phase::kStarting && now - r.attempt_started >= r.engine.startup_timeout) {
     std::string reason = "engine not healthy after " + Seconds(r.engine.startup_timeout) +
-                         " (GET " + r.engine.health_path + " on port " +
+                         " (GET " + r.engine.health.path + " on port " +
                          std::to_string(r.rec.port) + ")";
     RetireProcessLocked(r, now, /*release_slots=*/false);
     FailLocked(r, reason, now);
@@ -140,8 +114,26 @@ void ProcessRuntime::TickReplica(Replica& r, SteadyTime now, std::vector<ProbeJo
   }
   if (!r.probing && now >= r.next_probe) {
     r.probing = true;
-    probes.push_back({r.rec.replica_id, r.generation, r.rec.port, r.engine.health_path, false});
+    probes.push_back(ProbeFor(r));
   }
+}
+
+ProcessRuntime::ProbeJob ProcessRuntime::ProbeFor(const Replica& r) const {
+  ProbeJob job;
+  job.replica_id = r.rec.replica_id;
+  job.generation = r.generation;
+  job.port = r.rec.port;
+  job.path = r.engine.health.path;
+  job.timeout =
+      r.engine.health.timeout.count() > 0 ? r.engine.health.timeout : options_.probe_timeout;
+  return job;
+}
+
+Millis ProcessRuntime::ProbeInterval(const Replica& r) const {
+  Millis interval =
+      r.engine.health.interval.count() > 0 ? r.engine.health.interval : options_.probe_interval;
+  // Starting engines are asked more often, so they are seen ready soon after they are.
+  return r.phase == Phase::kStarting ? std::min(interval, Millis(200)) : interval;
 }
 
 void ProcessRuntime::ApplyProbe(const ProbeJob& job, SteadyTime now) {
@@ -150,30 +142,56 @@ void ProcessRuntime::ApplyProbe(const ProbeJob& job, SteadyTime now) {
   Replica& r = it->second;
   r.probing = false;
   if (r.generation != job.generation || r.rec.pid <= 0) return;
-  if (r.phase != Phase::kStarting && r.phase != Phase::kReady) return;
-  // Starting engines are asked more often, so they are seen ready soon after they are.
-  Millis interval = r.phase == Phase::kStarting ? std::min(options_.probe_interval, Millis(200))
-                                                : options_.probe_interval;
-  r.next_probe = now + interval;
-  if (!job.looked) return;  // could not look: neither a pass nor a failure
-  if (job.healthy) {
-    if (r.phase == Phase::kStarting) {
-      LOG_INFO("replica {} of {}: ready on port {} (pid {})", r.rec.replica_id,
-               r.rec.deployed_model, r.rec.port, r.rec.pid);
-      r.phase = Phase::kReady;
-      r.ever_ready = true;
-      ChangedLocked(r);
-    }
-    r.failures = 0;
-    r.failed_probes = 0;
+  if (r.phase != Phase::kStarting && r.phase != Phase::kReady && r.phase != Phase::kUnready) {
     return;
   }
-  if (r.phase != Phase::kReady || ++r.failed_probes < options_.unhealthy_probes) return;
-  std::string reason = "engine stopped answering GET " + r.engine.health_path + " on port " +
-                       std::to_string(r.rec.port) + " (" + std::to_string(r.failed_probes) +
-                       " probes in a row failed)";
-  RetireProcessLocked(r, now, /*release_slots=*/false);
-  FailLocked(r, reason, now);
+  r.next_probe = now + ProbeInterval(r);
+  if (!job.looked) return;  // could not look: neither a pass nor a failure
+  if (!job.healthy) {
+    ApplyFailedProbeLocked(r, now);
+    return;
+  }
+  if (r.phase != Phase::kReady) {
+    LOG_INFO("replica {} of {}: {} on port {} (pid {})", r.rec.replica_id, r.rec.deployed_model,
+             r.phase == Phase::kUnready ? "answers again, back in routing" : "ready", r.rec.port,
+             r.rec.pid);
+    if (r.phase == Phase::kUnready) r.last_error.clear();
+    r.phase = Phase::kReady;
+    r.ever_ready = true;
+    ChangedLocked(r);
+  }
+  r.failures = 0;
+  r.failed_probes = 0;
+  r.last_pass = now;
+}
+
+// Readiness and liveness: a few failures take a replica out of routing; only failing for the
+// whole liveness budget restarts it (a saturated vLLM, SGLang's generating /health are slow,
+// not dead). A starting engine is judged by its startup timeout alone.
+void ProcessRuntime::ApplyFailedProbeLocked(Replica& r, SteadyTime now) {
+  if (r.phase == Phase::kStarting) return;
+  ++r.failed_probes;
+  int unready_after =
+      r.engine.health.unready_after > 0 ? r.engine.health.unready_after : options_.unhealthy_probes;
+  Millis budget = r.engine.health.restart_after.count() > 0 ? r.engine.health.restart_after
+                                                            : options_.liveness_budget;
+  if (r.failed_probes < unready_after) return;
+  std::string probe = "GET " + r.engine.health.path + " on port " + std::to_string(r.rec.port);
+  if (now - r.last_pass >= budget) {
+    std::string reason = "engine stopped answering " + probe + " for " + Seconds(budget) + " (" +
+                         std::to_string(r.failed_probes) + " probes in a row failed)";
+    RetireProcessLocked(r, now, /*release_slots=*/false);
+    FailLocked(r, reason, now);
+    return;
+  }
+  if (r.phase == Phase::kReady) {
+    r.phase = Phase::kUnready;
+    r.last_error = "out of routing: " + probe + " failed " + std::to_string(r.failed_probes) +
+                   " times in a row; restarted if it still fails " + Seconds(budget) +
+                   " after its last answer";
+    LOG_WARN("replica {} of {}: {}", r.rec.replica_id, r.rec.deployed_model, r.last_error);
+    ChangedLocked(r);
+  }
 }
 
 void ProcessRuntime::PrepareSpawnLocked(Replica& r, SteadyTime now, std::vector<SpawnJob>& spawns) {
@@ -204,6 +222,7 @@ void ProcessRuntime::PrepareSpawnLocked(Replica& r, SteadyTime now, std::vector<
   r.attempt_started = now;
   r.next_probe = now;
   r.failed_probes = 0;
+  r.last_pass = now;
   spawns.push_back({r.rec, r.generation, {command->argv, command->env, LogPath(r.rec.replica_id)}});
 }
 
@@ -233,6 +252,7 @@ void ProcessRuntime::ApplySpawnLocked(const SpawnJob& job, SteadyTime now) {
     d.rec.slots.clear();
     d.rec.stopping = true;
     d.term_at = now;
+    // Not serving yet: nothing to drain, so its group follows its main process at once.
     dying_.push_back(std::move(d));
     dirty_ = true;
     return;
@@ -266,8 +286,7 @@ void ProcessRuntime::FailLocked(Replica& r, const std::string& reason, SteadyTim
     r.phase = Phase::kFailed;
     r.last_error += " (gave up after " + std::to_string(r.failures) +
                     " tries; log: " + LogPath(r.rec.replica_id) + ")";
-    placement_.Release(r.rec.unit_spec, r.rec.slots);
-    r.rec.slots.clear();
+    ReleaseSlotsLocked(r);
     LOG_WARN("replica {} of {}: {}", r.rec.replica_id, r.rec.deployed_model, r.last_error);
     return;
   }
@@ -277,22 +296,6 @@ void ProcessRuntime::FailLocked(Replica& r, const std::string& reason, SteadyTim
   r.restart_at = now + wait;
   LOG_WARN("replica {} of {}: {}; restarting in {}", r.rec.replica_id, r.rec.deployed_model, reason,
            Seconds(wait));
-}
-
-void ProcessRuntime::RetireProcessLocked(Replica& r, SteadyTime term_at, bool release_slots) {
-  if (r.rec.pid > 0) {
-    Dying d;
-    d.rec = r.rec;
-    d.rec.stopping = true;
-    if (!release_slots) d.rec.slots.clear();  // the replica keeps them for its next process
-    d.term_at = term_at;
-    dying_.push_back(std::move(d));
-    r.rec.pid = 0;
-  } else if (release_slots) {
-    placement_.Release(r.rec.unit_spec, r.rec.slots);
-  }
-  if (release_slots) r.rec.slots.clear();
-  dirty_ = true;
 }
 
 }  // namespace berth

@@ -130,6 +130,38 @@ INSERT INTO incarnations
   FROM deployments;
 )sql";
 
+// Version 3, for listing at scale: the number of deployments per workspace and plan, kept by
+// triggers in the same transaction as the rows, so a page's `total` is one lookup instead of
+// counting the workspace's rows (which read every one of them). And an index that serves the
+// plan-filtered page in order.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE deployment_counts (
+  workspace_id TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, plan)
+) STRICT, WITHOUT ROWID;
+INSERT INTO deployment_counts
+  SELECT workspace_id, plan, COUNT(*) FROM deployments GROUP BY workspace_id, plan;
+
+CREATE TRIGGER deployment_counts_insert AFTER INSERT ON deployments BEGIN
+  INSERT INTO deployment_counts VALUES (NEW.workspace_id, NEW.plan, 1)
+    ON CONFLICT (workspace_id, plan) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER deployment_counts_delete AFTER DELETE ON deployments BEGIN
+  UPDATE deployment_counts SET n = n - 1 WHERE workspace_id = OLD.workspace_id AND plan = OLD.plan;
+END;
+CREATE TRIGGER deployment_counts_update AFTER UPDATE OF workspace_id, plan ON deployments
+  WHEN OLD.workspace_id IS NOT NEW.workspace_id OR OLD.plan IS NOT NEW.plan BEGIN
+  UPDATE deployment_counts SET n = n - 1 WHERE workspace_id = OLD.workspace_id AND plan = OLD.plan;
+  INSERT INTO deployment_counts VALUES (NEW.workspace_id, NEW.plan, 1)
+    ON CONFLICT (workspace_id, plan) DO UPDATE SET n = n + 1;
+END;
+
+CREATE INDEX deployments_by_workspace_plan
+  ON deployments (workspace_id, plan, created DESC, deployed_model);
+)sql";
+
 Status ApplyPending(Connection& db, const std::vector<Migration>& migrations) {
   ASSIGN_OR_RETURN(int current, SchemaVersion(db));
   int newest = migrations.empty() ? 0 : migrations.back().version;
@@ -157,6 +189,7 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, kSchemaV1},
       {2, kSchemaV2},
+      {3, kSchemaV3},
   };
   return migrations;
 }

@@ -37,28 +37,30 @@ Status MissingOrConflict(Connection& db, const std::string& deployed_model) {
   return Aborted("deployment " + deployed_model + " was modified concurrently");
 }
 
-constexpr const char* kListFilter = " WHERE workspace_id = ?1 AND (?2 IS NULL OR plan = ?2)";
+// Both served by an index in page order (deployments_by_workspace, deployments_by_workspace_plan)
+// so a page reads only its own rows (and those it skips), never sorts the workspace.
+constexpr const char* kListWorkspace = " WHERE workspace_id = ?1";
+constexpr const char* kListWorkspacePlan = " WHERE workspace_id = ?1 AND plan = ?2";
 
 void BindListFilter(Statement& st, const ListDeploymentsQuery& query) {
   st.BindText(1, query.workspace_id);
-  if (query.plan) {
-    st.BindText(2, PlanName(*query.plan));
-  } else {
-    st.BindNull(2);
-  }
+  if (query.plan) st.BindText(2, PlanName(*query.plan));
 }
 
 StatusOr<DeploymentPage> ReadPage(Connection& db, const ListDeploymentsQuery& query) {
   DeploymentPage page;
+  const char* filter = query.plan ? kListWorkspacePlan : kListWorkspace;
   {
-    ASSIGN_OR_RETURN(Statement count,
-                     db.Prepare(std::string("SELECT COUNT(*) FROM deployments") + kListFilter));
+    // deployment_counts is kept by triggers: one row per plan, not one per deployment.
+    ASSIGN_OR_RETURN(
+        Statement count,
+        db.Prepare(std::string("SELECT COALESCE(SUM(n), 0) FROM deployment_counts") + filter));
     BindListFilter(count, query);
     ASSIGN_OR_RETURN(bool row, count.Step());
     if (row) page.total = count.Int(0);
   }
   ASSIGN_OR_RETURN(Statement select,
-                   db.Prepare(sqlite::SelectDeploymentSql() + kListFilter +
+                   db.Prepare(sqlite::SelectDeploymentSql() + filter +
                               " ORDER BY created DESC, deployed_model ASC LIMIT ?3 OFFSET ?4"));
   BindListFilter(select, query);
   select.BindInt(3, query.page_size);

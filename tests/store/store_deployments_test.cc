@@ -5,8 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "store/sqlite/sqlite_store.h"
-#include "store_test_util.h"
+#include "store_backends.h"
 
 namespace berth {
 namespace {
@@ -14,22 +13,12 @@ namespace {
 using testing::At;
 using testing::CreatedEvent;
 using testing::MakeDeployment;
-using testing::TempDir;
 
-class SqliteStoreDeploymentsTest : public ::testing::Test {
+class StoreDeploymentsTest : public testing::StoreBackendTest {
  protected:
-  void SetUp() override {
-    auto store = SqliteStore::Open(dir_.File("berth.db"));
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-  }
-
   void Create(const Deployment& d) {
     ASSERT_TRUE(store_->CreateDeployment(d, CreatedEvent(d)).ok()) << d.deployed_model;
   }
-
-  TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
 };
 
 void ExpectSameDeployment(const Deployment& want, const Deployment& got) {
@@ -105,7 +94,7 @@ Deployment Lora() {
   return d;
 }
 
-TEST_F(SqliteStoreDeploymentsTest, RoundTripsEveryField) {
+TEST_P(StoreDeploymentsTest, RoundTripsEveryField) {
   Deployment cu = MakeDeployment("emo-cu");
   cu.plan = Plan::kCu;
   cu.model_unit_spec = "CU";
@@ -120,7 +109,7 @@ TEST_F(SqliteStoreDeploymentsTest, RoundTripsEveryField) {
   }
 }
 
-TEST_F(SqliteStoreDeploymentsTest, RoundTripsEveryStatusAndDesiredState) {
+TEST_P(StoreDeploymentsTest, RoundTripsEveryStatusAndDesiredState) {
   const DesiredState desired[] = {DesiredState::kRunning, DesiredState::kStopped,
                                   DesiredState::kDeleted};
   int i = 0;
@@ -136,14 +125,14 @@ TEST_F(SqliteStoreDeploymentsTest, RoundTripsEveryStatusAndDesiredState) {
   }
 }
 
-TEST_F(SqliteStoreDeploymentsTest, CreateStoresVersionOneWhateverTheCallerSent) {
+TEST_P(StoreDeploymentsTest, CreateStoresVersionOneWhateverTheCallerSent) {
   Deployment d = MakeDeployment("m1");
   d.version = 42;
   Create(d);
   EXPECT_EQ(store_->GetDeployment("m1")->version, 1);
 }
 
-TEST_F(SqliteStoreDeploymentsTest, CreateOfTakenNameIsAlreadyExistsAndKeepsTheOriginal) {
+TEST_P(StoreDeploymentsTest, CreateOfTakenNameIsAlreadyExistsAndKeepsTheOriginal) {
   Deployment first = MakeDeployment("m1");
   Create(first);
   Deployment second = MakeDeployment("m1");
@@ -155,13 +144,13 @@ TEST_F(SqliteStoreDeploymentsTest, CreateOfTakenNameIsAlreadyExistsAndKeepsTheOr
   EXPECT_TRUE(store_->ListEvents("another")->empty()) << "the failed create's event was kept";
 }
 
-TEST_F(SqliteStoreDeploymentsTest, GetOfUnknownIsNotFound) {
+TEST_P(StoreDeploymentsTest, GetOfUnknownIsNotFound) {
   StatusOr<Deployment> got = store_->GetDeployment("nope");
   EXPECT_EQ(got.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(got.status().message(), "deployment nope not found");
 }
 
-TEST_F(SqliteStoreDeploymentsTest, UpdateWritesFieldsAndBumpsVersion) {
+TEST_P(StoreDeploymentsTest, UpdateWritesFieldsAndBumpsVersion) {
   Create(MakeDeployment("m1"));
   Deployment d = *store_->GetDeployment("m1");
   d.capacity = 6;
@@ -175,7 +164,7 @@ TEST_F(SqliteStoreDeploymentsTest, UpdateWritesFieldsAndBumpsVersion) {
   EXPECT_EQ(got.rpm_limit, 10);
 }
 
-TEST_F(SqliteStoreDeploymentsTest, SecondWriterWithTheSameVersionIsAborted) {
+TEST_P(StoreDeploymentsTest, SecondWriterWithTheSameVersionIsAborted) {
   Create(MakeDeployment("m1"));
   Deployment a = *store_->GetDeployment("m1");
   Deployment b = a;
@@ -191,12 +180,12 @@ TEST_F(SqliteStoreDeploymentsTest, SecondWriterWithTheSameVersionIsAborted) {
   EXPECT_EQ(store_->ListEvents(a.uid)->size(), 2u) << "the losing writer's event was kept";
 }
 
-TEST_F(SqliteStoreDeploymentsTest, UpdateOfUnknownIsNotFound) {
+TEST_P(StoreDeploymentsTest, UpdateOfUnknownIsNotFound) {
   Deployment d = MakeDeployment("ghost");
   EXPECT_EQ(store_->UpdateDeployment(d, {}).code(), StatusCode::kNotFound);
 }
 
-TEST_F(SqliteStoreDeploymentsTest, DeleteChecksVersion) {
+TEST_P(StoreDeploymentsTest, DeleteChecksVersion) {
   Create(MakeDeployment("m1"));
   DeploymentEvent event = MakeEvent(MakeDeployment("m1"), "Deleted", "", "x", At(3));
   EXPECT_EQ(store_->DeleteDeployment("m1", 7, event).code(), StatusCode::kAborted);
@@ -206,7 +195,7 @@ TEST_F(SqliteStoreDeploymentsTest, DeleteChecksVersion) {
   EXPECT_EQ(store_->DeleteDeployment("m1", 1, event).code(), StatusCode::kNotFound);
 }
 
-TEST_F(SqliteStoreDeploymentsTest, EventsComeOldestFirstAndOutliveTheRecord) {
+TEST_P(StoreDeploymentsTest, EventsComeOldestFirstAndOutliveTheRecord) {
   Deployment d = MakeDeployment("m1");
   Create(d);
   d.version = 1;
@@ -237,7 +226,7 @@ TEST_F(SqliteStoreDeploymentsTest, EventsComeOldestFirstAndOutliveTheRecord) {
   EXPECT_EQ(scaled.actor, "key-1");
 }
 
-TEST_F(SqliteStoreDeploymentsTest, EventsCarryThePtuCapacity) {
+TEST_P(StoreDeploymentsTest, EventsCarryThePtuCapacity) {
   Deployment d = MakeDeployment("p1");
   d.plan = Plan::kPtu;
   d.ptu_capacity = PtuCapacity{10000, 1000, std::nullopt};
@@ -257,7 +246,7 @@ TEST_F(SqliteStoreDeploymentsTest, EventsCarryThePtuCapacity) {
   EXPECT_EQ((*mu)[0].ptu_capacity, std::nullopt);
 }
 
-TEST_F(SqliteStoreDeploymentsTest, IncarnationsOutliveTheRecordAndFilterByTime) {
+TEST_P(StoreDeploymentsTest, IncarnationsOutliveTheRecordAndFilterByTime) {
   const std::string ws = "llm-aaaaaaaaaaaaaaaa";
   Deployment gone = MakeDeployment("m1", ws, 10);
   gone.plan = Plan::kPtu;
@@ -291,7 +280,7 @@ TEST_F(SqliteStoreDeploymentsTest, IncarnationsOutliveTheRecordAndFilterByTime) 
   EXPECT_EQ((*all)[1], MakeIncarnation(again));
 }
 
-TEST_F(SqliteStoreDeploymentsTest, ListPagesNewestFirstWithFilterAndTotal) {
+TEST_P(StoreDeploymentsTest, ListPagesNewestFirstWithFilterAndTotal) {
   const std::string ws = "llm-aaaaaaaaaaaaaaaa";
   Create(MakeDeployment("a-old", ws, 1));
   Create(MakeDeployment("b-same", ws, 5));
@@ -330,14 +319,33 @@ TEST_F(SqliteStoreDeploymentsTest, ListPagesNewestFirstWithFilterAndTotal) {
   expect_page("unknown workspace", {"llm-cccccccccccccccc", std::nullopt, 1, 10}, {}, 0);
 }
 
-TEST_F(SqliteStoreDeploymentsTest, ListRejectsBadPaging) {
+TEST_P(StoreDeploymentsTest, ListTotalFollowsCreatesAndDeletes) {
+  const std::string ws = MakeDeployment("x").workspace_id;
+  auto total = [&] { return store_->ListDeployments({ws, std::nullopt, 1, 1})->total; };
+  EXPECT_EQ(total(), 0);
+  Create(MakeDeployment("m1"));
+  Create(MakeDeployment("m2"));
+  EXPECT_EQ(total(), 2);
+  Deployment again = MakeDeployment("m1");
+  EXPECT_EQ(store_->CreateDeployment(again, CreatedEvent(again)).code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(total(), 2) << "a create that failed counts nothing";
+  DeploymentEvent event = MakeEvent(MakeDeployment("m1"), "Deleted", "", "x", At(3));
+  EXPECT_EQ(store_->DeleteDeployment("m1", 7, event).code(), StatusCode::kAborted);
+  EXPECT_EQ(total(), 2);
+  ASSERT_TRUE(store_->DeleteDeployment("m1", 1, event).ok());
+  EXPECT_EQ(total(), 1);
+  EXPECT_EQ(store_->ListDeployments({ws, Plan::kMu, 1, 1})->total, 1);
+}
+
+TEST_P(StoreDeploymentsTest, ListRejectsBadPaging) {
   EXPECT_EQ(store_->ListDeployments({"ws", std::nullopt, 0, 10}).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->ListDeployments({"ws", std::nullopt, 1, 0}).status().code(),
             StatusCode::kInvalidArgument);
 }
 
-TEST_F(SqliteStoreDeploymentsTest, ListAllAndCountByStatusSpanWorkspaces) {
+TEST_P(StoreDeploymentsTest, ListAllAndCountByStatusSpanWorkspaces) {
   Deployment running = MakeDeployment("r1", "llm-aaaaaaaaaaaaaaaa", 1);
   running.status = DeploymentStatus::kRunning;
   Create(running);
@@ -356,6 +364,8 @@ TEST_F(SqliteStoreDeploymentsTest, ListAllAndCountByStatusSpanWorkspaces) {
   EXPECT_EQ(counts->at(DeploymentStatus::kRunning), 1);
   EXPECT_EQ(counts->at(DeploymentStatus::kFailed), 0);
 }
+
+BERTH_STORE_BACKENDS(StoreDeploymentsTest);
 
 }  // namespace
 }  // namespace berth

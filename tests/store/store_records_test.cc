@@ -4,28 +4,16 @@
 #include <string>
 #include <vector>
 
-#include "store/sqlite/sqlite_store.h"
-#include "store_test_util.h"
+#include "store_backends.h"
 
 namespace berth {
 namespace {
 
 using testing::At;
-using testing::TempDir;
 
-class SqliteStoreRecordsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto store = SqliteStore::Open(dir_.File("berth.db"));
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-  }
+class StoreRecordsTest : public testing::StoreBackendTest {};
 
-  TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
-};
-
-TEST_F(SqliteStoreRecordsTest, Workspaces) {
+TEST_P(StoreRecordsTest, Workspaces) {
   Workspace a{"llm-aaaaaaaaaaaaaaaa", "default", At(1)};
   Workspace b{"llm-bbbbbbbbbbbbbbbb", "team b", At(2)};
   ASSERT_TRUE(store_->CreateWorkspace(b).ok());
@@ -44,7 +32,7 @@ TEST_F(SqliteStoreRecordsTest, Workspaces) {
   EXPECT_EQ((*all)[0].workspace_id, a.workspace_id);  // oldest first
 }
 
-TEST_F(SqliteStoreRecordsTest, ApiKeys) {
+TEST_P(StoreRecordsTest, ApiKeys) {
   ApiKey admin{"key-000000000001", "llm-aaaaaaaaaaaaaaaa", "hash-1", "sk-ab", true, At(1)};
   ApiKey user{"key-000000000002", "llm-bbbbbbbbbbbbbbbb", "hash-2", "sk-cd", false, At(2)};
   ASSERT_TRUE(store_->CreateApiKey(admin).ok());
@@ -74,7 +62,7 @@ TEST_F(SqliteStoreRecordsTest, ApiKeys) {
   EXPECT_EQ(store_->ListApiKeys()->size(), 1u);
 }
 
-TEST_F(SqliteStoreRecordsTest, CustomModels) {
+TEST_P(StoreRecordsTest, CustomModels) {
   CustomModel both{"my-qwen-ft", "qwen3-8b", {Plan::kMu, Plan::kLora}, At(1)};
   CustomModel lora{"adapter-x", "qwen3-14b", {Plan::kLora}, At(2)};
   ASSERT_TRUE(store_->CreateCustomModel(both).ok());
@@ -107,7 +95,7 @@ UsageRecord Usage(const std::string& deployed_model, int64_t second, int64_t inp
   return u;
 }
 
-TEST_F(SqliteStoreRecordsTest, UsageAppendsAndListsAHalfOpenRange) {
+TEST_P(StoreRecordsTest, UsageAppendsAndListsAHalfOpenRange) {
   UsageRecord full = Usage("m1", 2, 7);
   full.ptu = true;
   full.overflow = true;
@@ -146,6 +134,8 @@ TEST_F(SqliteStoreRecordsTest, UsageAppendsAndListsAHalfOpenRange) {
   EXPECT_EQ(store_->ListUsage("m1", At(0), At(100))->size(), 4u);
   EXPECT_TRUE(store_->ListUsage("m3", At(0), At(100))->empty());
 }
+
+BERTH_STORE_BACKENDS(StoreRecordsTest);
 
 }  // namespace
 }  // namespace berth

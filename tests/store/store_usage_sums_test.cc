@@ -1,4 +1,4 @@
-// SqliteStore's usage sums: the per-hour totals of GET .../usage and the per-hour token sums of
+// The stores' usage sums: the per-hour totals of GET .../usage and the per-hour token sums of
 // billing are computed by SQL (GROUP BY), so many records come back as a few rows.
 #include <gtest/gtest.h>
 
@@ -7,27 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "store/sqlite/sqlite_store.h"
-#include "store_test_util.h"
+#include "store_backends.h"
 
 namespace berth {
 namespace {
 
 using std::chrono::hours;
 using testing::At;
-using testing::TempDir;
 
-class SqliteStoreUsageSumsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto store = SqliteStore::Open(dir_.File("berth.db"));
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-  }
-
-  TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
-};
+class StoreUsageSumsTest : public testing::StoreBackendTest {};
 
 UsageRecord Record(const std::string& uid, SystemTime time, int64_t i) {
   UsageRecord u;
@@ -72,7 +60,7 @@ void ExpectTotals(const UsageTotals& got, const UsageTotals& want) {
   EXPECT_EQ(got.latency_ms_sum, want.latency_ms_sum);
 }
 
-TEST_F(SqliteStoreUsageSumsTest, ManyRecordsComeBackAsOneRowPerHour) {
+TEST_P(StoreUsageSumsTest, ManyRecordsComeBackAsOneRowPerHour) {
   // 30,000 records of incarnation "uid-a" over 3 hours from At(0), in batches; plus records the
   // query must leave out: another incarnation of the same name, and times outside the range.
   const SystemTime start = At(0);
@@ -106,7 +94,7 @@ TEST_F(SqliteStoreUsageSumsTest, ManyRecordsComeBackAsOneRowPerHour) {
   EXPECT_TRUE(store_->SumUsageByHour({"m1", "uid-c", start, end})->empty());
 }
 
-TEST_F(SqliteStoreUsageSumsTest, HoursBefore1970AreFlooredToo) {
+TEST_P(StoreUsageSumsTest, HoursBefore1970AreFlooredToo) {
   const SystemTime epoch = FromUnixMillis(0);
   UsageRecord late = Record("uid-a", epoch - std::chrono::milliseconds(1), 1);
   UsageRecord early = Record("uid-a", epoch - hours(1) - std::chrono::milliseconds(1), 2);
@@ -118,7 +106,7 @@ TEST_F(SqliteStoreUsageSumsTest, HoursBefore1970AreFlooredToo) {
   EXPECT_EQ((*got)[1].hour, epoch - hours(1));
 }
 
-TEST_F(SqliteStoreUsageSumsTest, TokensAreSummedPerHourThinkingAndOverflow) {
+TEST_P(StoreUsageSumsTest, TokensAreSummedPerHourThinkingAndOverflow) {
   const SystemTime hour = std::chrono::floor<hours>(At(0)) + hours(1);
   auto at = [&](int minute) { return hour + std::chrono::minutes(minute); };
   auto tokens = [&](int minute, int64_t in, int64_t out, bool thinking, bool overflow) {
@@ -151,6 +139,8 @@ TEST_F(SqliteStoreUsageSumsTest, TokensAreSummedPerHourThinkingAndOverflow) {
   expect((*got)[2], 30, 7 + 9, 8 + 10, false, true);
   expect((*got)[3], 70, 11, 12, false, false);
 }
+
+BERTH_STORE_BACKENDS(StoreUsageSumsTest);
 
 }  // namespace
 }  // namespace berth

@@ -1,0 +1,113 @@
+// engine_answers.h: the three engines' error shapes, mid-stream error events, vLLM's reasoning
+// field, usage a client did not ask for, and enable_thinking in the form engines read.
+#include "gateway/engine_answers.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace berth {
+namespace {
+
+using nlohmann::json;
+
+TEST(EngineFailureTest, ReadsEachEnginesErrorShape) {
+  GatewayError vllm = EngineFailure(
+      400, R"({"error":{"message":"max_tokens is too large","type":"BadRequestError",)"
+           R"("param":null,"code":400}})");
+  EXPECT_EQ(vllm.http_status, 400);
+  EXPECT_EQ(vllm.code, "InvalidParameter");
+  EXPECT_EQ(vllm.message, "max_tokens is too large");
+  GatewayError sglang = EngineFailure(
+      404, R"({"object":"error","message":"The model `x` does not exist.","type":"NotFoundError",)"
+           R"("param":null,"code":404})");
+  EXPECT_EQ(sglang.http_status, 404);
+  EXPECT_EQ(sglang.message, "The model `x` does not exist.");
+  GatewayError llama = EngineFailure(
+      503, R"({"error":{"code":503,"message":"Loading model","type":"unavailable_error"}})");
+  EXPECT_EQ(llama.http_status, 503);
+  EXPECT_EQ(llama.message, "Loading model");
+  GatewayError empty = EngineFailure(500, "");
+  EXPECT_EQ(empty.http_status, 500);
+  EXPECT_EQ(empty.code, "InternalError");
+  EXPECT_EQ(empty.message, "the engine answered HTTP 500 with an empty body");
+  GatewayError text = EngineFailure(502, "Bad Gateway");
+  EXPECT_EQ(text.message, "the engine answered HTTP 502: Bad Gateway");
+}
+
+TEST(EngineFailureTest, BecomesTheApisShapeWithARequestId) {
+  GatewayError e = EngineFailure(400, R"({"object":"error","message":"bad","code":400})");
+  json compatible = json::parse(ErrorResponse(InferenceApi::kCompatible, e, "rid").body);
+  EXPECT_EQ(compatible["error"]["message"], "bad");
+  EXPECT_EQ(compatible["error"]["type"], "invalid_request_error");
+  EXPECT_EQ(compatible["request_id"], "rid");
+  json native = json::parse(ErrorResponse(InferenceApi::kNative, e, "rid").body);
+  EXPECT_EQ(native["code"], "InvalidParameter");
+  EXPECT_EQ(native["message"], "bad");
+  EXPECT_EQ(native["request_id"], "rid");
+}
+
+TEST(EngineStreamErrorTest, FindsTheErrorEventsOfEachEngine) {
+  auto vllm = EngineStreamError(
+      R"({"error":{"message":"CUDA out of memory","type":"InternalServerError","param":null,)"
+      R"("code":500}})");
+  ASSERT_TRUE(vllm.has_value());
+  EXPECT_EQ(vllm->http_status, 500);
+  EXPECT_EQ(vllm->message, "CUDA out of memory");
+  auto sglang = EngineStreamError(
+      R"({"error":{"object":"error","message":"aborted","type":"BadRequestError","code":400}})");
+  ASSERT_TRUE(sglang.has_value());
+  EXPECT_EQ(sglang->http_status, 400);
+  auto llama = EngineStreamError(R"({"error":{"code":500,"message":"x","type":"server_error"}})");
+  ASSERT_TRUE(llama.has_value());
+  EXPECT_EQ(llama->message, "x");
+  auto bare = EngineStreamError(R"({"error":"boom"})");
+  ASSERT_TRUE(bare.has_value());
+  EXPECT_EQ(bare->message, "boom");
+}
+
+TEST(EngineStreamErrorTest, LeavesOrdinaryChunksAlone) {
+  EXPECT_FALSE(EngineStreamError(R"({"choices":[{"delta":{"content":"\"error\""}}]})"));
+  EXPECT_FALSE(EngineStreamError(R"({"choices":[{"delta":{"content":"an error"}}]})"));
+  EXPECT_FALSE(EngineStreamError("not json \"error\""));
+}
+
+TEST(DashScopeReasoningTest, RenamesVllmsReasoningField) {
+  auto chunk = DashScopeReasoning(R"({"choices":[{"index":0,"delta":{"reasoning":"hmm"}}]})");
+  ASSERT_TRUE(chunk.has_value());
+  json doc = json::parse(*chunk);
+  EXPECT_EQ(doc["choices"][0]["delta"]["reasoning_content"], "hmm");
+  EXPECT_FALSE(doc["choices"][0]["delta"].contains("reasoning"));
+  auto answer = DashScopeReasoning(
+      R"({"choices":[{"message":{"role":"assistant","content":"4","reasoning":"2+2"}}]})");
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(json::parse(*answer)["choices"][0]["message"]["reasoning_content"], "2+2");
+  EXPECT_FALSE(DashScopeReasoning(R"({"choices":[{"delta":{"reasoning_content":"a"}}]})"));
+  EXPECT_FALSE(DashScopeReasoning(R"({"choices":[{"delta":{"content":"\"reasoning\""}}]})"));
+}
+
+TEST(WithoutUsageTest, KeepsContentChunksDropsTheUsageChunk) {
+  auto content = WithoutUsage(
+      R"({"choices":[{"delta":{"content":"a"}}],"usage":{"prompt_tokens":3,"completion_tokens":1}})");
+  ASSERT_TRUE(content.has_value());
+  json doc = json::parse(*content);
+  EXPECT_TRUE(doc["usage"].is_null());
+  EXPECT_EQ(doc["choices"][0]["delta"]["content"], "a");
+  EXPECT_FALSE(WithoutUsage(R"({"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}})"));
+}
+
+TEST(EngineThinkingFormTest, MovesTopLevelEnableThinkingToTemplateKwargs) {
+  json body = {{"model", "m"}, {"enable_thinking", false}};
+  EXPECT_TRUE(EngineThinkingForm(body));
+  EXPECT_FALSE(body.contains("enable_thinking"));
+  EXPECT_EQ(body["chat_template_kwargs"]["enable_thinking"], false);
+  json both = {{"enable_thinking", true}, {"chat_template_kwargs", {{"enable_thinking", false}}}};
+  EXPECT_TRUE(EngineThinkingForm(both));
+  EXPECT_EQ(both["chat_template_kwargs"]["enable_thinking"], false);  // the explicit one wins
+  json none = {{"model", "m"}};
+  EXPECT_FALSE(EngineThinkingForm(none));
+  EXPECT_EQ(none, json({{"model", "m"}}));
+}
+
+}  // namespace
+}  // namespace berth

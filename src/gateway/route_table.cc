@@ -140,8 +140,9 @@ void GatewayRoutes::ReportGone(const GatewayRoute& before, const GatewayRoute* a
   if (!endpoint_gone_) return;
   for (const Endpoint& e : before.endpoints) {
     const bool kept =
-        after != nullptr && std::any_of(after->endpoints.begin(), after->endpoints.end(),
-                                        [&](const Endpoint& a) { return a.port == e.port && a.host == e.host; });
+        after != nullptr &&
+        std::any_of(after->endpoints.begin(), after->endpoints.end(),
+                    [&](const Endpoint& a) { return a.port == e.port && a.host == e.host; });
     if (!kept) endpoint_gone_(e.port);
   }
 }

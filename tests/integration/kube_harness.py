@@ -299,6 +299,17 @@ class FakeKubelet:
         self.api.call("DELETE", "/api/v1/namespaces/%s/pods/%s" % (self.ns, name),
                       {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0})
 
+    def kill_container(self, pod_name):
+        """SIGKILLs the pod's process and waits until it is gone (its listening socket closed),
+        as a crashed container; the kubelet loop then restarts it. Returns the old pid."""
+        with self.mu:
+            proc = self.running[pod_name]["proc"]
+        os.kill(proc.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return proc.pid
+
     def pid(self, pod_name):
         with self.mu:
             state = self.running.get(pod_name)

@@ -142,9 +142,10 @@ class KubernetesRuntimeTest(h.BerthTestCase):
         self.assertEqual(server.wait_for(dm, lambda x: x.output["ready_capacity"] == 4,
                                          timeout=60).output["ready_capacity"], 4)
 
-        # a pod's process killed: restarted by its kubelet, requests routed around it
+        # a pod's process killed: restarted by its kubelet, requests routed around it (a request
+        # already sent to it when it died may fail: the requests start once it is gone)
         victim = self.berth_pods(uid)[0]["metadata"]["name"]
-        os.kill(self.kubelet.pid(victim), signal.SIGKILL)
+        self.kubelet.kill_container(victim)
         for _ in range(10):
             self.infer(server, dm)
         self.assertTrue(wait_until(lambda: any(

@@ -35,7 +35,7 @@ bool Matches(const Json& object, const std::string& selector) {
   if (selector.empty()) return true;
   size_t eq = selector.find('=');
   std::string key = selector.substr(0, eq), value = selector.substr(eq + 1);
-  const Json& labels = object["metadata"]["labels"];
+  const Json labels = object.value("metadata", Json::object()).value("labels", Json::object());
   return labels.is_object() && labels.contains(key) && labels[key] == value;
 }
 
@@ -72,8 +72,8 @@ void FakeKubeApi::ReconcileReplicaSetLocked(const std::string& name) {
     snprintf(suffix, sizeof suffix, "%05lld", static_cast<long long>(next_pod_++));
     Json pod = {{"apiVersion", "v1"},
                 {"kind", "Pod"},
-                {"metadata", tmpl["metadata"]},
-                {"spec", tmpl["spec"]},
+                {"metadata", tmpl.value("metadata", Json::object())},
+                {"spec", tmpl.value("spec", Json::object())},
                 {"status", {{"phase", "Pending"}}}};
     pod["metadata"]["name"] = name + "-rs-" + suffix;
     pod["metadata"]["ownerDeployment"] = name;

@@ -92,9 +92,9 @@ class KubernetesRuntimeTest : public ::testing::Test {
   FakeClock clock_;
   std::unique_ptr<FakeKubeApi> owned_;
   FakeKubeApi* api_ = nullptr;
-  std::unique_ptr<KubernetesRuntime> runtime_;
   std::mutex mu_;
-  std::vector<std::string> changed_;
+  std::vector<std::string> changed_;  // guarded by mu_; before runtime_, whose thread adds to it
+  std::unique_ptr<KubernetesRuntime> runtime_;  // destroyed first: its threads end
 };
 
 TEST_F(KubernetesRuntimeTest, FirstReplicaAppliesTheDeploymentWithoutReplicasThenScales) {

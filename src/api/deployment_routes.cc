@@ -95,6 +95,17 @@ StatusOr<OrderedJson> ListReplicas(const ApiCall& call, DeploymentService& deplo
   return OrderedJson{{"deployed_model", call.params[0]}, {"replicas", list}};
 }
 
+// tail_bytes: how much of the log's end to answer (from a line start).
+StatusOr<OrderedJson> ReplicaLog(const ApiCall& call, DeploymentService& deployments) {
+  ASSIGN_OR_RETURN(int64_t tail_bytes, call.QueryInt("tail_bytes", 16384, 1, 262144));
+  ASSIGN_OR_RETURN(LogTail tail, deployments.ReplicaLog(call.caller, call.params[0], call.params[1],
+                                                        static_cast<size_t>(tail_bytes)));
+  return OrderedJson{{"deployed_model", call.params[0]},
+                     {"replica_id", call.params[1]},
+                     {"log", tail.text},
+                     {"truncated", tail.truncated}};
+}
+
 }  // namespace
 
 void AddDeploymentRoutes(RouteTable& table, DeploymentService& deployments,
@@ -192,6 +203,12 @@ void AddDeploymentRoutes(RouteTable& table, DeploymentService& deployments,
              Access::kUser,
              BodyRule::kNone,
              [svc](const ApiCall& call) { return ListReplicas(call, *svc); },
+             {}});
+  table.Add({"GET",
+             base + "/{id}/replicas/{replica_id}/log",
+             Access::kUser,
+             BodyRule::kNone,
+             [svc](const ApiCall& call) { return ReplicaLog(call, *svc); },
              {}});
 }
 

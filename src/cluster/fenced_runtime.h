@@ -24,6 +24,9 @@ class FencedRuntime final : public RuntimeAdapter {
   StatusOr<std::vector<ReplicaInfo>> ListReplicas(const std::string& deployment_uid) override {
     return runtime_.ListReplicas(deployment_uid);
   }
+  StatusOr<LogTail> ReplicaLogTail(const std::string& replica_id, size_t max_bytes) override {
+    return runtime_.ReplicaLogTail(replica_id, max_bytes);
+  }
   StatusOr<std::vector<ReplicaInfo>> ListAllReplicas() override {
     return runtime_.ListAllReplicas();
   }

@@ -100,6 +100,10 @@ StatusOr<std::vector<ReplicaInfo>> Reconciler::Replicas(const std::string& deplo
   return runtime_.ListReplicas(deployment_uid);
 }
 
+StatusOr<LogTail> Reconciler::ReplicaLogTail(const std::string& replica_id, size_t max_bytes) {
+  return runtime_.ReplicaLogTail(replica_id, max_bytes);
+}
+
 void Reconciler::WorkerLoop() {
   while (std::optional<std::string> id = queue_.Get()) {
     StatusOr<std::optional<Millis>> result = Reconcile(*id);

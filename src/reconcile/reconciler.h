@@ -48,6 +48,7 @@ class Reconciler : public ReconcileTrigger, public ReplicaReader {
   void Trigger(const std::string& deployed_model) override;
   // What the runtime reports now for the deployment.
   StatusOr<std::vector<ReplicaInfo>> Replicas(const std::string& deployment_uid) override;
+  StatusOr<LogTail> ReplicaLogTail(const std::string& replica_id, size_t max_bytes) override;
 
   // One pass over one deployment. Returns when to look again (nullopt: converged), or the
   // error that made the pass fail (the caller retries with backoff).

@@ -53,6 +53,12 @@ struct ReplicaInfo {
   std::string upstream_model;
 };
 
+// The end of a replica's engine log: at most the bytes asked for, starting at a line.
+struct LogTail {
+  std::string text;
+  bool truncated = false;  // the log has more before `text`
+};
+
 class RuntimeAdapter {
  public:
   virtual ~RuntimeAdapter() = default;
@@ -76,6 +82,14 @@ class RuntimeAdapter {
   // Unloads the deployment's adapter from its pool, and stops the pool if it was the last one.
   // OK if it is not attached.
   virtual Status DetachAdapter(const std::string& deployment_uid) = 0;
+
+  // The last `max_bytes` (at most) of a replica's engine log, from a line start. NotFound for a
+  // replica it does not run; FailedPrecondition when this runtime keeps no engine log.
+  virtual StatusOr<LogTail> ReplicaLogTail(const std::string& replica_id, size_t max_bytes) {
+    (void)replica_id;
+    (void)max_bytes;
+    return FailedPrecondition("the " + std::string(Name()) + " runtime keeps no engine log");
+  }
 
   // Called with a deployed_model whenever one of its replicas changes on its own (became
   // ready, died, gave up), so the owner can look at it again (the composition root passes

@@ -1,5 +1,7 @@
 #include "service/deployment_service.h"
 
+#include <algorithm>
+
 #include "common/random.h"
 
 namespace berth {
@@ -198,6 +200,15 @@ StatusOr<std::vector<ReplicaInfo>> DeploymentService::Replicas(const Caller& cal
   ASSIGN_OR_RETURN(Deployment d, Get(caller, id));
   if (!replicas_) return std::vector<ReplicaInfo>();
   return replicas_->Replicas(d.uid);
+}
+
+StatusOr<LogTail> DeploymentService::ReplicaLog(const Caller& caller, const std::string& id,
+                                                const std::string& replica_id, size_t max_bytes) {
+  ASSIGN_OR_RETURN(std::vector<ReplicaInfo> replicas, Replicas(caller, id));
+  bool found = std::any_of(replicas.begin(), replicas.end(),
+                           [&](const ReplicaInfo& r) { return r.replica_id == replica_id; });
+  if (!found) return NotFound("deployment " + id + " has no replica " + replica_id);
+  return replicas_->ReplicaLogTail(replica_id, max_bytes);
 }
 
 }  // namespace berth

@@ -64,6 +64,11 @@ class DeploymentService {
   // The replicas the runtime runs for the deployment, oldest first; Unavailable when the
   // runtime could not look.
   StatusOr<std::vector<ReplicaInfo>> Replicas(const Caller& caller, const std::string& id);
+  // The end of one of its replicas' engine log. NotFound when the deployment is not the
+  // caller's or the replica is not one of its replicas; FailedPrecondition when the runtime
+  // keeps no engine log.
+  StatusOr<LogTail> ReplicaLog(const Caller& caller, const std::string& id,
+                               const std::string& replica_id, size_t max_bytes);
 
  private:
   // Applies `change` to the current record and writes it with an event, retrying when a

@@ -244,6 +244,12 @@ class LifecycleTest(ApiTestCase):
         self.server.wait_running(id_, key=self.key)
         self.assertEqual(len(self.assertOk(self.req("GET", dpath(id_, "replicas")))["replicas"]), 1)
         self.assertError(self.req("GET", dpath("nope-4", "replicas")), 404, "NotFound")
+        # The sim runtime keeps no engine log: a clear refusal, after the usual checks.
+        log = dpath(id_, "replicas/%s/log" % replicas[0]["replica_id"])
+        self.assertError(self.req("GET", log), 400, "UnsupportedOperation",
+                         message="the sim runtime keeps no engine log")
+        self.assertError(self.req("GET", dpath(id_, "replicas/nope/log")), 404, "NotFound")
+        self.assertError(self.req("GET", log + "?tail_bytes=0"), 400, "InvalidParameter")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -146,6 +146,26 @@ class ProcessRuntimeTestCase(h.BerthTestCase):
 
 
 class EngineProcessLifecycleTest(ProcessRuntimeTestCase):
+    def check_log_tail(self, server, dm, replica):
+        """GET .../replicas/{id}/log: the engine's own output, bounded, for its workspace only."""
+        path = dpath(dm, "replicas/%s/log" % replica["replica_id"])
+        line = "engine-sim listening on 127.0.0.1:%d" % replica["port"]
+        out = self.assertOk(server.get(path))
+        self.assertEqual((out["deployed_model"], out["replica_id"]), (dm, replica["replica_id"]))
+        self.assertIn(line, out["log"])
+        self.assertFalse(out["truncated"], out)
+        short = self.assertOk(server.get(path + "?tail_bytes=8"))
+        self.assertTrue(short["truncated"], short)
+        self.assertLessEqual(len(short["log"]), 8)
+        for bad in ("0", "262145", "x"):
+            self.assertError(server.get(path + "?tail_bytes=" + bad), 400, "InvalidParameter")
+        ws = self.assertOk(server.post("/api/v1/admin/workspaces", {"name": "other"}))
+        other = self.assertOk(server.post("/api/v1/admin/keys",
+                                          {"workspace_id": ws["workspace_id"]}))["api_key"]
+        self.assertError(server.get(path, key=other), 404, "NotFound")
+        self.assertError(server.get(dpath(dm, "replicas/nope/log")), 404, "NotFound")
+
+
     def test_create_kill_scale_delete(self):
         server = self.process_server()
         d = self.create_running(server, {"model_name": "qwen3-8b", "capacity": 4})
@@ -154,6 +174,7 @@ class EngineProcessLifecycleTest(ProcessRuntimeTestCase):
         self.assertEqual(len(replicas), 2)  # MU1 x 2: capacity 4 is two replicas
         self.assertEqual(engine_pids(dm), sorted(r["pid"] for r in replicas))
         self.assertServing(replicas, dm)
+        self.check_log_tail(server, dm, replicas[0])
 
         # kill -9 one engine: ready_capacity dips, the replica is restarted and recovers.
         victim = replicas[1]

@@ -188,5 +188,35 @@ TEST(LastLogLineTest, Table) {
 
 TEST(SelfExecutableTest, IsAbsolute) { EXPECT_TRUE(SelfExecutable().starts_with("/")); }
 
+TEST(ReadLogTailTest, Table) {
+  ScopedTempDir dir;
+  struct Case {
+    std::string text;
+    size_t max_bytes;
+    std::string want;
+    bool truncated;
+  };
+  const Case cases[] = {
+      {"", 100, "", false},
+      {"one\ntwo\n", 100, "one\ntwo\n", false},
+      {"one\ntwo\n", 8, "one\ntwo\n", false},
+      {"one\ntwo\n", 6, "two\n", true},         // "e\ntwo\n": the partial line goes
+      {"one\ntwo\n", 4, "two\n", true},         // starts exactly at a line
+      {"one\nlonglongline", 5, "gline", true},  // one line's end only: kept
+      {std::string(100000, 'x') + "\nlast\n", 10, "last\n", true},
+  };
+  for (const Case& c : cases) {
+    std::ofstream(dir.File("log")) << c.text;
+    StatusOr<LogTail> tail = ReadLogTail(dir.File("log"), c.max_bytes);
+    ASSERT_TRUE(tail.ok());
+    EXPECT_EQ(tail->text, c.want) << c.max_bytes;
+    EXPECT_EQ(tail->truncated, c.truncated) << c.max_bytes;
+    EXPECT_LE(tail->text.size(), c.max_bytes);
+  }
+  StatusOr<LogTail> absent = ReadLogTail(dir.File("absent"), 10);
+  ASSERT_TRUE(absent.ok());
+  EXPECT_EQ(absent->text, "");
+}
+
 }  // namespace
 }  // namespace berth

@@ -225,8 +225,13 @@ class FixedReplicas : public ReplicaReader {
     asked.push_back(deployment_uid);
     return answer;
   }
+  StatusOr<LogTail> ReplicaLogTail(const std::string& replica_id, size_t max_bytes) override {
+    logs_asked.push_back(replica_id);
+    return LogTail{"up to " + std::to_string(max_bytes) + "\n", false};
+  }
   StatusOr<std::vector<ReplicaInfo>> answer = std::vector<ReplicaInfo>{};
   std::vector<std::string> asked;
+  std::vector<std::string> logs_asked;
 };
 
 TEST_F(DeploymentServiceTest, ReplicasAreReadThroughTheReconciler) {
@@ -249,6 +254,23 @@ TEST_F(DeploymentServiceTest, ReplicasAreReadThroughTheReconciler) {
 
   reader.answer = Unavailable("runtime unreachable");  // could not look: said so, not "none"
   EXPECT_EQ(svc.Replicas(kUser, id).status(), Unavailable("runtime unreachable"));
+}
+
+TEST_F(DeploymentServiceTest, ReplicaLogOnlyOfTheDeploymentsOwnReplicas) {
+  FixedReplicas reader;
+  DeploymentService svc(*env_.store, *env_.models, env_.trigger, env_.clock, nullptr, &reader);
+  std::string id = Create();
+  ReplicaInfo replica;
+  replica.replica_id = "r1";
+  reader.answer = std::vector<ReplicaInfo>{replica};
+
+  StatusOr<LogTail> tail = svc.ReplicaLog(kUser, id, "r1", 100);
+  ASSERT_TRUE(tail.ok()) << tail.status().ToString();
+  EXPECT_EQ(tail->text, "up to 100\n");
+  EXPECT_EQ(svc.ReplicaLog(kUser, id, "r2", 100).status(),
+            NotFound("deployment " + id + " has no replica r2"));
+  EXPECT_EQ(svc.ReplicaLog(kOtherWorkspace, id, "r1", 100).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(reader.logs_asked, std::vector<std::string>{"r1"});  // only the one that belongs
 }
 
 TEST_F(DeploymentServiceTest, LimitsAndOverflowFollowThePlan) {

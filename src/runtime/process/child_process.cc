@@ -316,6 +316,29 @@ std::string LastLogLine(const std::string& path, size_t max_chars) {
   return line;
 }
 
+StatusOr<LogTail> ReadLogTail(const std::string& path, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return LogTail{};
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  if (size < 0) return Internal("cannot read " + path);
+  std::streamoff want = static_cast<std::streamoff>(max_bytes);
+  if (size <= want) want = size;
+  // One byte more before the window tells whether it starts at a line.
+  std::streamoff from = size - want;
+  std::streamoff read_from = from > 0 ? from - 1 : 0;
+  in.seekg(read_from);
+  std::string text(static_cast<size_t>(size - read_from), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  LogTail tail{std::move(text), from > 0};
+  if (from == 0) return tail;
+  // Drop the partial first line, unless the whole window is one line's end.
+  size_t newline = tail.text.find('\n');
+  tail.text.erase(0, newline == std::string::npos ? 1 : newline + 1);
+  return tail;
+}
+
 std::string SelfExecutable() {
   char buf[4096];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "runtime/runtime_adapter.h"
 
 namespace berth {
 
@@ -69,6 +70,11 @@ StatusOr<int> PickFreePort(const std::set<int>& avoid);
 
 // The last non-empty line of a text file (at most `max_chars`), or "" when there is none.
 std::string LastLogLine(const std::string& path, size_t max_chars = 300);
+
+// The last `max_bytes` (at most) of a file, starting after a newline unless the file's start
+// is included; reads only that much. A line longer than max_bytes yields its end. An absent
+// file is an empty tail; NotFound is never returned (the log appears with the first output).
+StatusOr<LogTail> ReadLogTail(const std::string& path, size_t max_bytes);
 
 // The absolute path of the running executable (/proc/self/exe).
 std::string SelfExecutable();

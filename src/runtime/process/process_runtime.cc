@@ -197,6 +197,14 @@ StatusOr<std::vector<ReplicaInfo>> ProcessRuntime::ListAllReplicas() {
   return ListLocked(nullptr);
 }
 
+StatusOr<LogTail> ProcessRuntime::ReplicaLogTail(const std::string& replica_id, size_t max_bytes) {
+  {
+    std::lock_guard lock(mu_);
+    if (!replicas_.count(replica_id)) return NotFound("no replica " + replica_id);
+  }
+  return ReadLogTail(LogPath(replica_id), max_bytes);
+}
+
 std::vector<ReplicaInfo> ProcessRuntime::ListLocked(const std::string* deployment_uid) const {
   std::vector<ReplicaInfo> out;
   ListPoolViewsLocked(deployment_uid, out);

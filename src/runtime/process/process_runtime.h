@@ -88,6 +88,9 @@ class ProcessRuntime : public RuntimeAdapter {
   Status StopReplica(const std::string& replica_id) override;
   StatusOr<std::vector<ReplicaInfo>> ListReplicas(const std::string& deployment_uid) override;
   StatusOr<std::vector<ReplicaInfo>> ListAllReplicas() override;
+  // Reads <data_dir>/replicas/<id>.log's end (the engine's stdout and stderr). NotFound for a
+  // replica it does not run.
+  StatusOr<LogTail> ReplicaLogTail(const std::string& replica_id, size_t max_bytes) override;
   // Returns at once; the supervisor loads the adapter. A load the engine refuses
   // max_start_tries times in a row shows as a failed replica of the deployment.
   Status AttachAdapter(const ReplicaSpec& spec) override;

@@ -166,6 +166,14 @@ test('the console, end to end', async (t) => {
     await screenshot('deployment-running');
   });
 
+  await t.test("a replica's engine log, shown on its toggle", async () => {
+    await page.locator('button', { hasText: /^Log$/ }).first().click();
+    await page.locator('pre.replica-log', { hasText: 'engine-sim listening on 127.0.0.1:' }).waitFor();
+    await screenshot('replica-log');
+    await page.locator('button', { hasText: /^Hide log$/ }).click();
+    assert.equal(await page.locator('pre.replica-log').count(), 0);
+  });
+
   await t.test('the list follows the deployment live', async () => {
     await page.locator('nav a', { hasText: 'Deployments' }).click();
     const row = page.locator(`tr[data-deployment="${id}"]`);

@@ -132,6 +132,39 @@ function Usage({ id }: { id: string }) {
   );
 }
 
+// One replica's row, with a toggle that shows the end of its engine log (fetched when opened
+// and on Refresh). A runtime without engine logs answers an error, shown as any other.
+function ReplicaRow({ path, r }: { path: string; r: any }) {
+  const [open, setOpen] = useState(false);
+  const [tail, setTail] = useState<{ log: string; truncated: boolean } | undefined>();
+  const [error, setError] = useState<Error | undefined>();
+  const load = () => {
+    api('GET', `${path}/replicas/${enc(r.replica_id)}/log`).then(
+      (out) => { setTail(out); setError(undefined); },
+      (e) => { setTail(undefined); setError(e); });
+  };
+  const toggle = () => { if (!open) load(); setOpen(!open); };
+  return (
+    <>
+      <tr><td>{r.replica_id}{r.pid ? <div class="muted">pid {r.pid}, port {r.port}</div> : null}</td>
+        <td>{r.state}</td><td>{r.units}</td><td>{r.restarts}</td><td>{formatTime(r.gmt_started)}</td><td>{r.last_error || '—'}</td>
+        <td><button type="button" aria-expanded={open} onClick={toggle}>{open ? 'Hide log' : 'Log'}</button></td></tr>
+      {open ? (
+        <tr class="replica-log-row"><td colSpan={7}>
+          <ErrorBox error={error} />
+          {tail ? (
+            <>
+              <p class="muted">{tail.truncated ? 'The end of the engine log' : 'The engine log'}{' '}
+                <button type="button" onClick={load}>Refresh</button></p>
+              <pre class="replica-log" tabIndex={0}>{tail.log || '(empty)'}</pre>
+            </>
+          ) : null}
+        </td></tr>
+      ) : null}
+    </>
+  );
+}
+
 export function DeploymentPage({ id }: { id: string }) {
   const path = `/deployments/${enc(id)}`;
   const d = usePoll(() => api('GET', path), 2000, [id]);
@@ -167,12 +200,9 @@ export function DeploymentPage({ id }: { id: string }) {
           <h3>Replicas</h3>
           <ErrorBox error={replicas.error} />
           <table>
-            <thead><tr><th>Replica</th><th>State</th><th>Units</th><th>Restarts</th><th>Started</th><th>Last error</th></tr></thead>
+            <thead><tr><th>Replica</th><th>State</th><th>Units</th><th>Restarts</th><th>Started</th><th>Last error</th><th>Log</th></tr></thead>
             <tbody>
-              {(replicas.data?.replicas ?? []).map((r: any) => (
-                <tr key={r.replica_id}><td>{r.replica_id}{r.pid ? <div class="muted">pid {r.pid}, port {r.port}</div> : null}</td>
-                  <td>{r.state}</td><td>{r.units}</td><td>{r.restarts}</td><td>{formatTime(r.gmt_started)}</td><td>{r.last_error || '—'}</td></tr>
-              ))}
+              {(replicas.data?.replicas ?? []).map((r: any) => <ReplicaRow key={r.replica_id} path={path} r={r} />)}
             </tbody>
           </table>
           {replicas.data && replicas.data.replicas.length === 0 ? <p class="muted">No replicas.</p> : null}

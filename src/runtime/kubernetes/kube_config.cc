@@ -20,6 +20,13 @@ std::string Resolve(const std::string& base_dir, const std::string& path) {
   return base_dir + "/" + path;
 }
 
+// obj[key] when it is a mapping, else null (const operator[] on a missing key is undefined).
+const Json* Mapping(const Json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_object() ? &*it : nullptr;
+}
+
 // The entry of list `list` (clusters, users, contexts) called `name`, or null.
 const Json* Named(const Json& root, const char* list, const std::string& name) {
   if (!root.contains(list) || !root[list].is_array()) return nullptr;
@@ -124,31 +131,33 @@ StatusOr<KubeConnection> ParseKubeconfig(std::string_view text, const std::strin
   std::string name = context.empty() ? Str(root, "current-context") : context;
   if (name.empty()) return InvalidArgument("no current-context and no context given");
   const Json* ctx = Named(root, "contexts", name);
-  if (!ctx || !(*ctx)["context"].is_object()) {
+  if (!ctx || !Mapping(*ctx, "context")) {
     return InvalidArgument("context \"" + name + "\" is not in the kubeconfig");
   }
-  const Json& cx = (*ctx)["context"];
+  const Json& cx = *Mapping(*ctx, "context");
   KubeConnection c;
   c.source = "context " + name;
   c.kube_namespace = Str(cx, "namespace");
   const Json* cluster = Named(root, "clusters", Str(cx, "cluster"));
-  if (!cluster || !(*cluster)["cluster"].is_object()) {
+  if (!cluster || !Mapping(*cluster, "cluster")) {
     return InvalidArgument("cluster \"" + Str(cx, "cluster") + "\" of context \"" + name +
                            "\" is not in the kubeconfig");
   }
-  const Json& cl = (*cluster)["cluster"];
+  const Json& cl = *Mapping(*cluster, "cluster");
   c.server = Str(cl, "server");
   if (c.server.rfind("https://", 0) != 0) {
     return InvalidArgument("cluster server must be an https:// URL, got \"" + c.server + "\"");
   }
-  c.insecure_skip_tls_verify = cl.value("insecure-skip-tls-verify", false) == true;
+  // Only a boolean true counts (value() would throw on a string such as "yes").
+  c.insecure_skip_tls_verify =
+      cl.contains("insecure-skip-tls-verify") && cl["insecure-skip-tls-verify"] == true;
   ASSIGN_OR_RETURN(c.ca_pem, DataOrFile(cl, "certificate-authority", base_dir));
   std::string user_name = Str(cx, "user");
   if (!user_name.empty()) {
     const Json* user = Named(root, "users", user_name);
     if (!user) return InvalidArgument("user \"" + user_name + "\" is not in the kubeconfig");
-    if ((*user).contains("user") && (*user)["user"].is_object()) {
-      RETURN_IF_ERROR(ParseUser((*user)["user"], base_dir, c));
+    if (const Json* u = Mapping(*user, "user")) {
+      RETURN_IF_ERROR(ParseUser(*u, base_dir, c));
     }
   }
   return c;

@@ -3,8 +3,11 @@
 set -euo pipefail
 packages=(build-essential cmake ccache pkg-config libboost-dev nlohmann-json3-dev libsqlite3-dev
           libfmt-dev libcli11-dev libgtest-dev python3 curl clang-14 libclang-rt-14-dev chromium
-          libpq-dev postgresql-15
-          nginx wrk)  # nginx and wrk: the gateway benchmark's baseline and load (bench/)
+          libpq-dev postgresql-15 libssl-dev libyaml-dev
+          nginx wrk  # nginx and wrk: the gateway benchmark's baseline and load (bench/)
+          # the Kubernetes runtime's integration test builds its control plane from Debian's
+          # source package (scripts/kube-control-plane.sh) and runs etcd from Debian
+          golang-go etcd-server etcd-client rsync jq openssl golang-github-modern-go-reflect2-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

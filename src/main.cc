@@ -24,6 +24,7 @@
 #include "http/connection_limit.h"
 #include "http/http_server.h"
 #include "reconcile/reconciler.h"
+#include "runtime/kubernetes/kube_setup.h"
 #include "runtime/process/process_setup.h"
 #include "runtime/sim_runtime.h"
 #include "service/admin_service.h"
@@ -51,6 +52,10 @@ struct ServeOptions {
   std::string engines;  // process runtime: engines config file
   std::string units;    // process runtime: unit inventory
   std::string placement_timeout = "10m";
+  std::string kube_namespace;  // kubernetes runtime (docs/kubernetes.md)
+  std::string kubeconfig;
+  std::string kube_image = "berth:latest";
+  int kube_watch_timeout = 240;
   int threads = 2;
   int upstream_threads = 1;
   int workers = 32;
@@ -149,6 +154,16 @@ int Serve(const ServeOptions& options) {
     (*process)->SetInFlightProbe([&routes](const std::string& id) { return routes.InFlight(id); });
     process_runtime = process->get();
     runtime = std::move(*process);
+  } else if (options.runtime == "kubernetes") {
+    StatusOr<Millis> placement = ParseDuration(options.placement_timeout);
+    if (!placement.ok())
+      return fail(InvalidArgument("--placement-timeout: " + placement.status().message()));
+    StatusOr<std::unique_ptr<KubernetesRuntime>> kube =
+        OpenKubernetesRuntime({options.kube_namespace, options.kubeconfig, "", options.engines,
+                               options.kube_image, *placement, options.kube_watch_timeout},
+                              clock);
+    if (!kube.ok()) return fail(kube.status());
+    runtime = std::move(*kube);
   } else if (opened->postgres) {
     // Replicas in the shared database: a new leader adopts them, every instance routes to them.
     runtime = std::make_unique<SharedSimRuntime>(opened->postgres->pool(), clock,
@@ -297,7 +312,7 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
       ->envname("BERTH_CATALOG");
   serve->add_option("--runtime", options.runtime, "Replica runtime")
       ->envname("BERTH_RUNTIME")
-      ->check(CLI::IsMember({"sim", "process"}))
+      ->check(CLI::IsMember({"sim", "process", "kubernetes"}))
       ->capture_default_str();
   serve
       ->add_option("--sim-ready-ms", options.sim_ready_ms,
@@ -314,6 +329,22 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
       ->add_option("--placement-timeout", options.placement_timeout,
                    "How long a deployment waits for free units before it fails")
       ->envname("BERTH_PLACEMENT_TIMEOUT")
+      ->capture_default_str();
+  serve
+      ->add_option("--kube-namespace", options.kube_namespace,
+                   "kubernetes runtime: namespace (default: the context's or the pod's)")
+      ->envname("BERTH_KUBE_NAMESPACE");
+  serve->add_option("--kubeconfig", options.kubeconfig,
+                    "kubernetes runtime: kubeconfig file (default: $KUBECONFIG, else in-cluster)");
+  serve
+      ->add_option("--kube-image", options.kube_image,
+                   "kubernetes runtime: image of the built-in engine-sim template")
+      ->envname("BERTH_KUBE_IMAGE")
+      ->capture_default_str();
+  serve
+      ->add_option("--kube-watch-timeout", options.kube_watch_timeout,
+                   "kubernetes runtime: seconds each pod watch lasts before it is resumed")
+      ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   serve
       ->add_option("--header-timeout-ms", options.header_timeout_ms,

@@ -164,6 +164,9 @@ OrderedJson EncodeReplica(const ReplicaInfo& r) {
   j["last_error"] = r.last_error;
   j["gmt_started"] = FormatApiTime(r.started);
   if (!r.pool.empty()) j["pool"] = r.pool;
+  if (!r.host.empty()) j["ip"] = r.host;
+  if (!r.node.empty()) j["node"] = r.node;
+  if (!r.phase.empty()) j["phase"] = r.phase;
   return j;
 }
 

@@ -101,6 +101,7 @@ void ProxyCall::TrySend() {
   holding_replica_ = true;
   UpstreamRequest request;
   request.port = endpoint->port;
+  request.host = endpoint->host;
   request.target = plan_.target;
   request.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", plan_.request_id}};
   request.body = plan_.body;  // kept: another replica may need it

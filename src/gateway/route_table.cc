@@ -71,7 +71,7 @@ void GatewayRoutes::Publish(const Deployment& d, const std::vector<ReplicaInfo>&
   route->created = d.created;
   for (const ReplicaInfo& r : replicas) {
     if (r.state == ReplicaState::kReady && r.port > 0)
-      route->endpoints.push_back({r.replica_id, r.port, r.upstream_model});
+      route->endpoints.push_back({r.replica_id, r.port, r.upstream_model, r.host});
   }
   std::unique_lock lock(mu_);
   auto& slot = routes_[d.deployed_model];
@@ -140,8 +140,9 @@ void GatewayRoutes::ReportGone(const GatewayRoute& before, const GatewayRoute* a
   if (!endpoint_gone_) return;
   for (const Endpoint& e : before.endpoints) {
     const bool kept =
-        after != nullptr && std::any_of(after->endpoints.begin(), after->endpoints.end(),
-                                        [&](const Endpoint& a) { return a.port == e.port; });
+        after != nullptr &&
+        std::any_of(after->endpoints.begin(), after->endpoints.end(),
+                    [&](const Endpoint& a) { return a.port == e.port && a.host == e.host; });
     if (!kept) endpoint_gone_(e.port);
   }
 }

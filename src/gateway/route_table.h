@@ -26,6 +26,7 @@ struct Endpoint {
   std::string replica_id;
   int port = 0;
   std::string model;  // the `model` to send this replica when not the deployed one (SGLang)
+  std::string host;   // an IPv4 address (a pod's); empty: 127.0.0.1
 };
 
 // Mutable serving state of one deployment incarnation.
@@ -74,7 +75,9 @@ class GatewayRoutes : public RoutePublisher {
   void Withdraw(const std::string& deployed_model) override;
   // Runs `hook` with the port of each endpoint that leaves the table (its replica is gone, not
   // ready, or its deployment withdrawn), under the table's lock, so it must not block; null
-  // clears it, after which it is not running and will not run.
+  // clears it, after which it is not running and will not run. Pods of the Kubernetes runtime
+  // share a port on different hosts: one leaving reports that port (the others' idle
+  // connections are closed too, and remade on the next call).
   void OnEndpointGone(std::function<void(int port)> hook);
 
   // The route for a model name, or null.

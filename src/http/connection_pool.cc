@@ -42,7 +42,7 @@ void ConnectionPool::Put(const Key& key, tcp::socket socket, bool server_loop) {
 void ConnectionPool::Forget(int port) {
   std::lock_guard lock(mu_);
   for (auto it = idle_.begin(); it != idle_.end();) {
-    if (it->first.second != port) {
+    if (it->first.second.second != port) {
       ++it;
       continue;
     }

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -27,7 +28,7 @@ struct IdleConnection {
 
 class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
  public:
-  using Key = std::pair<asio::io_context*, int>;  // the loop, the port
+  using Key = std::pair<asio::io_context*, std::pair<std::string, int>>;  // loop, (host, port)
   using Entry = std::shared_ptr<IdleConnection>;
 
   explicit ConnectionPool(size_t max_idle_per_port) : max_idle_(max_idle_per_port) {}

@@ -56,10 +56,12 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   void Abort() { Stop(/*shutdown=*/true); }
 
  private:
+  std::string Address() const { return request_.host.empty() ? "127.0.0.1" : request_.host; }
+
   void BuildRequest() {
     http::verb verb = http::string_to_verb(request_.method);
     beast_request_ = {verb == http::verb::unknown ? http::verb::post : verb, request_.target, 11};
-    beast_request_.set(http::field::host, "127.0.0.1:" + std::to_string(request_.port));
+    beast_request_.set(http::field::host, Address() + ":" + std::to_string(request_.port));
     for (const auto& [name, value] : request_.headers) beast_request_.set(name, value);
     beast_request_.body() = std::move(request_.body);
     beast_request_.keep_alive(true);
@@ -85,8 +87,10 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
       return;
     }
     Arm(request_.connect_timeout);
-    tcp::endpoint endpoint(asio::ip::address_v4::loopback(),
-                           static_cast<unsigned short>(request_.port));
+    error_code bad_host;
+    asio::ip::address address = asio::ip::make_address(Address(), bad_host);
+    if (bad_host) return Fail("bad engine address", bad_host, /*nothing_sent=*/true);
+    tcp::endpoint endpoint(address, static_cast<unsigned short>(request_.port));
     socket_.async_connect(endpoint, [self = shared_from_this()](error_code ec) {
       self->timer_.cancel();
       if (ec) return self->Fail("cannot connect", ec, /*nothing_sent=*/true);
@@ -148,7 +152,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   void Complete() {
     timer_.cancel();
     if (parser_->get().keep_alive() && !cancelled_ && buffer_.size() == 0) {
-      pool_->Put({&loop_, request_.port}, std::move(socket_), server_loop_);
+      pool_->Put({&loop_, {request_.host, request_.port}}, std::move(socket_), server_loop_);
     } else {
       CloseSocket();
     }
@@ -247,7 +251,7 @@ class BeastUpstreamClient final : public UpstreamClient {
     asio::io_context* server_loop = http_internal::CurrentIoLoop();
     asio::io_context& loop = server_loop ? *server_loop : ioc_;
     Shard& shard = ShardOf(&loop);
-    std::optional<tcp::socket> idle = shard.pool->Take({&loop, request.port});
+    std::optional<tcp::socket> idle = shard.pool->Take({&loop, {request.host, request.port}});
     auto call = std::make_shared<Call>(loop, server_loop != nullptr, std::move(idle), shard.pool,
                                        std::move(request), std::move(handlers));
     call->Start();

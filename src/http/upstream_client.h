@@ -20,7 +20,8 @@
 namespace berth {
 
 struct UpstreamRequest {
-  int port = 0;  // on 127.0.0.1
+  int port = 0;
+  std::string host;  // an IPv4 address (a pod's); empty: 127.0.0.1
   std::string method = "POST";
   std::string target = "/";
   HeaderList headers;  // Host, Content-Length and Connection are the client's

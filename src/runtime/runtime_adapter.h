@@ -39,6 +39,9 @@ struct ReplicaInfo {
   int units = 1;
   SystemTime started;
   int port = 0;
+  std::string host;   // the replica's address (a pod IP); empty: 127.0.0.1
+  std::string node;   // where it runs (a Kubernetes node); empty: this machine
+  std::string phase;  // the runtime's own word for its state (a pod's phase); may be empty
   int pid = 0;
   int restarts = 0;
   std::string last_error;

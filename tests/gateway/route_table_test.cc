@@ -54,7 +54,7 @@ std::vector<ReplicaInfo> ReadyReplicas(int n, int first_port = 40000) {
 
 std::vector<Endpoint> Endpoints(int n) {
   std::vector<Endpoint> out;
-  for (int i = 0; i < n; ++i) out.push_back({fmt::format("r{}", i), 40000 + i, ""});
+  for (int i = 0; i < n; ++i) out.push_back({fmt::format("r{}", i), 40000 + i, "", ""});
   return out;
 }
 

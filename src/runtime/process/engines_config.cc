@@ -189,6 +189,8 @@ Status ParseField(const std::string& key, const std::string& field, const Json& 
     ASSIGN_OR_RETURN(t.lora_pool.lora_path, ParseLoraPath(key, field, value));
   } else if (field == "lora_pool") {
     RETURN_IF_ERROR(ParseLoraPool(key, value, t.lora_pool));
+  } else if (field == "kubernetes") {
+    return Status::Ok();  // the Kubernetes runtime's form of the template (runtime/kubernetes)
   } else {
     return FieldError(key, field, "is not a known field");
   }

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""`berth serve --runtime kubernetes` against a real control plane (etcd, kube-apiserver,
+kube-controller-manager and kube-scheduler built from Debian 12's source package), with
+kube_harness.FakeKubelet playing one node of 8 nvidia.com/gpu whose pods are local engine-sim
+processes on their own loopback addresses. One scenario, in order:
+
+create → Deployment and pods → RUNNING → inference through the gateway (both APIs) → scale up
+and down → a pod's process killed → restarted and routed around → berth kill -9 and restart →
+0 pods restarted → more GPUs than the node has → the scheduler's reason shown, then FAILED →
+watch expiry forced (etcd compaction while berth is stopped) → no stale endpoint → delete →
+nothing left in the namespace.
+
+Fails (never skips) when the control-plane binaries were never built: scripts/test.sh builds
+them before the tests (scripts/kube-control-plane.sh build, cached outside the repository).
+"""
+
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import berth_harness as h  # noqa: E402
+import kube_harness as kh  # noqa: E402
+
+DEPLOYMENTS = "/api/v1/deployments"
+CHAT = "/compatible-mode/v1/chat/completions"
+NATIVE = "/api/v1/services/aigc/text-generation/generation"
+WATCH_TIMEOUT_S = 3
+
+
+def dpath(dm, action=""):
+    return DEPLOYMENTS + "/" + dm + ("/" + action if action else "")
+
+
+def wait_until(predicate, timeout=30.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+class KubernetesRuntimeTest(h.BerthTestCase):
+    shared_server = False
+
+    @classmethod
+    def setUpClass(cls):
+        if not kh.binaries_present():
+            raise AssertionError("the Kubernetes control plane is not built: run "
+                                 "scripts/kube-control-plane.sh build (scripts/test.sh does)")
+        super().setUpClass()
+        cls.plane = kh.ControlPlane().start()
+        cls.kubelet = kh.FakeKubelet(cls.plane, h.berth_binary(), nodes=1, gpus=8).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kubelet.stop()
+        cls.plane.stop()
+        super().tearDownClass()
+
+    def engines_file(self):
+        fd, path = tempfile.mkstemp(prefix="berth-engines-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump({"engines": {"qwen3-4b": {"command": ["true"], "kubernetes": {
+                "args": ["engine-sim", "--host", "0.0.0.0", "--port", "{port}",
+                         "--served-model-name", "{served_model_name}"],
+                "command": ["berth"],
+                "resources_per_unit": {"*": {"nvidia.com/gpu": 16}}}}}}, f)
+        self.addCleanup(os.remove, path)
+        return path
+
+    def berth_pods(self, selector_uid=None):
+        pods = [p for p in self.plane.pods() if not p["metadata"].get("deletionTimestamp")]
+        if selector_uid:
+            pods = [p for p in pods
+                    if p["metadata"]["labels"].get("berth.dev/deployment-uid") == selector_uid]
+        return pods
+
+    def ready_pods(self):
+        out = {}
+        for p in self.berth_pods():
+            ready = any(c["type"] == "Ready" and c["status"] == "True"
+                        for c in p.get("status", {}).get("conditions", []))
+            if ready and p["status"].get("podIP"):
+                out[p["metadata"]["name"]] = p["status"]["podIP"]
+        return out
+
+    def replicas(self, server, dm):
+        return self.assertOk(server.get(dpath(dm, "replicas")))["replicas"]
+
+    def infer(self, server, dm):
+        r = server.post(CHAT, {"model": dm, "max_tokens": 3,
+                               "messages": [{"role": "user", "content": "hi"}]})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["usage"]["completion_tokens"], 3, r.text)
+        r = server.post(NATIVE, {"model": dm, "input": {"messages": [
+            {"role": "user", "content": "hi"}]}, "parameters": {"max_tokens": 3}})
+        self.assertEqual(r.status, 200, r)
+
+    def test_the_whole_lifecycle(self):
+        server = self.new_server(runtime="kubernetes", extra_args=[
+            "--kubeconfig", self.plane.berth_kubeconfig, "--kube-namespace", "berth-test",
+            "--engines", self.engines_file(), "--placement-timeout", "8s",
+            "--kube-watch-timeout", str(WATCH_TIMEOUT_S)])
+        self.addCleanup(server.stop)
+
+        # create → one Deployment, labelled, owned by berth; its pods → RUNNING
+        d = self.assertOk(server.create({"model_name": "qwen3-8b", "capacity": 4}))
+        dm = d["deployed_model"]
+        r = server.wait_running(dm, timeout=90)
+        self.assertEqual(r.output["status"], "RUNNING", r)
+        deps = self.plane.deployments()
+        self.assertEqual(len(deps), 1, deps)
+        labels = deps[0]["metadata"]["labels"]
+        self.assertEqual(labels["app.kubernetes.io/managed-by"], "berth")
+        uid = labels["berth.dev/deployment-uid"]
+        managers = [m["manager"] for m in deps[0]["metadata"]["managedFields"]]
+        self.assertIn("berth", managers)
+        self.assertEqual(len(self.berth_pods(uid)), 2)
+        reps = self.replicas(server, dm)
+        self.assertEqual(sorted(x["ip"] for x in reps), sorted(self.ready_pods().values()))
+        self.assertTrue(all(x["node"] == "gpu-node-1" and x["phase"] == "Running" for x in reps))
+
+        # inference through the gateway, both APIs
+        self.infer(server, dm)
+
+        # scale up and down through the Deployment's /scale
+        self.assertOk(server.put(dpath(dm, "scale"), {"capacity": 6}))
+        r = server.wait_for(dm, lambda x: x.output["ready_capacity"] == 6, timeout=60)
+        self.assertEqual(r.output["ready_capacity"], 6, r)
+        self.assertEqual(len(self.berth_pods(uid)), 3)
+        self.assertOk(server.put(dpath(dm, "scale"), {"capacity": 2}))
+        self.assertTrue(wait_until(lambda: len(self.berth_pods(uid)) == 1, 60))
+        r = server.wait_for(dm, lambda x: x.output["status"] == "RUNNING" and
+                            x.output["ready_capacity"] == 2, timeout=30)
+        self.assertEqual(r.output["ready_capacity"], 2, r)
+        self.assertOk(server.put(dpath(dm, "scale"), {"capacity": 4}))
+        self.assertEqual(server.wait_for(dm, lambda x: x.output["ready_capacity"] == 4,
+                                         timeout=60).output["ready_capacity"], 4)
+
+        # a pod's process killed: restarted by its kubelet, requests routed around it (a request
+        # already sent to it when it died may fail: the requests start once it is gone)
+        victim = self.berth_pods(uid)[0]["metadata"]["name"]
+        self.kubelet.kill_container(victim)
+        for _ in range(10):
+            self.infer(server, dm)
+        self.assertTrue(wait_until(lambda: any(
+            x["replica_id"] == victim and x["restarts"] >= 1 and x["state"] == "ready"
+            for x in self.replicas(server, dm)), 30), self.replicas(server, dm))
+
+        # berth kill -9 and restart: every pod adopted, none restarted
+        before = {p["metadata"]["name"]: self.kubelet.pid(p["metadata"]["name"])
+                  for p in self.berth_pods(uid)}
+        server.kill9()
+        server.start()
+        r = server.wait_running(dm, timeout=30)
+        self.assertEqual(r.output["ready_capacity"], 4, r)
+        time.sleep(1.0)
+        after = {p["metadata"]["name"]: self.kubelet.pid(p["metadata"]["name"])
+                 for p in self.berth_pods(uid)}
+        self.assertEqual(before, after)
+        self.infer(server, dm)
+
+        # more GPUs than the node has: the scheduler's reason, then FAILED
+        big = self.assertOk(server.create({"model_name": "qwen3-4b", "capacity": 2}))
+        bdm = big["deployed_model"]
+        reason = "Insufficient nvidia.com/gpu"
+        self.assertTrue(wait_until(lambda: any(
+            reason in e.get("message", "")
+            for e in self.assertOk(server.events(bdm))["events"]), 30),
+            self.assertOk(server.events(bdm)))
+        r = server.wait_status(bdm, "FAILED", timeout=40)
+        self.assertEqual(r.output["status"], "FAILED", r)
+        self.assertIn(reason, r.output["fail_reason"])
+
+        # watch expiry: while berth is stopped its watch ends, a pod is replaced and etcd is
+        # compacted; berth comes back, gets 410, re-lists, and routes only to Ready pods.
+        os.kill(server.proc.pid, signal.SIGSTOP)
+        try:
+            time.sleep(WATCH_TIMEOUT_S + 2)
+            gone = self.berth_pods(uid)[0]["metadata"]["name"]
+            self.plane.admin.ok("DELETE", "/api/v1/namespaces/berth-test/pods/" + gone)
+            self.assertTrue(wait_until(lambda: gone not in self.ready_pods() and
+                                       len(self.ready_pods()) == 2, 60))
+            self.plane.etcd_compact()
+        finally:
+            os.kill(server.proc.pid, signal.SIGCONT)
+        want = self.ready_pods()
+        self.assertTrue(wait_until(lambda: sorted(
+            (x["replica_id"], x.get("ip")) for x in self.replicas(server, dm)
+            if x["state"] == "ready") == sorted(want.items()), 20),
+            (self.replicas(server, dm), want))
+        for _ in range(6):
+            self.infer(server, dm)
+        with open(server.log_path) as f:
+            self.assertIn("re-listing", f.read())
+
+        # delete → nothing left in the namespace
+        for name in (dm, bdm):
+            self.assertOk(server.delete(dpath(name)))
+        for name in (dm, bdm):
+            server.wait_gone(name, timeout=60)
+        self.assertTrue(wait_until(lambda: not self.plane.deployments() and
+                                   not self.plane.pods(), 60),
+                        (self.plane.deployments(), self.plane.pods()))
+        rs = self.plane.admin.ok("GET", "/apis/apps/v1/namespaces/berth-test/replicasets")
+        self.assertTrue(wait_until(lambda: not self.plane.admin.ok(
+            "GET", "/apis/apps/v1/namespaces/berth-test/replicasets")["items"], 30), rs)
+
+
+if __name__ == "__main__":
+    h.main()

@@ -159,13 +159,6 @@ TEST(CheckProcessTest, OwnChildIsAskedWithoutDescriptors) {
   EXPECT_EQ(WaitEnded(*p), "was killed by signal 9 (Killed)");
 }
 
-TEST(PickFreePortTest, AvoidsAndIsFree) {
-  StatusOr<int> port = PickFreePort({});
-  ASSERT_TRUE(port.ok());
-  EXPECT_GT(*port, 0);
-  EXPECT_FALSE(testing::PortAnswers(*port));
-}
-
 TEST(LastLogLineTest, Table) {
   ScopedTempDir dir;
   struct Case {

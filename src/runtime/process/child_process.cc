@@ -1,9 +1,7 @@
 #include "runtime/process/child_process.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -278,25 +276,6 @@ bool GroupAlive(int pgid) {
   }
   ::closedir(dir);
   return alive;
-}
-
-StatusOr<int> PickFreePort(const std::set<int>& avoid) {
-  for (int attempt = 0; attempt < 32; ++attempt) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return Unavailable("cannot open a socket: " + ErrnoText(errno));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      port = ntohs(addr.sin_port);
-    }
-    ::close(fd);
-    if (port > 0 && !avoid.count(port)) return port;
-  }
-  return Unavailable("no free loopback port found");
 }
 
 std::string LastLogLine(const std::string& path, size_t max_chars) {

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -64,9 +63,6 @@ bool SignalProcess(int pid, int signal);
 // Whether any process of group `pgid` still runs (zombies do not count: they hold no memory
 // and no GPU). Scans /proc; a scan that cannot look answers true, never "gone" unseen.
 bool GroupAlive(int pgid);
-
-// A loopback TCP port that is free now and not in `avoid`. Unavailable if none is found.
-StatusOr<int> PickFreePort(const std::set<int>& avoid);
 
 // The last non-empty line of a text file (at most `max_chars`), or "" when there is none.
 std::string LastLogLine(const std::string& path, size_t max_chars = 300);

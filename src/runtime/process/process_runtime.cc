@@ -30,6 +30,7 @@ ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, EnginesConfig engi
       engines_(std::move(engines)),
       probe_(std::move(probe)),
       clock_(clock),
+      engine_ports_(EnginePortRange()),
       probe_pool_(std::make_unique<ThreadPool>(std::max(1, options_.probe_threads))),
       adapter_pool_(std::make_unique<ThreadPool>(std::max(1, options_.adapter_threads))),
       placement_(options_.units) {}

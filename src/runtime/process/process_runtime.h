@@ -38,6 +38,7 @@
 #include "core/placement.h"
 #include "runtime/process/child_process.h"
 #include "runtime/process/engine_client.h"
+#include "runtime/process/engine_port.h"
 #include "runtime/process/engines_config.h"
 #include "runtime/process/replica_records.h"
 #include "runtime/runtime_adapter.h"
@@ -270,6 +271,7 @@ class ProcessRuntime : public RuntimeAdapter {
   const EnginesConfig engines_;
   const std::unique_ptr<EngineClient> probe_;
   const Clock& clock_;
+  const PortRange engine_ports_;              // where engines listen (engine_port.h)
   std::unique_ptr<ThreadPool> probe_pool_;    // health probes; emptied before destruction
   std::unique_ptr<ThreadPool> adapter_pool_;  // adapter loads and unloads; likewise
   std::mutex save_mu_;                        // held while state.json is written

@@ -195,7 +195,7 @@ void ProcessRuntime::ApplyFailedProbeLocked(Replica& r, SteadyTime now) {
 }
 
 void ProcessRuntime::PrepareSpawnLocked(Replica& r, SteadyTime now, std::vector<SpawnJob>& spawns) {
-  StatusOr<int> port = PickFreePort(PortsInUseLocked());
+  StatusOr<int> port = PickFreePort(PortsInUseLocked(), engine_ports_);
   if (!port.ok()) {
     FailLocked(r, "cannot start engine: " + port.status().message(), now);
     return;

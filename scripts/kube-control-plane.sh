@@ -10,7 +10,9 @@
 #   kube-control-plane.sh stop DIR     stop what `start DIR` started, by pid
 #
 # The binaries are never part of the repository. `build` is idempotent: it returns at once when
-# the three binaries are present, and rebuilds when any is missing.
+# the three binaries are present, and rebuilds when any is missing. Builds hold a lock on the
+# cache, so a second `build` (ctest's kube.control_plane step while scripts/test.sh builds in
+# the background) waits for the first and then finds the binaries.
 set -euo pipefail
 
 cache="${BERTH_CACHE:-$HOME/.cache/berth}/kube-1.20"
@@ -61,6 +63,12 @@ fetch_source() {
 }
 
 build() {
+  mkdir -p "$(dirname "$cache")"
+  exec 9>"$cache.lock"
+  if ! flock -n 9; then
+    echo "another kube control plane build is running; waiting for it"
+    flock 9
+  fi
   if have_binaries; then echo "kube binaries cached in $cache/bin"; return 0; fi
   local start=$SECONDS
   for tool in go rsync jq etcd etcdctl; do

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "cluster/db_clock.h"
 #include "common/log.h"
 #include "store/postgres/pg_pool.h"
 
@@ -14,16 +15,7 @@ using pg::Params;
 using pg::Result;
 using pg::TxMode;
 
-// The database's clock in unix milliseconds: every instance measures the lease by it, so their
-// own clocks may disagree.
-constexpr const char* kNowMs = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
-
-std::string Sql(std::string text) {
-  for (size_t at = text.find("NOW_MS"); at != std::string::npos; at = text.find("NOW_MS")) {
-    text.replace(at, 6, kNowMs);
-  }
-  return text;
-}
+std::string Sql(std::string text) { return WithDbNow(std::move(text)); }
 
 }  // namespace
 
@@ -267,8 +259,8 @@ std::string LeaderLease::RenderMetrics() const {
          "# TYPE berth_cluster_takeovers_total counter\n"
          "berth_cluster_takeovers_total " +
          std::to_string(takeovers_) +
-         "\n# HELP berth_cluster_instances Live instances sharing the store (each limit is "
-         "split among them).\n"
+         "\n# HELP berth_cluster_instances Live instances sharing the store (and its limits' "
+         "budgets).\n"
          "# TYPE berth_cluster_instances gauge\n"
          "berth_cluster_instances " +
          std::to_string(live_instances_) + "\n";

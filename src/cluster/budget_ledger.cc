@@ -14,8 +14,6 @@ using pg::Params;
 using pg::Result;
 using pg::TxMode;
 
-std::string Sql(std::string text) { return WithDbNow(std::move(text)); }
-
 }  // namespace
 
 BudgetLedger::BudgetLedger(pg::Pool& pool, Millis window, Millis use)
@@ -29,24 +27,26 @@ StatusOr<LedgerLease> BudgetLedger::Lease(const std::string& scope, const std::s
     RETURN_IF_ERROR(db.Exec("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))",
                             Params().Text(scope).Text(kind))
                         .status());
-    ASSIGN_OR_RETURN(Result counted, db.Exec(Sql("SELECT COALESCE(SUM(amount), 0)::bigint,"
-                                                 " COALESCE(MIN(counts_until) - NOW_MS, 0)::bigint"
-                                                 " FROM limit_grants WHERE scope = $1 AND kind = $2"
-                                                 " AND counts_until > NOW_MS"),
-                                             Params().Text(scope).Text(kind)));
+    ASSIGN_OR_RETURN(Result counted,
+                     db.Exec(WithDbNow("SELECT COALESCE(SUM(amount), 0)::bigint,"
+                                       " COALESCE(MIN(counts_until) - NOW_MS, 0)::bigint"
+                                       " FROM limit_grants WHERE scope = $1 AND kind = $2"
+                                       " AND counts_until > NOW_MS"),
+                             Params().Text(scope).Text(kind)));
     const int64_t free = limit - counted.Int(0, 0);
     if (free <= 0 || amount <= 0) {
       lease.retry_ms = std::max<int64_t>(0, counted.Int(0, 1));
       return Status::Ok();
     }
-    ASSIGN_OR_RETURN(Result granted,
-                     db.Exec(Sql("INSERT INTO limit_grants (scope, kind, amount, counts_until)"
-                                 " VALUES ($1, $2, $3, NOW_MS + $4) RETURNING id, amount"),
-                             Params()
-                                 .Text(scope)
-                                 .Text(kind)
-                                 .Int(std::min(amount, free))
-                                 .Int((window_ + use_).count())));
+    ASSIGN_OR_RETURN(
+        Result granted,
+        db.Exec(WithDbNow("INSERT INTO limit_grants (scope, kind, amount, counts_until)"
+                          " VALUES ($1, $2, $3, NOW_MS + $4) RETURNING id, amount"),
+                Params()
+                    .Text(scope)
+                    .Text(kind)
+                    .Int(std::min(amount, free))
+                    .Int((window_ + use_).count())));
     lease.id = granted.Int(0, 0);
     lease.amount = granted.Int(0, 1);
     return Status::Ok();
@@ -72,7 +72,7 @@ StatusOr<int64_t> BudgetLedger::Sweep() {
   int64_t deleted = 0;
   RETURN_IF_ERROR(pool_.Transact(TxMode::kWrite, [&](Connection& db) -> Status {
     ASSIGN_OR_RETURN(Result result,
-                     db.Exec(Sql("DELETE FROM limit_grants WHERE counts_until <= NOW_MS")));
+                     db.Exec(WithDbNow("DELETE FROM limit_grants WHERE counts_until <= NOW_MS")));
     deleted = result.affected();
     return Status::Ok();
   }));
@@ -83,8 +83,8 @@ StatusOr<int64_t> BudgetLedger::Counted(const std::string& scope, const std::str
   int64_t counted = 0;
   RETURN_IF_ERROR(pool_.Transact(TxMode::kWrite, [&](Connection& db) -> Status {
     ASSIGN_OR_RETURN(Result result,
-                     db.Exec(Sql("SELECT COALESCE(SUM(amount), 0)::bigint FROM limit_grants"
-                                 " WHERE scope = $1 AND kind = $2 AND counts_until > NOW_MS"),
+                     db.Exec(WithDbNow("SELECT COALESCE(SUM(amount), 0)::bigint FROM limit_grants"
+                                       " WHERE scope = $1 AND kind = $2 AND counts_until > NOW_MS"),
                              Params().Text(scope).Text(kind)));
     counted = result.Int(0, 0);
     return Status::Ok();

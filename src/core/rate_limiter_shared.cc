@@ -13,35 +13,21 @@ constexpr int64_t kBlocksPerLimit = 10;
 // How long a request refused for want of budget is told to wait when the ledger gave no hint.
 constexpr int64_t kDefaultRetryMs = 1000;
 
-const char* ReasonName(LimitKind kind) {
-  switch (kind) {
-    case LimitKind::kRpm:
-      return "rpm_limit";
-    case LimitKind::kTpm:
-      return "tpm_limit";
-    case LimitKind::kInputTpm:
-      return "input_tpm";
-    case LimitKind::kOutputTpm:
-      return "output_tpm";
-  }
-  return "limit";
-}
+// Each kind's name in the ledger and in a throttled request's reason, in LimitKind order.
+struct KindNames {
+  const char* ledger;
+  const char* reason;
+};
+constexpr KindNames kNames[] = {{"rpm", "rpm_limit"},
+                                {"tpm", "tpm_limit"},
+                                {"input_tpm", "input_tpm"},
+                                {"output_tpm", "output_tpm"}};
+
+const char* ReasonName(LimitKind kind) { return kNames[static_cast<size_t>(kind)].reason; }
 
 }  // namespace
 
-const char* LimitKindName(LimitKind kind) {
-  switch (kind) {
-    case LimitKind::kRpm:
-      return "rpm";
-    case LimitKind::kTpm:
-      return "tpm";
-    case LimitKind::kInputTpm:
-      return "input_tpm";
-    case LimitKind::kOutputTpm:
-      return "output_tpm";
-  }
-  return "unknown";
-}
+const char* LimitKindName(LimitKind kind) { return kNames[static_cast<size_t>(kind)].ledger; }
 
 const std::optional<int64_t>& RateLimiter::LimitOf(LimitKind kind) const {
   switch (kind) {

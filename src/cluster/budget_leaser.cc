@@ -114,10 +114,13 @@ void BudgetLeaser::Serve(const Tracked& tracked, int64_t now_ms) {
       LOG_WARN("limit budgets: lease {} of {}: {}", LimitKindName(want.kind), tracked.scope,
                lease.status().ToString());
       tracked.limiter->BudgetFailed(want.kind, NowMs());
+      ++failed_;
     } else if (lease->id == 0) {
       tracked.limiter->BudgetRefused(want.kind, lease->retry_ms, NowMs());
+      ++refused_;
     } else {
       tracked.limiter->BudgetGranted(want.kind, {lease->id, lease->amount, now_ms}, NowMs());
+      ++granted_;
     }
   }
 }
@@ -129,7 +132,24 @@ void BudgetLeaser::HandBack(const std::vector<BudgetReturn>& returns) {
   // A grant not handed back simply counts until its use time and window end: never too little.
   if (Status status = ledger_.Finish(grants); !status.ok()) {
     LOG_WARN("limit budgets: hand back: {}", status.ToString());
+    return;
   }
+  handed_back_ += static_cast<int64_t>(grants.size());
+}
+
+std::string BudgetLeaser::RenderMetrics() const {
+  auto line = [](const char* result, int64_t value) {
+    return std::string("berth_limit_budget_leases_total{result=\"") + result + "\"} " +
+           std::to_string(value) + "\n";
+  };
+  return "# HELP berth_limit_budget_leases_total Budget blocks of shared limits this instance "
+         "asked PostgreSQL for, by answer.\n"
+         "# TYPE berth_limit_budget_leases_total counter\n" +
+         line("granted", granted_) + line("refused", refused_) + line("failed", failed_) +
+         "# HELP berth_limit_budget_handed_back_total Grants this instance handed back.\n"
+         "# TYPE berth_limit_budget_handed_back_total counter\n"
+         "berth_limit_budget_handed_back_total " +
+         std::to_string(handed_back_.load()) + "\n";
 }
 
 }  // namespace berth

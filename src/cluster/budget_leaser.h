@@ -6,6 +6,7 @@
 // composition root; thread-safe. docs/operations.md, "Limits across instances".
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -42,6 +43,9 @@ class BudgetLeaser {
   // One pass over every limiter (the thread runs this on each wake and tick); tests call it.
   void RunOnce();
 
+  // berth_limit_budget_* counters for /metrics (no database access).
+  std::string RenderMetrics() const;
+
  private:
   struct Tracked {
     std::string scope;
@@ -68,6 +72,10 @@ class BudgetLeaser {
   std::map<std::string, Tracked> tracked_;  // by deployed_model; guarded by mu_
   std::vector<Tracked> released_;           // let go, grants not yet handed back; guarded by mu_
   int64_t next_sweep_ms_ = 0;               // loop thread only
+  std::atomic<int64_t> granted_{0};         // leases answered with a grant
+  std::atomic<int64_t> refused_{0};         // leases answered: nothing free
+  std::atomic<int64_t> failed_{0};          // leases that could not reach the ledger
+  std::atomic<int64_t> handed_back_{0};     // grants handed back
   std::thread thread_;
 };
 

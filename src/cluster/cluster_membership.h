@@ -43,7 +43,7 @@ class ClusterMembership {
   void Stop();
 
   StatusOr<ClusterView> View() { return lease_.View(); }
-  std::string RenderMetrics() const { return lease_.RenderMetrics(); }
+  std::string RenderMetrics() const { return lease_.RenderMetrics() + leaser_.RenderMetrics(); }
 
  private:
   void TriggerAll();

@@ -101,6 +101,10 @@ class LimitsAcrossInstancesTest(h.BerthTestCase):
 
         metrics = servers[1].get("/metrics", key=None).text
         self.assertIn("berth_cluster_instances 3", metrics)
+        granted = [line for line in metrics.splitlines()
+                   if line.startswith('berth_limit_budget_leases_total{result="granted"}')]
+        self.assertEqual(len(granted), 1, metrics)
+        self.assertGreaterEqual(int(granted[0].split()[-1]), 3, "blocks of 3 requests")
 
     def test_tpm_limit_holds_skewed_to_one_instance_or_spread_over_all(self):
         servers = self.start_cluster()

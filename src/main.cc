@@ -93,6 +93,15 @@ Status SaveAdminKey(const std::string& data_dir, const std::string& secret) {
   return ok ? Status::Ok() : Internal("cannot write " + path);
 }
 
+// The limiter of a published route, kept alive with its route state.
+LimiterLookup RouteLimiters(const GatewayRoutes& routes) {
+  return [&routes](const std::string& name) -> std::shared_ptr<RateLimiter> {
+    std::shared_ptr<const GatewayRoute> route = routes.Find(name);
+    if (!route) return nullptr;
+    return std::shared_ptr<RateLimiter>(route->state, &route->state->limiter);
+  };
+}
+
 sigset_t BlockStopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
@@ -178,7 +187,9 @@ int Serve(const ServeOptions& options) {
         std::make_unique<ClusterMembership>(*opened->postgres, *runtime, clock, options.runtime);
   }
   ReconcilerOptions reconcile_options;
-  reconcile_options.routes = cluster ? cluster->SharedRoutes(routes) : &routes;
+  // With several instances, each deployment's limiter leases its part of the limits.
+  reconcile_options.routes =
+      cluster ? cluster->SharedRoutes(routes, RouteLimiters(routes)) : &routes;
   Reconciler reconciler(cluster ? cluster->reconcile_store() : store,
                         cluster ? cluster->reconcile_runtime() : *runtime, clock,
                         reconcile_options);

@@ -25,30 +25,33 @@ ClusterMembership::ClusterMembership(PostgresStore& store, RuntimeAdapter& runti
              LeaseOptions{HostName() + "-" + std::to_string(::getpid()) + "-" + RandomHex(4),
                           HostName(), runtime_name}),
       fenced_store_(store, lease_),
-      fenced_runtime_(runtime, lease_) {}
+      fenced_runtime_(runtime, lease_),
+      ledger_(store.pool()),
+      leaser_(ledger_, clock) {}
 
 ClusterMembership::~ClusterMembership() { Stop(); }
 
 Status ClusterMembership::Start(const std::string& address, TriggerFn trigger) {
   trigger_ = std::move(trigger);
   RETURN_IF_ERROR(lease_.Join(address));
-  // On gaining the lease, act on everything; when instances come or go, republish every
-  // route so each instance's share of the limits follows at once.
+  // On gaining the lease, act on everything (and when instances come or go, so routes and
+  // views follow at once).
   lease_.Start([this] { TriggerAll(); }, [this] { TriggerAll(); });
+  leaser_.Start();
   listener_ = std::make_unique<ChangeListener>(
       ChangeListenerOptions{store_.conninfo(), trigger_, [this] { TriggerAll(); }, Millis(5000)});
   listener_->Start();
   return Status::Ok();
 }
 
-RoutePublisher* ClusterMembership::SharedRoutes(RoutePublisher& routes) {
-  shared_routes_ =
-      std::make_unique<SharedLimitsPublisher>(routes, [this] { return lease_.LiveInstances(); });
+RoutePublisher* ClusterMembership::SharedRoutes(RoutePublisher& routes, LimiterLookup limiters) {
+  shared_routes_ = std::make_unique<SharedLimitsPublisher>(routes, std::move(limiters), leaser_);
   return shared_routes_.get();
 }
 
 void ClusterMembership::Stop() {
   if (listener_) listener_->Stop();
+  leaser_.Stop();  // hands every grant back: the other instances may use it at once
   lease_.Stop();
 }
 

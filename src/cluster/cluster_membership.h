@@ -1,6 +1,7 @@
 // ClusterMembership: what one `berth serve` on a shared PostgreSQL runs besides the single-
 // instance wiring: the reconciler lease, the fenced store and runtime its reconciler acts
-// through, and the listener that triggers it on other instances' writes. The composition root
+// through, the listener that triggers it on other instances' writes, and the leaser of the
+// budgets of the limits the instances share. The composition root
 // builds it before the reconciler, Start()s it once the server listens and Stop()s it after
 // the reconciler; the accessors may be called from any thread.
 #pragma once
@@ -9,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "cluster/budget_leaser.h"
+#include "cluster/budget_ledger.h"
 #include "cluster/change_listener.h"
 #include "cluster/fenced_runtime.h"
 #include "cluster/fenced_store.h"
@@ -28,9 +31,10 @@ class ClusterMembership {
 
   Store& reconcile_store() { return fenced_store_; }
   RuntimeAdapter& reconcile_runtime() { return fenced_runtime_; }
-  // What the reconciler publishes routes to: `routes` with each limit split among the live
-  // instances. Call once; owned by this membership.
-  RoutePublisher* SharedRoutes(RoutePublisher& routes);
+  // What the reconciler publishes routes to: `routes`, with each deployment's limiter (found by
+  // `limiters` once published) sharing its limits with the other instances through leased
+  // budgets. Call once; owned by this membership.
+  RoutePublisher* SharedRoutes(RoutePublisher& routes, LimiterLookup limiters);
 
   // Joins the cluster as `address` (refused with FailedPrecondition on a runtime
   // misconfiguration), takes or follows the lease, and starts listening for changes, each of
@@ -39,7 +43,7 @@ class ClusterMembership {
   void Stop();
 
   StatusOr<ClusterView> View() { return lease_.View(); }
-  std::string RenderMetrics() const { return lease_.RenderMetrics(); }
+  std::string RenderMetrics() const { return lease_.RenderMetrics() + leaser_.RenderMetrics(); }
 
  private:
   void TriggerAll();
@@ -48,6 +52,8 @@ class ClusterMembership {
   LeaderLease lease_;
   FencedStore fenced_store_;
   FencedRuntime fenced_runtime_;
+  BudgetLedger ledger_;
+  BudgetLeaser leaser_;
   TriggerFn trigger_;
   std::unique_ptr<ChangeListener> listener_;
   std::unique_ptr<SharedLimitsPublisher> shared_routes_;

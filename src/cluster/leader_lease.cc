@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "cluster/db_clock.h"
 #include "common/log.h"
 #include "store/postgres/pg_pool.h"
 
@@ -13,17 +14,6 @@ using pg::Connection;
 using pg::Params;
 using pg::Result;
 using pg::TxMode;
-
-// The database's clock in unix milliseconds: every instance measures the lease by it, so their
-// own clocks may disagree.
-constexpr const char* kNowMs = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
-
-std::string Sql(std::string text) {
-  for (size_t at = text.find("NOW_MS"); at != std::string::npos; at = text.find("NOW_MS")) {
-    text.replace(at, 6, kNowMs);
-  }
-  return text;
-}
 
 }  // namespace
 
@@ -37,10 +27,11 @@ Status LeaderLease::Join(const std::string& address) {
   return pool_.Transact(TxMode::kWrite, [&](Connection& db) -> Status {
     // One joiner at a time, so two instances starting together see each other.
     RETURN_IF_ERROR(db.ExecScript("LOCK TABLE cluster_instances IN EXCLUSIVE MODE"));
-    ASSIGN_OR_RETURN(Result live,
-                     db.Exec(Sql("SELECT instance_id, hostname, runtime FROM cluster_instances"
-                                 " WHERE heartbeat > NOW_MS - $1 AND instance_id <> $2"),
-                             Params().Int(3 * options_.ttl.count()).Text(options_.instance_id)));
+    ASSIGN_OR_RETURN(
+        Result live,
+        db.Exec(WithDbNow("SELECT instance_id, hostname, runtime FROM cluster_instances"
+                          " WHERE heartbeat > NOW_MS - $1 AND instance_id <> $2"),
+                Params().Int(3 * options_.ttl.count()).Text(options_.instance_id)));
     for (int i = 0; i < live.rows(); ++i) {
       std::string other = live.Text(i, 0);
       if (live.Text(i, 2) != options_.runtime) {
@@ -56,8 +47,8 @@ Status LeaderLease::Join(const std::string& address) {
       }
     }
     return db
-        .Exec(Sql("INSERT INTO cluster_instances (instance_id, address, hostname, runtime,"
-                  " started, heartbeat) VALUES ($1, $2, $3, $4, NOW_MS, NOW_MS)"),
+        .Exec(WithDbNow("INSERT INTO cluster_instances (instance_id, address, hostname, runtime,"
+                        " started, heartbeat) VALUES ($1, $2, $3, $4, NOW_MS, NOW_MS)"),
               Params()
                   .Text(options_.instance_id)
                   .Text(address_)
@@ -148,26 +139,27 @@ StatusOr<std::optional<int64_t>> LeaderLease::AcquireOrRenew() {
     // Renewal keeps the term; a takeover of a lapsed lease (or a first lease) bumps it.
     ASSIGN_OR_RETURN(
         Result row,
-        db.Exec(Sql("INSERT INTO cluster_lease AS l (name, holder, term, acquired, expires)"
-                    " VALUES ($1, $2, 1, NOW_MS, NOW_MS + $3)"
-                    " ON CONFLICT (name) DO UPDATE SET"
-                    "   term = CASE WHEN l.holder = $2 AND l.expires > NOW_MS THEN l.term"
-                    "          ELSE l.term + 1 END,"
-                    "   acquired = CASE WHEN l.holder = $2 AND l.expires > NOW_MS THEN l.acquired"
-                    "          ELSE NOW_MS END,"
-                    "   holder = $2, expires = NOW_MS + $3"
-                    " WHERE l.expires <= NOW_MS OR l.holder = $2"
-                    " RETURNING term"),
-                Params()
-                    .Text(PostgresStore::kReconcilerLease)
-                    .Text(options_.instance_id)
-                    .Int(options_.ttl.count())));
+        db.Exec(
+            WithDbNow("INSERT INTO cluster_lease AS l (name, holder, term, acquired, expires)"
+                      " VALUES ($1, $2, 1, NOW_MS, NOW_MS + $3)"
+                      " ON CONFLICT (name) DO UPDATE SET"
+                      "   term = CASE WHEN l.holder = $2 AND l.expires > NOW_MS THEN l.term"
+                      "          ELSE l.term + 1 END,"
+                      "   acquired = CASE WHEN l.holder = $2 AND l.expires > NOW_MS THEN l.acquired"
+                      "          ELSE NOW_MS END,"
+                      "   holder = $2, expires = NOW_MS + $3"
+                      " WHERE l.expires <= NOW_MS OR l.holder = $2"
+                      " RETURNING term"),
+            Params()
+                .Text(PostgresStore::kReconcilerLease)
+                .Text(options_.instance_id)
+                .Int(options_.ttl.count())));
     if (row.rows() > 0) held = row.Int(0, 0);
     ASSIGN_OR_RETURN(Result lease, db.Exec("SELECT holder, term, acquired FROM cluster_lease"
                                            " WHERE name = $1",
                                            Params().Text(PostgresStore::kReconcilerLease)));
-    ASSIGN_OR_RETURN(Result live, db.Exec(Sql("SELECT COUNT(*) FROM cluster_instances"
-                                              " WHERE heartbeat > NOW_MS - $1"),
+    ASSIGN_OR_RETURN(Result live, db.Exec(WithDbNow("SELECT COUNT(*) FROM cluster_instances"
+                                                    " WHERE heartbeat > NOW_MS - $1"),
                                           Params().Int(3 * options_.ttl.count())));
     std::lock_guard lock(mu_);
     if (lease.rows() > 0) {
@@ -184,9 +176,9 @@ StatusOr<std::optional<int64_t>> LeaderLease::AcquireOrRenew() {
 Status LeaderLease::Heartbeat() {
   return pool_.Transact(TxMode::kWrite, [&](Connection& db) -> Status {
     return db
-        .Exec(Sql("INSERT INTO cluster_instances (instance_id, address, hostname, runtime,"
-                  " started, heartbeat) VALUES ($1, $2, $3, $4, NOW_MS, NOW_MS)"
-                  " ON CONFLICT (instance_id) DO UPDATE SET heartbeat = NOW_MS"),
+        .Exec(WithDbNow("INSERT INTO cluster_instances (instance_id, address, hostname, runtime,"
+                        " started, heartbeat) VALUES ($1, $2, $3, $4, NOW_MS, NOW_MS)"
+                        " ON CONFLICT (instance_id) DO UPDATE SET heartbeat = NOW_MS"),
               Params()
                   .Text(options_.instance_id)
                   .Text(address_)
@@ -212,9 +204,10 @@ StatusOr<ClusterView> LeaderLease::View() {
   view.self = options_.instance_id;
   view.store = "postgresql";
   RETURN_IF_ERROR(pool_.Transact(TxMode::kSnapshot, [&](Connection& db) -> Status {
-    ASSIGN_OR_RETURN(Result lease, db.Exec(Sql("SELECT holder, term, acquired, expires > NOW_MS"
-                                               " FROM cluster_lease WHERE name = $1"),
-                                           Params().Text(PostgresStore::kReconcilerLease)));
+    ASSIGN_OR_RETURN(Result lease,
+                     db.Exec(WithDbNow("SELECT holder, term, acquired, expires > NOW_MS"
+                                       " FROM cluster_lease WHERE name = $1"),
+                             Params().Text(PostgresStore::kReconcilerLease)));
     if (lease.rows() > 0) {
       view.term = lease.Int(0, 1);
       if (lease.Bool(0, 3)) {
@@ -224,9 +217,9 @@ StatusOr<ClusterView> LeaderLease::View() {
     }
     ASSIGN_OR_RETURN(
         Result rows,
-        db.Exec(Sql("SELECT instance_id, address, hostname, runtime, started, heartbeat"
-                    " FROM cluster_instances WHERE heartbeat > NOW_MS - $1"
-                    " ORDER BY started, instance_id"),
+        db.Exec(WithDbNow("SELECT instance_id, address, hostname, runtime, started, heartbeat"
+                          " FROM cluster_instances WHERE heartbeat > NOW_MS - $1"
+                          " ORDER BY started, instance_id"),
                 Params().Int(3 * options_.ttl.count())));
     for (int i = 0; i < rows.rows(); ++i) {
       ClusterInstance instance{rows.Text(i, 0),
@@ -267,8 +260,8 @@ std::string LeaderLease::RenderMetrics() const {
          "# TYPE berth_cluster_takeovers_total counter\n"
          "berth_cluster_takeovers_total " +
          std::to_string(takeovers_) +
-         "\n# HELP berth_cluster_instances Live instances sharing the store (each limit is "
-         "split among them).\n"
+         "\n# HELP berth_cluster_instances Live instances sharing the store (and its limits' "
+         "budgets).\n"
          "# TYPE berth_cluster_instances gauge\n"
          "berth_cluster_instances " +
          std::to_string(live_instances_) + "\n";

@@ -1,33 +1,24 @@
 #include "cluster/shared_limits.h"
 
-#include <algorithm>
-#include <optional>
-
 namespace berth {
-namespace {
 
-int64_t Share(int64_t limit, int instances) {
-  if (limit <= 0) return limit;
-  return std::max<int64_t>(1, limit / std::max(1, instances));
+bool HasSharedLimits(const Deployment& d) {
+  return d.rpm_limit || d.tpm_limit || d.ptu_capacity.has_value();
 }
 
-std::optional<int64_t> Share(const std::optional<int64_t>& limit, int instances) {
-  if (!limit) return std::nullopt;
-  return Share(*limit, instances);
-}
-
-}  // namespace
-
-Deployment ShareOfLimits(const Deployment& d, int instances) {
-  Deployment share = d;
-  share.rpm_limit = Share(d.rpm_limit, instances);
-  share.tpm_limit = Share(d.tpm_limit, instances);
-  if (share.ptu_capacity) {
-    share.ptu_capacity->input_tpm = Share(d.ptu_capacity->input_tpm, instances);
-    share.ptu_capacity->output_tpm = Share(d.ptu_capacity->output_tpm, instances);
-    share.ptu_capacity->thinking_output_tpm = Share(d.ptu_capacity->thinking_output_tpm, instances);
+void SharedLimitsPublisher::Publish(const Deployment& d, const std::vector<ReplicaInfo>& replicas) {
+  routes_.Publish(d, replicas);
+  if (!HasSharedLimits(d)) return;
+  // Only a limiter created by this publish's route (or kept from the incarnation's earlier
+  // ones) is found; the leaser ignores one it already tracks.
+  if (std::shared_ptr<RateLimiter> limiter = limiters_(d.deployed_model)) {
+    leaser_.Track(d.deployed_model, d.uid, std::move(limiter));
   }
-  return share;
+}
+
+void SharedLimitsPublisher::Withdraw(const std::string& deployed_model) {
+  routes_.Withdraw(deployed_model);
+  leaser_.Forget(deployed_model);
 }
 
 }  // namespace berth

@@ -1,40 +1,43 @@
-// SharedLimitsPublisher: how rpm / tpm / ptu limits hold across instances today. Each instance
-// enforces an equal share of a deployment's limits (the limit divided by the live instances,
-// rounded down, at least 1) on its own traffic, so the sum admitted by all instances stays
-// within the limit without the request path ever waiting on the database. It sits between the
-// reconciler and the gateway's routing table: every route published passes through it with its
-// limits divided. The share follows the instance count at once: a change of the count
-// triggers a pass over every deployment (ClusterMembership). Called from reconcile worker threads;
-// thread-safe. docs/operations.md has the worst case and what a budget-leasing design would add.
+// SharedLimitsPublisher: how rpm / tpm / ptu limits hold across instances. It sits between the
+// reconciler and the gateway's routing table: every route passes through unchanged (each
+// instance enforces the whole limit in its own windows), and the deployment's limiter is handed
+// to the BudgetLeaser, so an admitted request must also fit this instance's part of the limit,
+// leased in blocks from the store (core/leased_budget.h). Traffic skewed to one instance gets
+// the whole limit; the request path never waits on the database. Called from reconcile worker
+// threads; thread-safe. docs/operations.md has the design and its worst case.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "cluster/budget_leaser.h"
 #include "core/deployment.h"
+#include "core/rate_limiter.h"
 #include "reconcile/route_publisher.h"
 
 namespace berth {
 
-// `d` with its rpm, tpm and ptu tpm limits divided among `instances` (rounded down, at least
-// 1 where the limit is at least 1; a limit of 0 stays 0). Pure.
-Deployment ShareOfLimits(const Deployment& d, int instances);
+// The limiter the routing table keeps for a published deployment (null when it has none).
+using LimiterLookup =
+    std::function<std::shared_ptr<RateLimiter>(const std::string& deployed_model)>;
+
+// Whether `d` has a limit the instances must share (rpm, tpm or a PTU throughput).
+bool HasSharedLimits(const Deployment& d);
 
 class SharedLimitsPublisher final : public RoutePublisher {
  public:
-  // `instances` returns the live instance count (at least 1).
-  SharedLimitsPublisher(RoutePublisher& routes, std::function<int()> instances)
-      : routes_(routes), instances_(std::move(instances)) {}
+  SharedLimitsPublisher(RoutePublisher& routes, LimiterLookup limiters, BudgetLeaser& leaser)
+      : routes_(routes), limiters_(std::move(limiters)), leaser_(leaser) {}
 
-  void Publish(const Deployment& d, const std::vector<ReplicaInfo>& replicas) override {
-    routes_.Publish(ShareOfLimits(d, instances_()), replicas);
-  }
-  void Withdraw(const std::string& deployed_model) override { routes_.Withdraw(deployed_model); }
+  void Publish(const Deployment& d, const std::vector<ReplicaInfo>& replicas) override;
+  void Withdraw(const std::string& deployed_model) override;
 
  private:
   RoutePublisher& routes_;
-  std::function<int()> instances_;
+  LimiterLookup limiters_;
+  BudgetLeaser& leaser_;
 };
 
 }  // namespace berth

@@ -69,8 +69,13 @@ Reservation RateLimiter::Reserve(const TokenCount& estimate, int64_t now_ms) {
   std::lock_guard lock(mu_);
   std::optional<Miss> miss;
   Admission refusal = Admission::kThrottled;
-  if (FitsMu(estimate, now_ms, miss)) {
-    if (FitsPtu(estimate, now_ms, miss)) return Admit(estimate, now_ms);
+  if (FitsMu(estimate, now_ms, miss) &&
+      (!shared_ || FitsShared(Needs(estimate, false), now_ms, miss))) {
+    if (FitsPtu(estimate, now_ms, miss) &&
+        (!shared_ || FitsShared(Needs(estimate, true), now_ms, miss))) {
+      if (shared_) TakeShared(estimate, now_ms);
+      return Admit(estimate, now_ms);
+    }
     if (limits_.overflow) refusal = Admission::kOverflow;
   }
   Reservation reservation;
@@ -90,6 +95,7 @@ void RateLimiter::Settle(const Reservation& reservation, const TokenCount& actua
   tokens_.Add(reservation.at_ms, actual.total() - reserved.total(), now_ms);
   input_.Add(reservation.at_ms, actual.input - reserved.input, now_ms);
   output_.Add(reservation.at_ms, actual.output - reserved.output, now_ms);
+  if (shared_) SettleShared(reservation, actual, now_ms);
 }
 
 }  // namespace berth

@@ -15,13 +15,23 @@
 // with the same empty-window rule); if either does not fit → kOverflow (served pay-as-you-go,
 // reserving nothing: overflow traffic does not use PTU quota) when `overflow`, else kThrottled.
 // A deployment has one kind of limits in practice; with both, MU limits are checked first.
+//
+// Shared limits (several instances, cluster/budget_leaser.h): after ShareLimits() an admitted
+// request must also fit this instance's leased budget of each limit it is under (LeasedBudget:
+// blocks leased from a ledger in the store, or one request on credit); the windows above still
+// apply, with the whole limit. Without ShareLimits() (one instance) nothing of this runs.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "core/leased_budget.h"
 #include "core/sliding_window.h"
 #include "core/token_count.h"
 
@@ -34,6 +44,25 @@ struct RateLimits {                   // per deployment; nullopt = no limit of t
   std::optional<int64_t> output_tpm;  // ptu purchased output tokens per minute
   bool overflow = true;  // ptu: a request that does not fit is served pay-as-you-go (else 429)
   bool operator==(const RateLimits&) const = default;
+};
+
+// The limits a budget can be leased for, and their names in the store's ledger.
+enum class LimitKind { kRpm, kTpm, kInputTpm, kOutputTpm };
+constexpr std::array<LimitKind, 4> kLimitKinds = {LimitKind::kRpm, LimitKind::kTpm,
+                                                  LimitKind::kInputTpm, LimitKind::kOutputTpm};
+const char* LimitKindName(LimitKind kind);
+
+// A lease the leaser should ask the ledger for: `amount` of `kind` under `limit`.
+struct BudgetWant {
+  LimitKind kind = LimitKind::kRpm;
+  int64_t amount = 0;
+  int64_t limit = 0;
+};
+
+// A grant handed back to the ledger.
+struct BudgetReturn {
+  LimitKind kind = LimitKind::kRpm;
+  FinishedGrant grant;
 };
 
 enum class Admission { kAdmitted, kOverflow, kThrottled };
@@ -61,6 +90,19 @@ class RateLimiter {
   // reserved in (ignored once that slot is 60 s old). Does nothing unless it was admitted.
   void Settle(const Reservation& reservation, const TokenCount& actual, int64_t now_ms);
 
+  // Shared limits (above), from the cluster's leaser. ShareLimits turns them on for good;
+  // `wake` runs under this limiter's lock whenever a budget wants a lease, so it must only
+  // signal (never block or call back into this limiter).
+  void ShareLimits(std::function<void()> wake);
+  // Leases to ask for now, each marked in flight until BudgetGranted / Refused / Failed.
+  std::vector<BudgetWant> BudgetWanted(int64_t now_ms);
+  void BudgetGranted(LimitKind kind, const BudgetGrant& grant, int64_t now_ms);
+  void BudgetRefused(LimitKind kind, int64_t retry_ms, int64_t now_ms);
+  void BudgetFailed(LimitKind kind, int64_t now_ms);
+  // Grants to hand back (spent or past their use time); Release: every grant.
+  std::vector<BudgetReturn> BudgetFinished(int64_t now_ms);
+  std::vector<BudgetReturn> BudgetRelease(int64_t now_ms);
+
  private:
   // A limit the request does not fit under: when it would, and the reason text.
   struct Miss {
@@ -74,12 +116,32 @@ class RateLimiter {
   bool FitsPtu(const TokenCount& estimate, int64_t now_ms, std::optional<Miss>& miss);
   Reservation Admit(const TokenCount& estimate, int64_t now_ms);
 
+  struct Shared {
+    std::function<void()> wake;
+    std::array<LeasedBudget, 4> budgets{LeasedBudget(1), LeasedBudget(1), LeasedBudget(1),
+                                        LeasedBudget(1)};
+  };
+  // What a request takes of each shared limit it is under (`limit` set); none when unlimited.
+  struct Need {
+    LimitKind kind;
+    int64_t amount;
+  };
+  // MU limits (rpm, tpm) or, with `ptu`, PTU limits (input, output tpm).
+  std::vector<Need> Needs(const TokenCount& estimate, bool ptu) const;
+  const std::optional<int64_t>& LimitOf(LimitKind kind) const;
+  // Shared mode: whether the budgets cover `needs` (or credit does); else records the miss.
+  bool FitsShared(const std::vector<Need>& needs, int64_t now_ms, std::optional<Miss>& miss);
+  void TakeShared(const TokenCount& estimate, int64_t now_ms);
+  void SettleShared(const Reservation& reservation, const TokenCount& actual, int64_t now_ms);
+  void WakeIfWanted(int64_t now_ms);
+
   mutable std::mutex mu_;
-  RateLimits limits_;       // guarded by mu_
-  SlidingWindow requests_;  // guarded by mu_
-  SlidingWindow tokens_;    // guarded by mu_: input + output
-  SlidingWindow input_;     // guarded by mu_
-  SlidingWindow output_;    // guarded by mu_
+  RateLimits limits_;               // guarded by mu_
+  SlidingWindow requests_;          // guarded by mu_
+  SlidingWindow tokens_;            // guarded by mu_: input + output
+  SlidingWindow input_;             // guarded by mu_
+  SlidingWindow output_;            // guarded by mu_
+  std::unique_ptr<Shared> shared_;  // guarded by mu_; null with one instance
 };
 
 }  // namespace berth

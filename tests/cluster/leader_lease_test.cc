@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "cluster/change_listener.h"
-#include "cluster/shared_limits.h"
 #include "postgres_server.h"
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/postgres_store.h"
@@ -151,26 +150,6 @@ TEST_F(LeaderLeaseTest, AWriteOnOneInstanceReachesTheOthersListener) {
   }
   listener.Stop();
   EXPECT_GT(heard.load(), 0);
-}
-
-TEST(SharedLimitsTest, EachInstanceEnforcesAnEqualShareRoundedDown) {
-  Deployment d = MakeDeployment("limited");
-  d.rpm_limit = 10;
-  d.tpm_limit = 1000;
-  Deployment third = ShareOfLimits(d, 3);
-  EXPECT_EQ(third.rpm_limit, 3);
-  EXPECT_EQ(third.tpm_limit, 333);
-  EXPECT_LE(*third.rpm_limit * 3, *d.rpm_limit) << "the sum stays within the limit";
-  d.rpm_limit = 2;
-  EXPECT_EQ(ShareOfLimits(d, 3).rpm_limit, 1) << "never below one request";
-  d.rpm_limit = 0;
-  EXPECT_EQ(ShareOfLimits(d, 3).rpm_limit, 0) << "a zero limit admits nothing anywhere";
-  d.rpm_limit.reset();
-  EXPECT_FALSE(ShareOfLimits(d, 3).rpm_limit) << "no limit stays no limit";
-  d.ptu_capacity = PtuCapacity{900, 300, 90};
-  Deployment ptu = ShareOfLimits(d, 3);
-  EXPECT_EQ(ptu.ptu_capacity, (PtuCapacity{300, 100, 30}));
-  EXPECT_EQ(ShareOfLimits(d, 1).tpm_limit, d.tpm_limit);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// How each record maps to the columns of its PostgreSQL table, in one place so the SQL text
-// and the parameter order cannot drift apart. Pure functions; callable from any thread.
+// How each record maps to the columns of its PostgreSQL table: the SQL text with $N parameters,
+// and the binder (Params) and row reader (Row) over which store/record_codec.h, shared with
+// SQLite, encodes and decodes every record. Pure functions; callable from any thread.
 #pragma once
 
 #include <string>

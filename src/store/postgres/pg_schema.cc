@@ -163,6 +163,20 @@ CREATE TABLE sim_adapters (
 );
 )sql";
 
+// Version 4: the leased budgets of limits shared by several instances (cluster/budget_ledger.h):
+// one row per grant, counted against its limit until `counts_until` (the database's clock, unix
+// ms).
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE limit_grants (
+  id BIGSERIAL PRIMARY KEY,
+  scope TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  counts_until BIGINT NOT NULL
+);
+CREATE INDEX limit_grants_by_scope ON limit_grants (scope, kind, counts_until);
+)sql";
+
 StatusOr<int> ReadVersion(Connection& db) {
   ASSIGN_OR_RETURN(Result result, db.Exec("SELECT max(version) FROM berth_schema"));
   return static_cast<int>(result.Int(0, 0));
@@ -200,6 +214,7 @@ const std::vector<Migration>& Migrations() {
       {1, kSchemaV1},
       {2, kSchemaV2},
       {3, kSchemaV3},
+      {4, kSchemaV4},
   };
   return migrations;
 }

@@ -1,6 +1,7 @@
-// Codec: how each record maps to the columns of its table, in one place so the SQL text and the
-// binding order cannot drift apart. Pure functions over a Statement; callable from any thread
-// that holds the statement's connection.
+// Codec: how each record maps to the columns of its SQLite table: the SQL text with ?N
+// parameters, and each record bound or read through store/record_codec.h (shared with
+// PostgreSQL), so the SQL text and the binding order cannot drift apart. Pure functions over a
+// Statement; callable from any thread that holds the statement's connection.
 #pragma once
 
 #include <string>
@@ -36,7 +37,7 @@ const std::string& SelectEventsByUidSql();
 void BindEvent(Statement& st, const DeploymentEvent& e);
 StatusOr<DeploymentEvent> ReadEvent(const Statement& st);
 
-// --- incarnations (codec_incarnations.cc) ---
+// --- incarnations ---
 const std::string& InsertIncarnationSql();
 const std::string& SelectIncarnationSql();
 void BindIncarnation(Statement& st, const Incarnation& i);
@@ -62,10 +63,6 @@ const std::string& InsertUsageSql();
 const std::string& SelectUsageSql();
 void BindUsage(Statement& st, const UsageRecord& u);
 UsageRecord ReadUsage(const Statement& st);
-
-// Plans as a comma list of their API names ("mu,lora"), and back. Internal on an unknown name.
-std::string JoinPlans(const std::vector<Plan>& plans);
-StatusOr<std::vector<Plan>> SplitPlans(std::string_view text);
 
 }  // namespace berth::sqlite
 

@@ -1,5 +1,5 @@
-// Internal to the sqlite codec: helpers that bind and read a record's columns in list order and
-// build SQL text from column lists. Used with one Statement on one thread at a time.
+// Internal to the sqlite codec: the binder and row reader of store/record_codec.h over a
+// Statement, and SQL text built from column lists. Used with one Statement on one thread at a time.
 #pragma once
 
 #include <initializer_list>
@@ -9,7 +9,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "core/deployment.h"
+#include "store/record_codec.h"
 #include "store/sqlite/connection.h"
 
 namespace berth::sqlite {
@@ -23,6 +23,10 @@ class Binder {
   void Bool(bool v) { st_.BindInt(next_++, v ? 1 : 0); }
   void Time(SystemTime t) { st_.BindInt(next_++, ToUnixMillis(t)); }
   void OptionalInt(const std::optional<int64_t>& v) { st_.BindOptionalInt(next_++, v); }
+  // A nullable boolean as a nullable 0 / 1.
+  void OptionalBool(const std::optional<bool>& v) {
+    OptionalInt(v ? std::optional<int64_t>(*v ? 1 : 0) : std::nullopt);
+  }
 
  private:
   Statement& st_;
@@ -39,59 +43,20 @@ class Reader {
   bool Bool() { return st_.Int(next_++) != 0; }
   SystemTime Time() { return FromUnixMillis(st_.Int(next_++)); }
   std::optional<int64_t> OptionalInt() { return st_.OptionalInt(next_++); }
+  std::optional<bool> OptionalBool() {
+    std::optional<int64_t> v = OptionalInt();
+    if (!v) return std::nullopt;
+    return *v != 0;
+  }
 
  private:
   const Statement& st_;
   int next_ = 0;
 };
 
-// A ptu capacity as three nullable columns: input_tpm, output_tpm, thinking_output_tpm.
-inline void BindPtu(Binder& b, const std::optional<PtuCapacity>& ptu) {
-  b.OptionalInt(ptu ? std::optional<int64_t>(ptu->input_tpm) : std::nullopt);
-  b.OptionalInt(ptu ? std::optional<int64_t>(ptu->output_tpm) : std::nullopt);
-  b.OptionalInt(ptu ? ptu->thinking_output_tpm : std::nullopt);
-}
-
-inline std::optional<PtuCapacity> ReadPtu(Reader& r) {
-  std::optional<int64_t> input_tpm = r.OptionalInt();
-  std::optional<int64_t> output_tpm = r.OptionalInt();
-  std::optional<int64_t> thinking_tpm = r.OptionalInt();
-  if (!input_tpm) return std::nullopt;
-  return PtuCapacity{*input_tpm, output_tpm.value_or(0), thinking_tpm};
-}
-
-inline std::string ColumnList(std::initializer_list<const char*> columns) {
-  std::string out;
-  for (const char* column : columns) {
-    if (!out.empty()) out += ", ";
-    out += column;
-  }
-  return out;
-}
-
-inline std::string Params(size_t count) {
-  std::string out;
-  for (size_t i = 1; i <= count; ++i) {
-    if (i > 1) out += ", ";
-    out += '?';
-    out += std::to_string(i);
-  }
-  return out;
-}
-
 inline std::string InsertSql(const char* table, std::initializer_list<const char*> columns) {
-  return std::string("INSERT INTO ") + table + " (" + ColumnList(columns) + ") VALUES (" +
-         Params(columns.size()) + ")";
+  return codec::InsertSql('?', table, columns);
 }
-
-inline std::string SelectSql(const char* table, std::initializer_list<const char*> columns) {
-  return "SELECT " + ColumnList(columns) + " FROM " + table;
-}
-
-// Internal: a stored enum name this berth does not know (a newer berth wrote it, or damage).
-inline Status Corrupt(std::string_view record, std::string_view field, std::string_view value) {
-  return Internal("stored " + std::string(record) + " has an unknown " + std::string(field) +
-                  " \"" + std::string(value) + "\"");
-}
+using codec::SelectSql;
 
 }  // namespace berth::sqlite

@@ -30,8 +30,10 @@ bool ExpectsContinue(const BeastRequest& request) {
 
 }  // namespace
 
-HttpSession::HttpSession(tcp::socket socket, std::shared_ptr<ServerShared> shared)
+HttpSession::HttpSession(asio::io_context& loop, tcp::socket socket,
+                         std::shared_ptr<ServerShared> shared)
     : shared_(std::move(shared)),
+      loop_(loop),
       socket_(std::move(socket)),
       deadline_(socket_.get_executor()),
       response_wait_(socket_.get_executor()) {
@@ -173,10 +175,7 @@ void HttpSession::FailRead(ReadPhase phase, error_code ec, bool timed_out) {
 }
 
 void HttpSession::Dispatch() {
-  {
-    std::lock_guard<std::mutex> lock(shared_->mu);
-    ++shared_->in_flight;
-  }
+  shared_->in_flight.fetch_add(1, std::memory_order_relaxed);
   counted_in_flight_ = true;
   awaiting_response_ = true;
   shared_->unanswered.fetch_add(1, std::memory_order_relaxed);
@@ -188,7 +187,7 @@ void HttpSession::Dispatch() {
 }
 
 void HttpSession::CallHandler(HttpRequest request) {
-  HttpResponder responder = MakeResponder(weak_from_this(), shared_);
+  HttpResponder responder = MakeResponder(loop_, weak_from_this(), shared_);
   try {
     shared_->options.handler(std::move(request), responder);
     return;
@@ -250,8 +249,10 @@ void HttpSession::SendErrorAndClose(const Status& status, int fallback_status) {
 void HttpSession::EndInFlight() {
   if (!counted_in_flight_) return;
   counted_in_flight_ = false;
+  if (shared_->in_flight.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // Under mu, so a Stop() that just saw in_flight > 0 is already waiting and gets the signal.
   std::lock_guard<std::mutex> lock(shared_->mu);
-  if (--shared_->in_flight == 0) shared_->drained.notify_all();
+  shared_->drained.notify_all();
 }
 
 void HttpSession::ShutdownAndLinger() {

@@ -27,8 +27,10 @@ namespace http = http_internal::http;
 constexpr std::uint32_t kMaxHeaderBytes = 64 << 10;
 constexpr size_t kReadChunk = 16 << 10;
 
-// One request/response exchange. Every step runs on the call's strand; each async operation
-// holds a shared_ptr to the call, so it lives until the last one completes.
+// One request/response exchange. Every step runs on the call's executor: the plain executor of a
+// server loop (one thread, so no strand is needed), or a strand of the client's own loop (which
+// may have several threads). Each async operation holds a shared_ptr to the call, so it lives
+// until the last one completes.
 class Call final : public UpstreamCall, public std::enable_shared_from_this<Call> {
  public:
   // `loop` runs the call; `idle`, when given, is a kept-alive connection of that loop to reuse
@@ -37,7 +39,9 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
        std::shared_ptr<ConnectionPool> pool, UpstreamRequest request, UpstreamHandlers handlers)
       : loop_(loop),
         server_loop_(server_loop),
-        executor_(idle ? idle->get_executor() : asio::make_strand(loop)),
+        executor_(idle          ? idle->get_executor()
+                  : server_loop ? asio::any_io_executor(loop.get_executor())
+                                : asio::any_io_executor(asio::make_strand(loop))),
         pool_(std::move(pool)),
         request_(std::move(request)),
         handlers_(std::move(handlers)),
@@ -218,8 +222,8 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   beast::flat_buffer buffer_;
   http::request<http::string_body> beast_request_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
-  std::array<char, kReadChunk> chunk_{};
-  bool reused_;  // the connection was kept alive from an earlier call
+  std::array<char, kReadChunk> chunk_;  // not zeroed: only what the parser wrote is read
+  bool reused_;                         // the connection was kept alive from an earlier call
   bool got_bytes_ = false;
   bool cancelled_ = false;
   bool shutdown_ = false;  // cancelled by AbortAll

@@ -103,7 +103,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void OnDeadline(uint64_t generation, error_code ec);
 
   void DoWaitIdle();
-  void OnIdleReadable(error_code ec);
+  void OnIdleRead(error_code ec, size_t bytes);
   void DoReadHeader();
   void OnReadHeader(error_code ec, size_t header_bytes);
   void DoSendContinue();

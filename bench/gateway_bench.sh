@@ -16,7 +16,8 @@
 # Same body everywhere (model = the deployed model's name, which the engine serves).
 #
 # Measures: p50/p99 latency at concurrency 1 and requests/s at 64 connections (wrk, closed
-# loop), TTFT one stream at a time (20 streams of 4 tokens), TTFT and inter-chunk gaps on 64
+# loop) with the proxy's CPU time per request there (all of berth's threads, nginx's processes;
+# the figure a loaded machine moves least), TTFT one stream at a time (20 streams of 4 tokens), TTFT and inter-chunk gaps on 64
 # streams opened at once (2 waves), and 512 concurrent
 # streams (completion, TTFT, longest gap) with bench/stream_load.cc. Prints one table with
 # berth − nginx and berth / nginx, then PASS/MISS per target (issue 12: added p99 at c=1
@@ -191,13 +192,28 @@ stream_run() {  # arm streams waves [max_tokens] → key=value line
     --streams "$2" --waves "$3" --max-tokens "${4:-64}" --timeout-s 30 || true
 }
 field() { grep -o "$1=[-0-9.]*" <<<"$2" | cut -d= -f2; }
+# CPU time (ns) the proxy of an arm has used so far: every thread of berth (its engines are other
+# processes), or nginx's master and workers; 0 for direct. A figure the machine's load barely
+# moves, where throughput and latency swing with what else runs on the two cores.
+arm_cpu_ns() {
+  local pids t=0 f
+  case $1 in berth) pids=$berth_pid ;; nginx) pids="$nginx_pid $(pgrep -P "$nginx_pid" | tr "\n" " ")" ;; *) echo 0; return ;; esac
+  for f in $(for p in $pids; do echo /proc/$p/task/*/schedstat; done); do
+    t=$((t + $(cut -d' ' -f1 "$f" 2>/dev/null || echo 0)))
+  done
+  echo $t
+}
 measure() {  # one run of every phase, arms interleaved; results into r[arm,key,run]
   local n=$1 arm out
   for arm in $arms; do
     read -r _ r[$arm,c1p50,$n] r[$arm,c1p99,$n] r[$arm,c1err,$n] r[$arm,c1p90,$n] < <(wrk_run $arm 1 "$seconds")
   done
+  local cpu0
   for arm in $arms; do
+    cpu0=$(arm_cpu_ns $arm)
     read -r r[$arm,c64rps,$n] _ r[$arm,c64p99,$n] r[$arm,c64err,$n] _ < <(wrk_run $arm 64 "$seconds")
+    r[$arm,c64cpu,$n]=$(awk -v d=$(($(arm_cpu_ns $arm) - cpu0)) -v rps="${r[$arm,c64rps,$n]}" -v s="$seconds" \
+      'BEGIN {printf "%.1f", (rps > 0 ? d / 1000 / (rps * s) : 0)}')
   done
   for arm in $arms; do  # one stream at a time: the per-request TTFT a proxy adds
     out=$(stream_run $arm 1 20 4)
@@ -214,7 +230,7 @@ measure() {  # one run of every phase, arms interleaved; results into r[arm,key,
     r[$arm,s512ttft99,$n]=$(field ttft_p99_us "$out") r[$arm,s512gapmax,$n]=$(field gap_max_us "$out")
   done
 }
-keys="c1p50 c1p90 c1p99 c1err c64rps c64p99 c64err sttft50 sttft99 ttft50 ttft99 gap99 s64fail s512ok s512ttft99 s512gapmax"
+keys="c1p50 c1p90 c1p99 c1err c64rps c64p99 c64cpu c64err sttft50 sttft99 ttft50 ttft99 gap99 s64fail s512ok s512ttft99 s512gapmax"
 for n in $(seq "$runs"); do measure "$n"; done
 for arm in $arms; do  # the median of the runs (errors: the sum)
   for key in $keys; do
@@ -241,6 +257,7 @@ row "c=1 p90 latency (us)" c1p90
 row "c=1 p99 latency (us)" c1p99
 row "c=64 throughput (req/s)" c64rps
 row "c=64 p99 latency (us)" c64p99
+row "c=64 proxy CPU per req (us)" c64cpu
 row "stream TTFT p50 (us) [1x20]" sttft50
 row "stream TTFT p99 (us) [1x20]" sttft99
 row "stream TTFT p50 (us) [64x2]" ttft50

@@ -1,5 +1,6 @@
 // Unpredictable identifiers and secrets (request ids, key ids, API keys, workspace ids).
-// Backed by the OS entropy source; safe from any thread.
+// Backed by the OS entropy source (getrandom, drawn 4 KB at a time into a per-thread pool whose
+// bytes are each handed out once); safe from any thread.
 #pragma once
 
 #include <string>

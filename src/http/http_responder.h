@@ -11,7 +11,8 @@
 
 namespace berth::http_internal {
 
-HttpResponder MakeResponder(std::weak_ptr<HttpSession> session,
+// `loop` is the session's.
+HttpResponder MakeResponder(asio::io_context& loop, std::weak_ptr<HttpSession> session,
                             std::shared_ptr<ServerShared> shared);
 
 }  // namespace berth::http_internal

@@ -49,14 +49,15 @@ std::vector<std::unique_ptr<asio::io_context>> MakeLoops(int n) {
 
 // HttpServer on Boost.Beast: one event loop (io_context) per thread, as nginx runs one per
 // worker, so a connection and everything its requests start (an upstream call of the gateway)
-// stay on one thread. The acceptor runs on the first loop and deals connections out in turn;
-// each HttpSession has its own strand.
+// stay on one thread. The acceptor runs on the first loop and deals connections out in turn.
+// A loop has one thread, so nothing needs a strand: handlers run on the plain io_context executor
+// (a strand would queue every completion a second time and take its lock).
 class BeastHttpServer final : public HttpServer {
  public:
   explicit BeastHttpServer(std::shared_ptr<ServerShared> shared)
       : shared_(std::move(shared)),
         loops_(MakeLoops(ThreadCount(shared_->options))),
-        acceptor_(std::make_unique<tcp::acceptor>(asio::make_strand(*loops_.front()))),
+        acceptor_(std::make_unique<tcp::acceptor>(*loops_.front())),
         accept_retry_(std::make_unique<asio::steady_timer>(acceptor_->get_executor())) {}
   ~BeastHttpServer() override { Stop(); }
 
@@ -68,8 +69,8 @@ class BeastHttpServer final : public HttpServer {
  private:
   StatusOr<tcp::endpoint> ResolveListenEndpoint();
   void DoAccept();
-  void OnAccept(error_code ec, tcp::socket socket);
-  void StartSession(tcp::socket socket);
+  void OnAccept(asio::io_context& loop, error_code ec, tcp::socket socket);
+  void StartSession(asio::io_context& loop, tcp::socket socket);
   void AcceptBurst();
   void Shed(tcp::socket socket);
   void CloseAcceptor();
@@ -83,11 +84,11 @@ class BeastHttpServer final : public HttpServer {
   const std::shared_ptr<ServerShared> shared_;
   // Declared before the objects that use them, so they are destroyed after them.
   std::vector<std::unique_ptr<asio::io_context>> loops_;
-  size_t next_loop_ = 0;  // where the next connection goes; used on the acceptor's strand
+  size_t next_loop_ = 0;  // where the next connection goes; used on the first loop
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::unique_ptr<asio::steady_timer> accept_retry_;
-  bool accept_failing_ = false;  // on the acceptor's strand
-  uint64_t shed_ = 0;            // connections refused over the cap; on the acceptor's strand
+  bool accept_failing_ = false;  // on the first loop
+  uint64_t shed_ = 0;            // connections refused over the cap; on the first loop
   std::vector<std::thread> threads_;
   int port_ = 0;
   std::mutex stop_mu_;
@@ -150,12 +151,12 @@ void BeastHttpServer::Run() {
 
 void BeastHttpServer::DoAccept() {
   asio::io_context& loop = *loops_[next_loop_++ % loops_.size()];
-  acceptor_->async_accept(asio::make_strand(loop), [this](error_code ec, tcp::socket socket) {
-    OnAccept(ec, std::move(socket));
+  acceptor_->async_accept(loop, [this, &loop](error_code ec, tcp::socket socket) {
+    OnAccept(loop, ec, std::move(socket));
   });
 }
 
-void BeastHttpServer::OnAccept(error_code ec, tcp::socket socket) {
+void BeastHttpServer::OnAccept(asio::io_context& loop, error_code ec, tcp::socket socket) {
   if (!acceptor_->is_open()) return;
   if (ec) {
     // EMFILE/ENFILE and the like: pause instead of spinning; the connection waits in the
@@ -174,16 +175,16 @@ void BeastHttpServer::OnAccept(error_code ec, tcp::socket socket) {
     Shed(std::move(socket));
     return DoAccept();
   }
-  StartSession(std::move(socket));
+  StartSession(loop, std::move(socket));
   AcceptBurst();
   DoAccept();
 }
 
-void BeastHttpServer::StartSession(tcp::socket socket) {
+void BeastHttpServer::StartSession(asio::io_context& loop, tcp::socket socket) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   try {
-    std::make_shared<HttpSession>(std::move(socket), shared_)->Start();
+    std::make_shared<HttpSession>(loop, std::move(socket), shared_)->Start();
   } catch (const std::exception& e) {
     LOG_ERROR("http: cannot start a session: {}", e.what());
   }
@@ -197,11 +198,11 @@ void BeastHttpServer::AcceptBurst() {
   for (int i = 0; i < kAcceptBurst; ++i) {
     if (cap > 0 && shared_->connections.load(std::memory_order_relaxed) >= cap) return;
     asio::io_context& loop = *loops_[next_loop_++ % loops_.size()];
-    tcp::socket socket(asio::make_strand(loop));
+    tcp::socket socket(loop);
     error_code ec;
     acceptor_->accept(socket, ec);
     if (ec) return;
-    StartSession(std::move(socket));
+    StartSession(loop, std::move(socket));
   }
 }
 
@@ -245,10 +246,7 @@ bool BeastHttpServer::WaitInFlight(std::chrono::milliseconds timeout) {
   return shared_->drained.wait_for(lock, timeout, [&] { return shared_->in_flight == 0; });
 }
 
-int BeastHttpServer::InFlight() {
-  std::lock_guard<std::mutex> lock(shared_->mu);
-  return shared_->in_flight;
-}
+int BeastHttpServer::InFlight() { return shared_->in_flight.load(); }
 
 // The grace period is over: the owner ends its work first (the gateway's streams then close with
 // an error event of their own), then requests still unanswered get a 503 from here.
@@ -274,7 +272,7 @@ void BeastHttpServer::AbortInFlight() {
     }
   }
   for (const auto& session : sessions) {
-    asio::post(session->executor(), [session] { session->AbortForShutdown(); });
+    asio::post(session->loop(), [session] { session->AbortForShutdown(); });
   }
   sessions.clear();
   if (!WaitInFlight(options.abort_timeout)) {

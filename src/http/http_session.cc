@@ -18,6 +18,8 @@ namespace {
 constexpr std::chrono::milliseconds kLingerTimeout{1000};
 // Bound on writing a response the server generated itself (best effort).
 constexpr std::chrono::milliseconds kErrorWriteTimeout{2000};
+// What a kept-alive connection reads at once while it waits for the next request.
+constexpr size_t kIdleReadBytes = 4096;
 
 bool IsHttpError(const error_code& ec) {
   return ec.category() == make_error_code(http::error::end_of_stream).category();
@@ -30,8 +32,10 @@ bool ExpectsContinue(const BeastRequest& request) {
 
 }  // namespace
 
-HttpSession::HttpSession(tcp::socket socket, std::shared_ptr<ServerShared> shared)
+HttpSession::HttpSession(asio::io_context& loop, tcp::socket socket,
+                         std::shared_ptr<ServerShared> shared)
     : shared_(std::move(shared)),
+      loop_(loop),
       socket_(std::move(socket)),
       deadline_(socket_.get_executor()),
       response_wait_(socket_.get_executor()) {
@@ -90,11 +94,16 @@ void HttpSession::OnDeadline(uint64_t generation, error_code ec) {
 void HttpSession::DoWaitIdle() {
   if (buffer_.size() > 0) return DoReadHeader();  // the client already sent more
   ArmDeadline(shared_->options.idle_timeout);
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](error_code ec) { self->OnIdleReadable(ec); });
+  // A read rather than a wait for readability: Asio starts a read without touching epoll (a
+  // wait re-arms the descriptor with epoll_ctl, one system call per request), and the next
+  // request's first bytes land in buffer_, where the header parser starts.
+  socket_.async_read_some(
+      buffer_.prepare(kIdleReadBytes),
+      [self = shared_from_this()](error_code ec, size_t bytes) { self->OnIdleRead(ec, bytes); });
 }
 
-void HttpSession::OnIdleReadable(error_code ec) {
+void HttpSession::OnIdleRead(error_code ec, size_t bytes) {
+  buffer_.commit(bytes);
   DisarmDeadline();
   if (ec || shared_->stopping) return Close();
   DoReadHeader();
@@ -173,10 +182,7 @@ void HttpSession::FailRead(ReadPhase phase, error_code ec, bool timed_out) {
 }
 
 void HttpSession::Dispatch() {
-  {
-    std::lock_guard<std::mutex> lock(shared_->mu);
-    ++shared_->in_flight;
-  }
+  shared_->in_flight.fetch_add(1, std::memory_order_relaxed);
   counted_in_flight_ = true;
   awaiting_response_ = true;
   shared_->unanswered.fetch_add(1, std::memory_order_relaxed);
@@ -188,7 +194,7 @@ void HttpSession::Dispatch() {
 }
 
 void HttpSession::CallHandler(HttpRequest request) {
-  HttpResponder responder = MakeResponder(weak_from_this(), shared_);
+  HttpResponder responder = MakeResponder(loop_, weak_from_this(), shared_);
   try {
     shared_->options.handler(std::move(request), responder);
     return;
@@ -250,8 +256,10 @@ void HttpSession::SendErrorAndClose(const Status& status, int fallback_status) {
 void HttpSession::EndInFlight() {
   if (!counted_in_flight_) return;
   counted_in_flight_ = false;
+  if (shared_->in_flight.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // Under mu, so a Stop() that just saw in_flight > 0 is already waiting and gets the signal.
   std::lock_guard<std::mutex> lock(shared_->mu);
-  if (--shared_->in_flight == 0) shared_->drained.notify_all();
+  shared_->drained.notify_all();
 }
 
 void HttpSession::ShutdownAndLinger() {

@@ -1,8 +1,8 @@
 // HttpSession: one accepted connection. It reads a request, hands it to the handler, writes the
 // response the handler's responder posts back, and repeats while the connection is kept alive.
 // A streamed response (HttpResponse::on_stream) is written chunk by chunk as its writer queues
-// data (http_session_stream.cc). Everything runs on the session's strand; Start() may be called
-// from any thread. Internal to src/http/.
+// data (http_session_stream.cc). Everything runs on the session's loop (one thread); Start() may be
+// called from any thread. Internal to src/http/.
 #pragma once
 
 #include <array>
@@ -23,6 +23,7 @@
 #include "http/http_server.h"
 #include "http/http_stream.h"
 #include "http/http_types.h"
+#include "http/io_loops.h"
 
 namespace berth::http_internal {
 
@@ -34,9 +35,11 @@ struct ServerShared {
   std::atomic<bool> stopping{false};  // no new keep-alive turns once Stop() began
 
   std::mutex mu;
-  std::condition_variable drained;  // signalled when in_flight drops to 0
+  std::condition_variable drained;  // signalled (under mu) when in_flight drops to 0
   bool io_alive = true;             // guarded by mu; false once the io_context may go away
-  int in_flight = 0;  // guarded by mu; requests handed to the handler, not yet written
+  // Requests handed to the handler, not yet written. An atomic, not under mu: every request
+  // counts itself in and out, and a lock shared by all connections would serialize them.
+  std::atomic<int> in_flight{0};
 
   std::atomic<size_t> connections{0};  // sessions alive (each holds one socket)
   std::atomic<int> unanswered{0};      // requests whose handler has not answered yet
@@ -48,7 +51,8 @@ struct ServerShared {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket socket, std::shared_ptr<ServerShared> shared);
+  // `socket` runs on `loop`, which one server thread runs (so the session needs no strand).
+  HttpSession(asio::io_context& loop, tcp::socket socket, std::shared_ptr<ServerShared> shared);
   ~HttpSession();
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
@@ -56,17 +60,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Begins reading the first request. Any thread.
   void Start();
 
-  // The strand every operation of this session runs on.
+  // The executor (of its one-thread event loop) every operation of this session runs on.
   tcp::socket::executor_type executor() { return socket_.get_executor(); }
+  asio::io_context& loop() { return loop_; }
 
-  // Called on the strand with the handler's response, or nullopt if the handler dropped its
+  // Called on the session's loop with the handler's response, or nullopt if the handler dropped its
   // responder without answering.
   void OnResponse(std::optional<HttpResponse> response);
 
-  // Called on the strand when the stream's writer has queued data or ended the body.
+  // Called on the session's loop when the stream's writer has queued data or ended the body.
   void PumpStream();
 
-  // Called on the strand when the server stops with this request still unanswered after the
+  // Called on the session's loop when the server stops with this request still unanswered after the
   // grace period: answers 503 for the handler (its own answer is then dropped). Streams
   // already under way are left to their producer.
   void AbortForShutdown();
@@ -98,7 +103,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void OnDeadline(uint64_t generation, error_code ec);
 
   void DoWaitIdle();
-  void OnIdleReadable(error_code ec);
+  void OnIdleRead(error_code ec, size_t bytes);
   void DoReadHeader();
   void OnReadHeader(error_code ec, size_t header_bytes);
   void DoSendContinue();
@@ -132,6 +137,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Close();
 
   const std::shared_ptr<ServerShared> shared_;
+  asio::io_context& loop_;
   tcp::socket socket_;
   asio::steady_timer deadline_;
   asio::steady_timer response_wait_;  // a pending wait keeps the session alive for the handler
@@ -150,5 +156,22 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool head_ = false;        // the current request is HEAD
   unsigned version_ = 11;    // of the current request
 };
+
+// Runs `fn(session)` on the session's loop later (posted, never inline), if the session and the
+// loop are still there. From the loop's own thread (the usual case: the gateway answers on the
+// connection's loop) the loop is running, so no lock is taken; from other threads it posts under
+// shared.mu, which keeps the io_context alive (io_alive). Any thread.
+template <typename Fn>
+void PostToSession(ServerShared& shared, asio::io_context& loop,
+                   const std::weak_ptr<HttpSession>& weak, Fn fn) {
+  std::unique_lock<std::mutex> lock(shared.mu, std::defer_lock);
+  if (CurrentIoLoop() != &loop) {
+    lock.lock();
+    if (!shared.io_alive) return;
+  }
+  std::shared_ptr<HttpSession> session = weak.lock();
+  if (!session) return;
+  asio::post(loop, [session = std::move(session), fn = std::move(fn)]() mutable { fn(*session); });
+}
 
 }  // namespace berth::http_internal

@@ -49,7 +49,7 @@ void HttpSession::StartStream(HttpResponse response, bool keep_alive) {
 void HttpSession::CallOnStream(std::function<void(std::shared_ptr<HttpStreamWriter>)> on_stream) {
   // A writer the callback does not keep is destroyed here, which abandons the stream.
   try {
-    on_stream(MakeStreamWriter(stream_.channel, weak_from_this(), shared_));
+    on_stream(MakeStreamWriter(loop_, stream_.channel, weak_from_this(), shared_));
   } catch (const std::exception& e) {
     LOG_ERROR("http: on_stream threw: {}", e.what());
   } catch (...) {

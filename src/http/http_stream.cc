@@ -85,9 +85,12 @@ namespace {
 
 class SessionStreamWriter final : public HttpStreamWriter {
  public:
-  SessionStreamWriter(std::shared_ptr<StreamChannel> channel, std::weak_ptr<HttpSession> session,
-                      std::shared_ptr<ServerShared> shared)
-      : channel_(std::move(channel)), session_(std::move(session)), shared_(std::move(shared)) {}
+  SessionStreamWriter(asio::io_context& loop, std::shared_ptr<StreamChannel> channel,
+                      std::weak_ptr<HttpSession> session, std::shared_ptr<ServerShared> shared)
+      : loop_(loop),
+        channel_(std::move(channel)),
+        session_(std::move(session)),
+        shared_(std::move(shared)) {}
   ~SessionStreamWriter() override {
     if (channel_->Close(StreamChannel::End::kAbandoned)) Wake();
   }
@@ -119,20 +122,15 @@ class SessionStreamWriter final : public HttpStreamWriter {
   }
 
  private:
-  // Posting under shared_->mu keeps the io_context alive (see ResponderState::Deliver).
   void Wake() noexcept {
     try {
-      std::lock_guard<std::mutex> lock(shared_->mu);
-      if (!shared_->io_alive) return;
-      std::shared_ptr<HttpSession> session = session_.lock();
-      if (!session) return;
-      auto executor = session->executor();
-      asio::post(executor, [session = std::move(session)] { session->PumpStream(); });
+      PostToSession(*shared_, loop_, session_, [](HttpSession& session) { session.PumpStream(); });
     } catch (const std::exception& e) {
       LOG_ERROR("http: cannot wake a streaming connection: {}", e.what());
     }
   }
 
+  asio::io_context& loop_;
   const std::shared_ptr<StreamChannel> channel_;
   const std::weak_ptr<HttpSession> session_;
   const std::shared_ptr<ServerShared> shared_;
@@ -140,10 +138,11 @@ class SessionStreamWriter final : public HttpStreamWriter {
 
 }  // namespace
 
-std::shared_ptr<HttpStreamWriter> MakeStreamWriter(std::shared_ptr<StreamChannel> channel,
+std::shared_ptr<HttpStreamWriter> MakeStreamWriter(asio::io_context& loop,
+                                                   std::shared_ptr<StreamChannel> channel,
                                                    std::weak_ptr<HttpSession> session,
                                                    std::shared_ptr<ServerShared> shared) {
-  return std::make_shared<SessionStreamWriter>(std::move(channel), std::move(session),
+  return std::make_shared<SessionStreamWriter>(loop, std::move(channel), std::move(session),
                                                std::move(shared));
 }
 

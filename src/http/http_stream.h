@@ -1,5 +1,5 @@
 // The body of a streamed response between its producer and its connection. StreamChannel is the
-// queue: the producer side is thread-safe, the session side runs on the session's strand.
+// queue: the producer side is thread-safe, the session side runs on the session's loop.
 // MakeStreamWriter wraps a channel in the HttpStreamWriter handed to HttpResponse::on_stream.
 // Internal to src/http/.
 #pragma once
@@ -13,6 +13,10 @@
 #include <vector>
 
 #include "http/http_types.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
 
 namespace berth::http_internal {
 
@@ -41,7 +45,7 @@ class StreamChannel {
   // Runs `callback` when the client goes away; at once (on this thread) if it already has.
   void OnGone(std::function<void()> callback);
 
-  // Session side, on its strand. Take() empties the queue; when it returns nothing and the body
+  // Session side, on its loop. Take() empties the queue; when it returns nothing and the body
   // is still open, the next Enqueue() wakes the session again.
   Batch Take();
   void Wrote(size_t bytes) { pending_.fetch_sub(bytes, std::memory_order_relaxed); }
@@ -62,7 +66,9 @@ class StreamChannel {
 };
 
 // The writer for one streamed response. Destroying it without Finish() abandons the stream.
-std::shared_ptr<HttpStreamWriter> MakeStreamWriter(std::shared_ptr<StreamChannel> channel,
+// `loop` is the session's.
+std::shared_ptr<HttpStreamWriter> MakeStreamWriter(boost::asio::io_context& loop,
+                                                   std::shared_ptr<StreamChannel> channel,
                                                    std::weak_ptr<HttpSession> session,
                                                    std::shared_ptr<ServerShared> shared);
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -26,9 +27,51 @@ namespace http = http_internal::http;
 
 constexpr std::uint32_t kMaxHeaderBytes = 64 << 10;
 constexpr size_t kReadChunk = 16 << 10;
+// Read chunks kept for reuse per thread: a 16 KB allocation per call takes malloc's slow path
+// (bins and consolidation, past the per-thread cache) on every request.
+constexpr size_t kCachedChunks = 64;
 
-// One request/response exchange. Every step runs on the call's strand; each async operation
-// holds a shared_ptr to the call, so it lives until the last one completes.
+using Chunk = std::array<char, kReadChunk>;  // not zeroed: only what the parser wrote is read
+
+struct ChunkReturn {
+  void operator()(Chunk* chunk) const;
+};
+using ChunkPtr = std::unique_ptr<Chunk, ChunkReturn>;
+
+// The calling thread's cache; null while the thread exits (a chunk dropped then is freed).
+thread_local bool chunk_cache_gone = false;
+std::vector<std::unique_ptr<Chunk>>* ChunkCache() {
+  struct Cache {
+    ~Cache() { chunk_cache_gone = true; }
+    std::vector<std::unique_ptr<Chunk>> chunks;
+  };
+  thread_local Cache cache;
+  return chunk_cache_gone ? nullptr : &cache.chunks;
+}
+
+// A chunk from this thread's cache, or a new one.
+ChunkPtr TakeChunk() {
+  std::vector<std::unique_ptr<Chunk>>* cache = ChunkCache();
+  if (cache == nullptr || cache->empty()) return ChunkPtr(new Chunk);
+  ChunkPtr chunk(cache->back().release());
+  cache->pop_back();
+  return chunk;
+}
+
+// Back into the cache of the thread that drops it (usually the loop that took it).
+void ChunkReturn::operator()(Chunk* chunk) const {
+  std::vector<std::unique_ptr<Chunk>>* cache = ChunkCache();
+  if (cache != nullptr && cache->size() < kCachedChunks) {
+    cache->emplace_back(chunk);
+  } else {
+    delete chunk;
+  }
+}
+
+// One request/response exchange. Every step runs on the call's executor: the plain executor of a
+// server loop (one thread, so no strand is needed), or a strand of the client's own loop (which
+// may have several threads). Each async operation holds a shared_ptr to the call, so it lives
+// until the last one completes.
 class Call final : public UpstreamCall, public std::enable_shared_from_this<Call> {
  public:
   // `loop` runs the call; `idle`, when given, is a kept-alive connection of that loop to reuse
@@ -37,7 +80,9 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
        std::shared_ptr<ConnectionPool> pool, UpstreamRequest request, UpstreamHandlers handlers)
       : loop_(loop),
         server_loop_(server_loop),
-        executor_(idle ? idle->get_executor() : asio::make_strand(loop)),
+        executor_(idle          ? idle->get_executor()
+                  : server_loop ? asio::any_io_executor(loop.get_executor())
+                                : asio::any_io_executor(asio::make_strand(loop))),
         pool_(std::move(pool)),
         request_(std::move(request)),
         handlers_(std::move(handlers)),
@@ -133,16 +178,17 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   void ReadBody() {
     if (parser_->is_done()) return Complete();
     Arm(request_.read_timeout);
-    parser_->get().body().data = chunk_.data();
-    parser_->get().body().size = chunk_.size();
+    if (!chunk_) chunk_ = TakeChunk();
+    parser_->get().body().data = chunk_->data();
+    parser_->get().body().size = chunk_->size();
     http::async_read_some(socket_, buffer_, *parser_,
                           [self = shared_from_this()](error_code ec, size_t) { self->OnBody(ec); });
   }
 
   void OnBody(error_code ec) {
-    size_t got = chunk_.size() - parser_->get().body().size;
+    size_t got = chunk_->size() - parser_->get().body().size;
     if (got > 0 && handlers_.on_data && !cancelled_) {
-      handlers_.on_data(std::string_view(chunk_.data(), got));
+      handlers_.on_data(std::string_view(chunk_->data(), got));
     }
     if (ec == http::error::need_buffer) ec = {};
     if (ec) return Fail("the answer broke off", ec, /*nothing_sent=*/false);
@@ -218,8 +264,8 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   beast::flat_buffer buffer_;
   http::request<http::string_body> beast_request_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
-  std::array<char, kReadChunk> chunk_{};
-  bool reused_;  // the connection was kept alive from an earlier call
+  ChunkPtr chunk_;  // from the thread's cache once the body is read
+  bool reused_;     // the connection was kept alive from an earlier call
   bool got_bytes_ = false;
   bool cancelled_ = false;
   bool shutdown_ = false;  // cancelled by AbortAll

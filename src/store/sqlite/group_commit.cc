@@ -15,14 +15,6 @@ namespace {
 constexpr size_t kMaxBatch = 512;
 constexpr int kWriterNice = 10;
 
-// Transaction control runs for every write (a SAVEPOINT and a RELEASE each, a BEGIN and a COMMIT
-// per batch): prepared once and cached by the connection instead of parsed by sqlite3_exec each
-// time. The rare rollbacks still go through Exec.
-Status RunCached(Connection& db, const char* sql) {
-  ASSIGN_OR_RETURN(Statement statement, db.Prepare(sql));
-  return statement.Run();
-}
-
 }  // namespace
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> connection)
@@ -83,7 +75,7 @@ void GroupCommitWriter::ApplyBatch(Batch& batch) {
 size_t GroupCommitWriter::ApplyTransaction(Batch& batch, size_t first,
                                            std::vector<Status>& results) {
   Connection& db = *connection_;
-  Status begin = RunCached(db, "BEGIN IMMEDIATE");
+  Status begin = db.Run("BEGIN IMMEDIATE");
   if (!begin.ok()) {
     for (size_t i = first; i < batch.size(); ++i) results[i] = begin;
     return batch.size();
@@ -99,7 +91,7 @@ size_t GroupCommitWriter::ApplyTransaction(Batch& batch, size_t first,
     }
     return i + 1;
   }
-  Status commit = RunCached(db, "COMMIT");
+  Status commit = db.Run("COMMIT");
   if (commit.ok()) {
     ++commits_;
     return batch.size();
@@ -114,7 +106,7 @@ size_t GroupCommitWriter::ApplyTransaction(Batch& batch, size_t first,
 
 Status GroupCommitWriter::ApplyOne(Pending& pending) {
   Connection& db = *connection_;
-  RETURN_IF_ERROR(RunCached(db, "SAVEPOINT write"));
+  RETURN_IF_ERROR(db.Run("SAVEPOINT write"));
   Status status = pending.write(db);
   if (!db.InTransaction()) {
     return status.ok() ? Internal("transaction ended inside a write") : status;
@@ -127,7 +119,7 @@ Status GroupCommitWriter::ApplyOne(Pending& pending) {
       return rollback;
     }
   }
-  Status release = RunCached(db, "RELEASE write");
+  Status release = db.Run("RELEASE write");
   if (!release.ok()) {
     (void)db.Exec("ROLLBACK");
     return release;

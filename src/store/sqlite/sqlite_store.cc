@@ -137,9 +137,9 @@ StatusOr<DeploymentPage> SqliteStore::ListDeployments(const ListDeploymentsQuery
   if (query.page_size < 1) return InvalidArgument("page_size must be at least 1");
   ASSIGN_OR_RETURN(sqlite::ReadPool::Lease db, readers_->Acquire());
   // One read transaction, so the total and the page come from the same snapshot.
-  RETURN_IF_ERROR(db->Exec("BEGIN"));
+  RETURN_IF_ERROR(db->Run("BEGIN"));
   ASSIGN_OR_RETURN(DeploymentPage page, ReadPage(*db, query));
-  RETURN_IF_ERROR(db->Exec("COMMIT"));
+  RETURN_IF_ERROR(db->Run("COMMIT"));
   return page;
 }
 

@@ -103,7 +103,10 @@ StatusOr<UpdateLimitsRequest> DecodeUpdateLimitsRequest(const nlohmann::json& bo
 }
 
 OrderedJson EncodeDeployment(const Deployment& d) {
-  OrderedJson j;
+  // Room for every field up front: an ordered_json object is a vector of (const key, value)
+  // pairs, which it copies (it cannot move them) each time it grows.
+  OrderedJson j = OrderedJson::object();
+  j.get_ref<OrderedJson::object_t&>().reserve(24);
   j["deployed_model"] = d.deployed_model;
   j["name"] = d.name;
   j["gmt_create"] = FormatApiTime(d.created);

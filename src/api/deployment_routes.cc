@@ -73,10 +73,11 @@ StatusOr<OrderedJson> ListDeployments(const ApiCall& call, DeploymentService& de
   ASSIGN_OR_RETURN(DeploymentPage result, deployments.List(call.caller, query));
   OrderedJson list = OrderedJson::array();
   for (const Deployment& d : result.items) list.push_back(EncodeDeployment(d));
-  return OrderedJson{{"page_no", page.page_no},
-                     {"page_size", page.page_size},
-                     {"total", result.total},
-                     {"deployments", list}};
+  // Moved in, not copied: an initializer list would copy every encoded deployment once more.
+  OrderedJson out{
+      {"page_no", page.page_no}, {"page_size", page.page_size}, {"total", result.total}};
+  out["deployments"] = std::move(list);
+  return out;
 }
 
 StatusOr<OrderedJson> ListEvents(const ApiCall& call, DeploymentService& deployments) {

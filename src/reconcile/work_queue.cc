@@ -31,16 +31,28 @@ void WorkQueue::AddAfter(const std::string& key, std::chrono::milliseconds delay
   if (delay.count() <= 0) return Add(key);
   std::lock_guard lock(mu_);
   if (shutting_down_) return;
-  delayed_.emplace(clock_.MonotonicNow() + delay, Delayed{key, false});
-  cv_.notify_one();  // a waiter may need to wake earlier than it planned
+  AddDelayedLocked(clock_.MonotonicNow() + delay, Delayed{key, false});
+}
+
+void WorkQueue::AddDelayedLocked(SteadyTime due, Delayed delayed) {
+  const bool earliest = delayed_.empty() || due < delayed_.begin()->first;
+  delayed_.emplace(due, std::move(delayed));
+  if (!earliest) return;  // the worker waiting on the clock wakes in time already
+  // No worker waits on the clock (wake one to), or the one waiting must wake earlier than it
+  // planned: which of the waiters it is is not known, so all look again (rare: a later due time
+  // than the earliest, the common case of a poll, wakes nobody).
+  if (timer_taken_) {
+    cv_.notify_all();
+  } else {
+    cv_.notify_one();
+  }
 }
 
 void WorkQueue::AddBackground(const std::string& key, std::chrono::milliseconds delay) {
   std::lock_guard lock(mu_);
   if (shutting_down_) return;
   if (delay.count() <= 0) return AddLocked(key, true);
-  delayed_.emplace(clock_.MonotonicNow() + delay, Delayed{key, true});
-  cv_.notify_one();
+  AddDelayedLocked(clock_.MonotonicNow() + delay, Delayed{key, true});
 }
 
 void WorkQueue::AddBackgroundSpread(const std::vector<std::string>& keys,
@@ -50,10 +62,9 @@ void WorkQueue::AddBackgroundSpread(const std::vector<std::string>& keys,
   const SteadyTime now = clock_.MonotonicNow();
   const auto n = static_cast<int64_t>(keys.size());
   for (int64_t i = 0; i < n; ++i) {
-    delayed_.emplace(now + std::chrono::milliseconds(span.count() * i / n),
+    AddDelayedLocked(now + std::chrono::milliseconds(span.count() * i / n),
                      Delayed{keys[static_cast<size_t>(i)], true});
   }
-  cv_.notify_one();
 }
 
 void WorkQueue::PromoteDueLocked(SteadyTime now) {
@@ -86,15 +97,22 @@ std::optional<std::string> WorkQueue::Get() {
     if (std::optional<std::string> key = PopLocked()) {
       dirty_.erase(*key);
       processing_.insert(*key);
+      // Another idle worker takes over the clock (this one was perhaps the one watching it).
+      if (!delayed_.empty() && !timer_taken_) cv_.notify_one();
       return key;
     }
-    if (delayed_.empty()) {
+    if (delayed_.empty() || timer_taken_) {
       cv_.wait(lock);
-    } else {
-      // Sleep for what is left on the clock, then look at it again: a fake clock may have
-      // moved meanwhile, or not at all.
-      cv_.wait_for(lock, delayed_.begin()->first - clock_.MonotonicNow());
+      continue;
     }
+    // One idle worker at a time waits for the earliest due time; the others wait to be woken.
+    // Timed waits by all of them woke every idle worker at each due time (16 wake-ups for one
+    // key, every few milliseconds while a sweep or many polls are spread over time).
+    // Sleep for what is left on the clock, then look at it again: a fake clock may have moved
+    // meanwhile, or not at all.
+    timer_taken_ = true;
+    cv_.wait_for(lock, delayed_.begin()->first - clock_.MonotonicNow());
+    timer_taken_ = false;
   }
 }
 

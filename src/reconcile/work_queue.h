@@ -40,6 +40,12 @@ class WorkQueue {
 
  private:
   void AddLocked(const std::string& key, bool background = false);
+  struct Delayed {
+    std::string key;
+    bool background;
+  };
+  // Queues `delayed` for `due`, waking a worker only when the earliest due time changed.
+  void AddDelayedLocked(SteadyTime due, Delayed delayed);
   void PromoteDueLocked(SteadyTime now);
   // The next key of the front lane, else of the background lane; nullopt if both are empty.
   std::optional<std::string> PopLocked();
@@ -53,13 +59,10 @@ class WorkQueue {
   // keys waiting in the background lane; background_ may also hold stale entries (keys moved
   // to the front lane or handed out), skipped when popped; guarded by mu_
   std::deque<std::string> background_;
-  std::set<std::string> in_background_;  // guarded by mu_
-  struct Delayed {
-    std::string key;
-    bool background;
-  };
+  std::set<std::string> in_background_;         // guarded by mu_
   std::multimap<SteadyTime, Delayed> delayed_;  // guarded by mu_
-  bool shutting_down_ = false;                  // guarded by mu_
+  bool timer_taken_ = false;    // an idle worker waits for delayed_'s earliest; guarded by mu_
+  bool shutting_down_ = false;  // guarded by mu_
 };
 
 }  // namespace berth

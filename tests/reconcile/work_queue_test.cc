@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <future>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/clock.h"
 
@@ -123,6 +125,31 @@ TEST(WorkQueueTest, AddAfterWakesABlockedGetEarlier) {
   ASSERT_EQ(got.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_EQ(got.get(), "fast");
   EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(WorkQueueTest, DelayedKeysReachIdleWorkersWhenOneWorkerWatchesTheClock) {
+  // Only one idle worker waits on the clock; the key it takes must pass the watch on, so the
+  // later keys still come due while the other workers wait untimed.
+  RealClock clock;
+  WorkQueue q(clock);
+  std::vector<std::future<std::optional<std::string>>> workers;
+  for (int i = 0; i < 4; ++i) {
+    workers.push_back(std::async(std::launch::async, [&q] { return q.Get(); }));
+  }
+  std::this_thread::sleep_for(milliseconds(20));  // all four wait, none on the clock
+  q.AddAfter("c", milliseconds(60));
+  q.AddAfter("b", milliseconds(40));  // earlier than the one being watched
+  q.AddAfter("a", milliseconds(20));
+  std::set<std::string> got;
+  const auto deadline = steady_clock::now() + std::chrono::seconds(5);
+  while (got.size() < 3 && steady_clock::now() < deadline) {
+    for (auto& w : workers) {
+      if (!w.valid() || w.wait_for(milliseconds(1)) != std::future_status::ready) continue;
+      if (std::optional<std::string> key = w.get()) got.insert(*key);
+    }
+  }
+  EXPECT_EQ(got, (std::set<std::string>{"a", "b", "c"}));
+  q.ShutDown();  // the fourth worker, if still waiting
 }
 
 TEST(WorkQueueTest, AddAfterZeroIsImmediate) {

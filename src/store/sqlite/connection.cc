@@ -153,6 +153,11 @@ Status Connection::Exec(const std::string& sql) {
   return ErrorStatus(db_, sqlite3_extended_errcode(db_), "executing \"" + sql.substr(0, 60) + "\"");
 }
 
+Status Connection::Run(const std::string& sql) {
+  ASSIGN_OR_RETURN(Statement statement, Prepare(sql));
+  return statement.Run();
+}
+
 StatusOr<Statement> Connection::Prepare(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {

@@ -69,6 +69,9 @@ class Connection {
 
   // Runs one or more statements that return no rows.
   Status Exec(const std::string& sql);
+  // Runs one statement that returns no rows from the cache: for those run often (BEGIN, COMMIT,
+  // SAVEPOINT), which Exec would parse every time.
+  Status Run(const std::string& sql);
   // The cached statement for `sql`, prepared on first use.
   StatusOr<Statement> Prepare(const std::string& sql);
   // Rows changed by the last INSERT, UPDATE or DELETE.

@@ -75,7 +75,7 @@ void GroupCommitWriter::ApplyBatch(Batch& batch) {
 size_t GroupCommitWriter::ApplyTransaction(Batch& batch, size_t first,
                                            std::vector<Status>& results) {
   Connection& db = *connection_;
-  Status begin = db.Exec("BEGIN IMMEDIATE");
+  Status begin = db.Run("BEGIN IMMEDIATE");
   if (!begin.ok()) {
     for (size_t i = first; i < batch.size(); ++i) results[i] = begin;
     return batch.size();
@@ -91,7 +91,7 @@ size_t GroupCommitWriter::ApplyTransaction(Batch& batch, size_t first,
     }
     return i + 1;
   }
-  Status commit = db.Exec("COMMIT");
+  Status commit = db.Run("COMMIT");
   if (commit.ok()) {
     ++commits_;
     return batch.size();
@@ -106,7 +106,7 @@ size_t GroupCommitWriter::ApplyTransaction(Batch& batch, size_t first,
 
 Status GroupCommitWriter::ApplyOne(Pending& pending) {
   Connection& db = *connection_;
-  RETURN_IF_ERROR(db.Exec("SAVEPOINT write"));
+  RETURN_IF_ERROR(db.Run("SAVEPOINT write"));
   Status status = pending.write(db);
   if (!db.InTransaction()) {
     return status.ok() ? Internal("transaction ended inside a write") : status;
@@ -119,7 +119,7 @@ Status GroupCommitWriter::ApplyOne(Pending& pending) {
       return rollback;
     }
   }
-  Status release = db.Exec("RELEASE write");
+  Status release = db.Run("RELEASE write");
   if (!release.ok()) {
     (void)db.Exec("ROLLBACK");
     return release;

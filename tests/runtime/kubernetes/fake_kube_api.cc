@@ -265,7 +265,8 @@ void FakeKubeApi::CancelWatches() {
   cv_.notify_all();
 }
 
-void FakeKubeApi::SetPodReady(const std::string& name, const std::string& ip, bool ready) {
+void FakeKubeApi::SetPodReady(const std::string& name, const std::string& ip, bool ready,
+                              int restarts) {
   std::lock_guard lock(mu_);
   Json& pod = pods_.at(name);
   pod["spec"]["nodeName"] = "node-1";
@@ -273,7 +274,8 @@ void FakeKubeApi::SetPodReady(const std::string& name, const std::string& ip, bo
       {"phase", "Running"},
       {"podIP", ip},
       {"ready", ready},
-      {"conditions", Json::array({{{"type", "Ready"}, {"status", ready ? "True" : "False"}}})}};
+      {"conditions", Json::array({{{"type", "Ready"}, {"status", ready ? "True" : "False"}}})},
+      {"containerStatuses", Json::array({{{"name", "engine"}, {"restartCount", restarts}}})}};
   TouchLocked(pod);
   PodEventLocked("MODIFIED", pod);
 }

@@ -24,7 +24,8 @@ class FakeKubeApi : public KubeTransport {
   void CancelWatches() override;
 
   // Test controls, playing the kubelet and scheduler and breaking things.
-  void SetPodReady(const std::string& name, const std::string& ip, bool ready);
+  // `restarts`: the container's restartCount (a restarted container is a new incarnation).
+  void SetPodReady(const std::string& name, const std::string& ip, bool ready, int restarts = 0);
   void SetPodUnschedulable(const std::string& name, const std::string& message);
   void SetPodWaiting(const std::string& name, const std::string& reason, const std::string& msg);
   // Deletes a pod behind berth's back (a node went away); the ReplicaSet replaces it.

@@ -4,7 +4,8 @@ kube-controller-manager and kube-scheduler built from Debian 12's source package
 kube_harness.FakeKubelet playing one node of 8 nvidia.com/gpu whose pods are local engine-sim
 processes on their own loopback addresses. One scenario, in order:
 
-create → Deployment and pods → RUNNING → inference through the gateway (both APIs) → a lora
+create → Deployment and pods → RUNNING → inference through the gateway (both APIs) → a pod's
+engine log through the apiserver (the harness's kubelet serves /containerLogs) → a lora
 deployment: its base model's pool Deployment, the adapter loaded into the pool pod and into the
 pod that replaces it → scale up and down → a pod's process killed → restarted and routed around → berth kill -9 and restart →
 0 pods restarted → more GPUs than the node has → the scheduler's reason shown, then FAILED →
@@ -156,6 +157,14 @@ class KubernetesRuntimeTest(h.BerthTestCase):
 
         # inference through the gateway, both APIs
         self.infer(server, dm)
+
+        # a pod's engine log, read through the apiserver from the pod's kubelet
+        rid = reps[0]["replica_id"]
+        log = self.assertOk(server.get(dpath(dm, "replicas/%s/log?tail_bytes=4096" % rid)))
+        self.assertIn("engine-sim listening on %s:8000" % reps[0]["ip"], log["log"])
+        self.assertFalse(log["truncated"], log)
+        short = self.assertOk(server.get(dpath(dm, "replicas/%s/log?tail_bytes=20" % rid)))
+        self.assertTrue(short["truncated"] and len(short["log"]) <= 20, short)
 
         # lora: the base model's pool is one Deployment; the adapter is loaded into its pod
         # through the engine's API, and again into a pod that replaces it

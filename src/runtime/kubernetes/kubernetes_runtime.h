@@ -69,6 +69,10 @@ class KubernetesRuntime : public RuntimeAdapter {
   Status AttachAdapter(const ReplicaSpec& spec) override;
   // Unloads the adapter from the pool's pods; the last one deletes the pool Deployment.
   Status DetachAdapter(const std::string& deployment_uid) override;
+  // kubernetes_logs.cc: the pod's engine container log through the apiserver. NotFound for no
+  // such pod (or one gone meanwhile); FailedPrecondition while its container has not started;
+  // PermissionDenied naming get pods/log; Unavailable when the kubelet cannot be reached.
+  StatusOr<LogTail> ReplicaLogTail(const std::string& replica_id, size_t max_bytes) override;
   void OnReplicaChange(ChangeCallback callback) override;
 
  private:

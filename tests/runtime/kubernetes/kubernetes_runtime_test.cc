@@ -310,6 +310,43 @@ TEST_F(KubernetesRuntimeTest, ReopeningAdoptsPodsWithoutRestartingThem) {
   EXPECT_EQ(all->size(), 2u);
 }
 
+// The log is read through the apiserver, bounded, and ends at whole lines; errors say why.
+TEST_F(KubernetesRuntimeTest, ReplicaLogTailIsThePodsLogEndAndErrorsAreClear) {
+  ASSERT_TRUE(runtime_->StartReplica(Spec()).ok());
+  ASSERT_TRUE(Eventually([&] { return !OnlyPod().empty() && AllPods(List()); }));
+  std::string pod = OnlyPod();
+  auto waiting = runtime_->ReplicaLogTail(pod, 100);
+  EXPECT_EQ(waiting.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(waiting.status().message().find("waiting to start"), std::string::npos);
+
+  std::string log;
+  for (int i = 0; i < 200; ++i) log += "line " + std::to_string(i) + " of the engine\n";
+  api_->SetPodLog(pod, log);
+  auto tail = runtime_->ReplicaLogTail(pod, 64);
+  ASSERT_TRUE(tail.ok()) << tail.status().ToString();
+  EXPECT_EQ(tail->text, "line 198 of the engine\nline 199 of the engine\n");  // 23 bytes each
+  EXPECT_TRUE(tail->truncated);
+  auto whole = runtime_->ReplicaLogTail(pod, 1 << 16);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(whole->text, log);
+  EXPECT_FALSE(whole->truncated);
+  std::string one_long_line(100000, 'x');  // limitBytes cuts it: fewer lines are asked for
+  api_->SetPodLog(pod, log + one_long_line + "\nlast\n");
+  auto cut = runtime_->ReplicaLogTail(pod, 1000);
+  ASSERT_TRUE(cut.ok());
+  EXPECT_EQ(cut->text, "last\n");
+
+  api_->SetForbidden("GET pods/log");
+  auto denied = runtime_->ReplicaLogTail(pod, 100);
+  EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(denied.status().message().find("get pods/log"), std::string::npos);
+  api_->SetForbidden("");
+  EXPECT_EQ(runtime_->ReplicaLogTail("qwen-plus-a1-nope", 100).status().code(),
+            StatusCode::kNotFound);
+  api_->RemovePod(pod);  // gone behind berth's back, before its watch tells it
+  EXPECT_EQ(runtime_->ReplicaLogTail(pod, 100).status().code(), StatusCode::kNotFound);
+}
+
 // The base model's pool is one Deployment; each adapter is loaded into every ready pool pod,
 // and into a pod that replaces one or whose container restarted.
 TEST_F(KubernetesRuntimeTest, LoraAdaptersLoadIntoEveryReadyPoolPodAndPodsThatComeLater) {

@@ -194,7 +194,9 @@ int Serve(const ServeOptions& options) {
   std::unique_ptr<UpstreamClient> upstream =
       std::make_unique<SimUpstream>(StartUpstreamClient({options.upstream_threads, 256}));
   // Pooled connections to an engine that is no longer routed are closed, not kept open.
-  routes.OnEndpointGone([client = upstream.get()](int port) { client->ForgetEndpoint(port); });
+  routes.OnEndpointGone([client = upstream.get()](const std::string& host, int port) {
+    client->ForgetEndpoint(host, port);
+  });
   Gateway gateway({&auth, &routes, upstream.get(), &usage, &gateway_metrics, &clock});
   deps.extra_metrics = [sqlite, &gateway_metrics, &usage, &cluster] {
     if (sqlite == nullptr) {

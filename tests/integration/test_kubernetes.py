@@ -215,9 +215,12 @@ class KubernetesRuntimeTest(h.BerthTestCase):
             reason in e.get("message", "")
             for e in self.assertOk(server.events(bdm))["events"]), 30),
             self.assertOk(server.events(bdm)))
+        waiting = self.assertOk(server.get(dpath(bdm)))
+        self.assertIn(reason, waiting.get("waiting_reason", ""), waiting)
         r = server.wait_status(bdm, "FAILED", timeout=40)
         self.assertEqual(r.output["status"], "FAILED", r)
         self.assertIn(reason, r.output["fail_reason"])
+        self.assertNotIn("waiting_reason", self.assertOk(server.get(dpath(bdm))))
 
         # watch expiry: while berth is stopped its watch ends, a pod is replaced and etcd is
         # compacted; berth comes back, gets 410, re-lists, and routes only to Ready pods.

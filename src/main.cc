@@ -163,6 +163,8 @@ int Serve(const ServeOptions& options) {
                                options.kube_image, *placement, options.kube_watch_timeout},
                               clock);
     if (!kube.ok()) return fail(kube.status());
+    registry.SetLoraCheck(
+        [kube = kube->get()](const std::string& base) { return kube->CheckLora(base); });
     runtime = std::move(*kube);
   } else if (opened->postgres) {
     // Replicas in the shared database: a new leader adopts them, every instance routes to them.

@@ -69,6 +69,11 @@ class KubernetesRuntime : public RuntimeAdapter {
   Status AttachAdapter(const ReplicaSpec& spec) override;
   // Unloads the adapter from the pool's pods; the last one deletes the pool Deployment.
   Status DetachAdapter(const std::string& deployment_uid) override;
+  // OK when the template of `base_model` can serve its lora deployments (for registration);
+  // FailedPrecondition saying why not.
+  Status CheckLora(const std::string& base_model) const {
+    return CheckKubeLora(templates_.Resolve(base_model, base_model), base_model);
+  }
   // kubernetes_logs.cc: the pod's engine container log through the apiserver. NotFound for no
   // such pod (or one gone meanwhile); FailedPrecondition while its container has not started;
   // PermissionDenied naming get pods/log; Unavailable when the kubelet cannot be reached.

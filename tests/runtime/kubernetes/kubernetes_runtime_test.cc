@@ -427,6 +427,11 @@ TEST_F(KubernetesRuntimeTest, LoraOnATemplateThatCannotLoadAdaptersIsRefusedSayi
   EXPECT_EQ(attached.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(attached.message().find("llamacpp"), std::string::npos);
   EXPECT_TRUE(api_->Deployments().empty());
+  EXPECT_EQ(runtime_->CheckLora("qwen3-8b").code(), StatusCode::kFailedPrecondition);  // refused
+  builtin_.kind = EngineKind::kVllm;  // at registration already; a vllm engine can serve it
+  runtime_.reset();
+  Open();
+  EXPECT_TRUE(runtime_->CheckLora("qwen3-8b").ok());
 }
 
 TEST_F(KubernetesRuntimeTest, ReopeningAdoptsTheLoraPoolWithoutRestartingIt) {

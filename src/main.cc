@@ -172,6 +172,8 @@ int Serve(const ServeOptions& options) {
                                options.kube_image, *placement, options.kube_watch_timeout},
                               clock);
     if (!kube.ok()) return fail(kube.status());
+    registry.SetLoraCheck(
+        [kube = kube->get()](const std::string& base) { return kube->CheckLora(base); });
     runtime = std::move(*kube);
   } else if (opened->postgres) {
     // Replicas in the shared database: a new leader adopts them, every instance routes to them.
@@ -205,7 +207,9 @@ int Serve(const ServeOptions& options) {
   std::unique_ptr<UpstreamClient> upstream =
       std::make_unique<SimUpstream>(StartUpstreamClient({options.upstream_threads, 256}));
   // Pooled connections to an engine that is no longer routed are closed, not kept open.
-  routes.OnEndpointGone([client = upstream.get()](int port) { client->ForgetEndpoint(port); });
+  routes.OnEndpointGone([client = upstream.get()](const std::string& host, int port) {
+    client->ForgetEndpoint(host, port);
+  });
   Gateway gateway({&auth, &routes, upstream.get(), &usage, &gateway_metrics, &clock});
   deps.extra_metrics = [sqlite, &gateway_metrics, &usage, &cluster] {
     if (sqlite == nullptr) {

@@ -14,6 +14,15 @@ StatusOr<OrderedJson> EncodeOne(StatusOr<Deployment> d) {
   return EncodeDeployment(*d);
 }
 
+// GET also says why the deployment is waiting for room, while it is.
+StatusOr<OrderedJson> EncodeWithWait(StatusOr<Deployment> d, DeploymentService& svc) {
+  if (!d.ok()) return d.status();
+  OrderedJson j = EncodeDeployment(*d);
+  std::string waiting = svc.WaitingReason(*d);
+  if (!waiting.empty()) j["waiting_reason"] = waiting;
+  return j;
+}
+
 // The create and scale answers also say what the new capacity costs per hour.
 StatusOr<OrderedJson> EncodeWithCost(StatusOr<Deployment> d, const BillingService* billing) {
   if (!d.ok()) return d.status();
@@ -134,13 +143,14 @@ void AddDeploymentRoutes(RouteTable& table, DeploymentService& deployments,
              BodyRule::kNone,
              [svc](const ApiCall& call) { return ListDeployments(call, *svc); },
              {}});
-  table.Add(
-      {"GET",
-       base + "/{id}",
-       Access::kUser,
-       BodyRule::kNone,
-       [svc](const ApiCall& call) { return EncodeOne(svc->Get(call.caller, call.params[0])); },
-       {}});
+  table.Add({"GET",
+             base + "/{id}",
+             Access::kUser,
+             BodyRule::kNone,
+             [svc](const ApiCall& call) {
+               return EncodeWithWait(svc->Get(call.caller, call.params[0]), *svc);
+             },
+             {}});
   table.Add(
       {"DELETE",
        base + "/{id}",

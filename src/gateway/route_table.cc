@@ -131,7 +131,7 @@ void GatewayRoutes::Withdraw(const std::string& deployed_model) {
   SweepExpired(endpoints);
 }
 
-void GatewayRoutes::OnEndpointGone(std::function<void(int port)> hook) {
+void GatewayRoutes::OnEndpointGone(std::function<void(const std::string& host, int port)> hook) {
   std::unique_lock lock(mu_);
   endpoint_gone_ = std::move(hook);
 }
@@ -143,7 +143,7 @@ void GatewayRoutes::ReportGone(const GatewayRoute& before, const GatewayRoute* a
         after != nullptr &&
         std::any_of(after->endpoints.begin(), after->endpoints.end(),
                     [&](const Endpoint& a) { return a.port == e.port && a.host == e.host; });
-    if (!kept) endpoint_gone_(e.port);
+    if (!kept) endpoint_gone_(e.host, e.port);
   }
 }
 

@@ -73,12 +73,12 @@ class GatewayRoutes : public RoutePublisher {
  public:
   void Publish(const Deployment& d, const std::vector<ReplicaInfo>& replicas) override;
   void Withdraw(const std::string& deployed_model) override;
-  // Runs `hook` with the port of each endpoint that leaves the table (its replica is gone, not
-  // ready, or its deployment withdrawn), under the table's lock, so it must not block; null
-  // clears it, after which it is not running and will not run. Pods of the Kubernetes runtime
-  // share a port on different hosts: one leaving reports that port (the others' idle
-  // connections are closed too, and remade on the next call).
-  void OnEndpointGone(std::function<void(int port)> hook);
+  // Runs `hook` with the host (empty: 127.0.0.1) and port of each endpoint that leaves the
+  // table (its replica is gone, not ready, or its deployment withdrawn), under the table's
+  // lock, so it must not block; null clears it, after which it is not running and will not
+  // run. Pods of the Kubernetes runtime share a port on different hosts: only the one leaving
+  // is reported.
+  void OnEndpointGone(std::function<void(const std::string& host, int port)> hook);
 
   // The route for a model name, or null.
   std::shared_ptr<const GatewayRoute> Find(const std::string& deployed_model) const;
@@ -102,8 +102,8 @@ class GatewayRoutes : public RoutePublisher {
   std::map<std::string, std::vector<std::weak_ptr<RouteState>>> replica_states_;  // guarded by mu_
   std::string sweep_cursor_;  // the last replica id SweepSome looked at; guarded by mu_
 
-  std::map<std::string, std::shared_ptr<const GatewayRoute>> routes_;  // guarded by mu_
-  std::function<void(int port)> endpoint_gone_;                        // guarded by mu_
+  std::map<std::string, std::shared_ptr<const GatewayRoute>> routes_;     // guarded by mu_
+  std::function<void(const std::string& host, int port)> endpoint_gone_;  // guarded by mu_
 };
 
 }  // namespace berth

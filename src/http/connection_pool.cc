@@ -39,10 +39,12 @@ void ConnectionPool::Put(const Key& key, tcp::socket socket, bool server_loop) {
   ++count_;
 }
 
-void ConnectionPool::Forget(int port) {
+void ConnectionPool::Forget(const std::string& host, int port) {
+  // Pods all listen on one port: only the connections to that pod's address go.
+  auto address = [](const std::string& h) { return h.empty() ? std::string("127.0.0.1") : h; };
   std::lock_guard lock(mu_);
   for (auto it = idle_.begin(); it != idle_.end();) {
-    if (it->first.second.second != port) {
+    if (it->first.second.second != port || address(it->first.second.first) != address(host)) {
       ++it;
       continue;
     }

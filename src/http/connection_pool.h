@@ -39,8 +39,9 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   // Keeps `socket` for reuse (or closes it if `key` has max_idle_per_port already). On the
   // socket's executor. `server_loop`: key's loop is an HTTP server's, which may end first.
   void Put(const Key& key, tcp::socket socket, bool server_loop);
-  // Closes every idle connection to `port`, on each socket's own executor.
-  void Forget(int port);
+  // Closes every idle connection to `host`:`port` (an empty host is 127.0.0.1), on each
+  // socket's own executor.
+  void Forget(const std::string& host, int port);
   size_t count() const;
 
  private:

@@ -324,8 +324,8 @@ class BeastUpstreamClient final : public UpstreamClient {
     return idle;
   }
 
-  void ForgetEndpoint(int port) override {
-    for (Shard& shard : shards_) shard.pool->Forget(port);
+  void ForgetEndpoint(const std::string& host, int port) override {
+    for (Shard& shard : shards_) shard.pool->Forget(host, port);
   }
 
  private:

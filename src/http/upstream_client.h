@@ -60,9 +60,10 @@ class UpstreamClient {
   // Kept-alive connections currently idle in the pool (for metrics and tests). An idle
   // connection the engine closes leaves the pool by itself.
   virtual size_t IdleConnections() const = 0;
-  // Closes the idle connections to `port`: its engine is gone or no longer routed. Calls under
-  // way are not affected. Any thread; not concurrently with the client's destruction.
-  virtual void ForgetEndpoint(int port) = 0;
+  // Closes the idle connections to `host`:`port` (empty host: 127.0.0.1): its engine is gone or
+  // no longer routed. Calls under way are not affected. Any thread; not concurrently with the
+  // client's destruction.
+  virtual void ForgetEndpoint(const std::string& host, int port) = 0;
   // Ends every call under way, for shutdown: each one's on_done follows with Aborted and the
   // message kShutdownAbortMessage (not a retry: nothing is tried again). Any thread.
   virtual void AbortAll() = 0;

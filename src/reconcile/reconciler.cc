@@ -258,14 +258,20 @@ Status Reconciler::ApplyPlan(const Deployment& d, const std::vector<ReplicaInfo>
   return Status::Ok();
 }
 
+std::string Reconciler::WaitingReason(const std::string& deployed_model) {
+  std::lock_guard lock(mu_);
+  auto it = waiting_.find(deployed_model);
+  return it == waiting_.end() ? "" : it->second;
+}
+
 void Reconciler::NoteWaiting(const Deployment& d, const Status& planned) {
   bool waiting = planned.code() == StatusCode::kUnavailable;
   {
     std::lock_guard lock(mu_);
     bool noted = waiting_.count(d.deployed_model) > 0;
     if (!waiting) waiting_.erase(d.deployed_model);
+    if (waiting) waiting_[d.deployed_model] = planned.message();  // the latest reason
     if (!waiting || noted) return;
-    waiting_.insert(d.deployed_model);
   }
   // Once per wait, so the user sees in the events why the deployment is not progressing.
   Status written = store_.UpdateDeployment(

@@ -49,6 +49,7 @@ class Reconciler : public ReconcileTrigger, public ReplicaReader {
   // What the runtime reports now for the deployment.
   StatusOr<std::vector<ReplicaInfo>> Replicas(const std::string& deployment_uid) override;
   StatusOr<LogTail> ReplicaLogTail(const std::string& replica_id, size_t max_bytes) override;
+  std::string WaitingReason(const std::string& deployed_model) override;
 
   // One pass over one deployment. Returns when to look again (nullopt: converged), or the
   // error that made the pass fail (the caller retries with backoff).
@@ -81,7 +82,8 @@ class Reconciler : public ReconcileTrigger, public ReplicaReader {
   std::condition_variable stop_cv_;
   bool stopping_ = false;                // guarded by mu_
   std::map<std::string, int> failures_;  // consecutive failed passes by id; guarded by mu_
-  std::set<std::string> waiting_;        // ids whose wait for room is recorded; guarded by mu_
+  // ids whose wait for room is recorded, with its reason; guarded by mu_
+  std::map<std::string, std::string> waiting_;
 };
 
 }  // namespace berth

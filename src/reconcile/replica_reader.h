@@ -24,6 +24,12 @@ class ReplicaReader {
     (void)max_bytes;
     return FailedPrecondition("this server keeps no engine log");
   }
+  // Why the deployment's replicas cannot start now (the runtime has no room: the message of
+  // its WaitingForCapacity event, e.g. the Kubernetes scheduler's); empty when they can.
+  virtual std::string WaitingReason(const std::string& deployed_model) {
+    (void)deployed_model;
+    return "";
+  }
 };
 
 }  // namespace berth

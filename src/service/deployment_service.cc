@@ -202,6 +202,10 @@ StatusOr<std::vector<ReplicaInfo>> DeploymentService::Replicas(const Caller& cal
   return replicas_->Replicas(d.uid);
 }
 
+std::string DeploymentService::WaitingReason(const Deployment& d) {
+  return replicas_ ? replicas_->WaitingReason(d.deployed_model) : "";
+}
+
 StatusOr<LogTail> DeploymentService::ReplicaLog(const Caller& caller, const std::string& id,
                                                 const std::string& replica_id, size_t max_bytes) {
   ASSIGN_OR_RETURN(std::vector<ReplicaInfo> replicas, Replicas(caller, id));

@@ -69,6 +69,8 @@ class DeploymentService {
   // keeps no engine log.
   StatusOr<LogTail> ReplicaLog(const Caller& caller, const std::string& id,
                                const std::string& replica_id, size_t max_bytes);
+  // Why `d`'s replicas cannot start now (no room); empty when they can or nobody knows.
+  std::string WaitingReason(const Deployment& d);
 
  private:
   // Applies `change` to the current record and writes it with an event, retrying when a

@@ -26,8 +26,8 @@ class SimUpstream final : public UpstreamClient {
 
   std::shared_ptr<UpstreamCall> Send(UpstreamRequest request, UpstreamHandlers handlers) override;
   size_t IdleConnections() const override { return engines_->IdleConnections(); }
-  void ForgetEndpoint(int port) override {
-    if (!IsInProcessPort(port)) engines_->ForgetEndpoint(port);
+  void ForgetEndpoint(const std::string& host, int port) override {
+    if (!IsInProcessPort(port)) engines_->ForgetEndpoint(host, port);
   }
   void AbortAll() override { engines_->AbortAll(); }
 

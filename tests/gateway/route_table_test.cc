@@ -72,7 +72,7 @@ TEST(GatewayRoutesTest, FindUnknownIsNull) {
 TEST(GatewayRoutesTest, EndpointsLeavingTheTableAreReported) {
   GatewayRoutes routes;
   std::vector<int> gone;
-  routes.OnEndpointGone([&gone](int port) { gone.push_back(port); });
+  routes.OnEndpointGone([&gone](const std::string&, int port) { gone.push_back(port); });
   routes.Publish(MuDeployment("m"), ReadyReplicas(3));
   EXPECT_TRUE(gone.empty());
   std::vector<ReplicaInfo> replicas = ReadyReplicas(3);

@@ -348,8 +348,10 @@ TEST(UpstreamClientPoolTest, ForgetEndpointClosesItsIdleConnections) {
   MakeIdleConnections(*client, upstream, 4);
   MakeIdleConnections(*client, other, 2);
   ASSERT_EQ(client->IdleConnections(), 6u);
+  client->ForgetEndpoint("127.0.0.2", upstream.port());  // another address, the same port
+  ASSERT_EQ(client->IdleConnections(), 6u);
   const int before = OpenFds();
-  client->ForgetEndpoint(upstream.port());
+  client->ForgetEndpoint("127.0.0.1", upstream.port());
   EXPECT_EQ(client->IdleConnections(), 2u);  // the other engine's stay
   // Our four sockets close, and the engine closes its four ends in turn.
   EXPECT_TRUE(WaitFor([&] { return OpenFds() <= before - 8; })) << OpenFds();

@@ -9,12 +9,18 @@ the nodes Ready, and for each pod the scheduler binds to one of them it runs the
 command as a local process on the pod's own loopback address (127.0.0.k), reports the pod
 Running, Ready once the engine answers its readiness probe, restarts a container whose process
 dies (restartCount + 1, CrashLoop-free), and on deletion stops the process and removes the pod.
+Like a kubelet it keeps each container's output (stdout and stderr, across restarts) and serves
+it over HTTPS at /containerLogs/{ns}/{pod}/{container} (tailLines, limitBytes) on the port its
+nodes advertise, which is where the apiserver proxies GET .../pods/{name}/log to (it does not
+verify a kubelet's certificate unless given --kubelet-certificate-authority).
 Python 3 stdlib only.
 """
 
 import http.client
+import http.server
 import json
 import os
+import shutil
 import signal
 import ssl
 import subprocess
@@ -155,8 +161,57 @@ class FakeKubelet:
         self.mu = threading.Lock()
         self.stopping = False
         self.thread = None
+        self.log_dir = tempfile.mkdtemp(prefix="berth-kubelet-logs-")
+        self.log_server = None
+        self.cert = (os.path.join(plane.dir, "apiserver.crt"),
+                     os.path.join(plane.dir, "apiserver.key"))
+
+    def log_path(self, pod_name):
+        return os.path.join(self.log_dir, pod_name + ".log")
+
+    def _serve_logs(self):
+        kubelet = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                u = urllib.parse.urlparse(self.path)
+                parts = u.path.strip("/").split("/")
+                if len(parts) != 4 or parts[0] != "containerLogs":
+                    return self._answer(404, b"not found\n")
+                q = urllib.parse.parse_qs(u.query)
+                try:
+                    with open(kubelet.log_path(parts[2]), "rb") as f:
+                        data = f.read()
+                except OSError:
+                    return self._answer(400, ('container "%s" in pod "%s" is waiting to start'
+                                              % (parts[3], parts[2])).encode())
+                if "tailLines" in q:
+                    n = int(q["tailLines"][0])
+                    lines = data.splitlines(keepends=True)
+                    data = b"".join(lines[-n:]) if n > 0 else b""
+                if "limitBytes" in q:
+                    data = data[:int(q["limitBytes"][0])]
+                self._answer(200, data)
+
+            def _answer(self, status, body):
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*self.cert)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.log_server = server
 
     def start(self):
+        self._serve_logs()
         for name in self.nodes:
             self.api.ok("POST", "/api/v1/nodes", {"apiVersion": "v1", "kind": "Node",
                                                   "metadata": {"name": name}})
@@ -172,6 +227,9 @@ class FakeKubelet:
                        "pods": "110"}
             self.api.ok("PATCH", "/api/v1/nodes/%s/status" % name, {"status": {
                 "capacity": amounts, "allocatable": amounts,
+                "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+                "daemonEndpoints": {"kubeletEndpoint": {
+                    "Port": self.log_server.server_address[1]}},
                 "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
                                 "lastHeartbeatTime": now, "lastTransitionTime": now}]}},
                 "application/strategic-merge-patch+json")
@@ -234,13 +292,16 @@ class FakeKubelet:
             ip = "127.0.0.%d" % self.next_ip
             self.next_ip += 1
         argv, env, port = self._argv(pod, ip)
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = self._run(name, argv, env)
         with self.mu:
             self.running[name] = {"proc": proc, "ip": ip, "restarts": 0, "ready": None,
                                   "port": port, "argv": argv, "env": env}
         self._report(name, ip, 0, False)
+
+    def _run(self, name, argv, env):
+        with open(self.log_path(name), "ab") as log:
+            return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
 
     def _healthy(self, state):
         try:
@@ -258,10 +319,7 @@ class FakeKubelet:
             state["restarts"] += 1
             self._report(name, state["ip"], state["restarts"], False)
             state["ready"] = False
-            state["proc"] = subprocess.Popen(state["argv"], env=state["env"],
-                                             stdout=subprocess.DEVNULL,
-                                             stderr=subprocess.DEVNULL,
-                                             stdin=subprocess.DEVNULL, start_new_session=True)
+            state["proc"] = self._run(name, state["argv"], state["env"])
             return
         ready = self._healthy(state)
         if ready != state["ready"]:
@@ -296,6 +354,10 @@ class FakeKubelet:
 
     def _remove(self, name):
         self._stop_process(name)
+        try:
+            os.remove(self.log_path(name))  # a kubelet drops a deleted pod's logs
+        except OSError:
+            pass
         self.api.call("DELETE", "/api/v1/namespaces/%s/pods/%s" % (self.ns, name),
                       {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0})
 
@@ -326,3 +388,7 @@ class FakeKubelet:
             self.thread.join(10)
         for name in list(self.running):
             self._stop_process(name)
+        if self.log_server:
+            self.log_server.shutdown()
+            self.log_server.server_close()
+        shutil.rmtree(self.log_dir, ignore_errors=True)

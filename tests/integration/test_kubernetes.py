@@ -4,8 +4,10 @@ kube-controller-manager and kube-scheduler built from Debian 12's source package
 kube_harness.FakeKubelet playing one node of 8 nvidia.com/gpu whose pods are local engine-sim
 processes on their own loopback addresses. One scenario, in order:
 
-create → Deployment and pods → RUNNING → inference through the gateway (both APIs) → scale up
-and down → a pod's process killed → restarted and routed around → berth kill -9 and restart →
+create → Deployment and pods → RUNNING → inference through the gateway (both APIs) → a pod's
+engine log through the apiserver (the harness's kubelet serves /containerLogs) → a lora
+deployment: its base model's pool Deployment, the adapter loaded into the pool pod and into the
+pod that replaces it → scale up and down → a pod's process killed → restarted and routed around → berth kill -9 and restart →
 0 pods restarted → more GPUs than the node has → the scheduler's reason shown, then FAILED →
 watch expiry forced (etcd compaction while berth is stopped) → no stale endpoint → delete →
 nothing left in the namespace.
@@ -101,6 +103,34 @@ class KubernetesRuntimeTest(h.BerthTestCase):
             {"role": "user", "content": "hi"}]}, "parameters": {"max_tokens": 3}})
         self.assertEqual(r.status, 200, r)
 
+    def lora_through_a_pool(self, server):
+        self.assertOk(server.post("/api/v1/admin/models", {
+            "model_name": "qwen3-8b-ft-k", "base_model": "qwen3-8b", "plans": ["lora"]}))
+        lo = self.assertOk(server.create({"model_name": "qwen3-8b-ft-k", "plan": "lora",
+                                          "capacity": 1}))
+        ldm = lo["deployed_model"]
+        r = server.wait_running(ldm, timeout=60)
+        self.assertEqual(r.output["status"], "RUNNING", r)
+        pools = [x for x in self.plane.deployments()
+                 if x["metadata"]["labels"].get("berth.dev/lora-pool") == "true"]
+        self.assertEqual(len(pools), 1, self.plane.deployments())
+        pool_uid = pools[0]["metadata"]["labels"]["berth.dev/deployment-uid"]
+        reps = self.replicas(server, ldm)
+        self.assertEqual([(x["pool"], x["state"]) for x in reps], [("qwen3-8b", "ready")], reps)
+        self.infer(server, ldm)
+        old = reps[0]["replica_id"]
+        self.plane.admin.ok("DELETE", "/api/v1/namespaces/berth-test/pods/" + old)
+        self.assertTrue(wait_until(lambda: [
+            x for x in self.replicas(server, ldm)
+            if x["state"] == "ready" and x["replica_id"] != old], 60), self.replicas(server, ldm))
+        self.assertNotIn(old, [x["replica_id"] for x in self.replicas(server, ldm)])
+        self.infer(server, ldm)
+        self.assertOk(server.delete(dpath(ldm)))
+        server.wait_gone(ldm, timeout=60)
+        self.assertTrue(wait_until(lambda: not self.berth_pods(pool_uid) and not [
+            x for x in self.plane.deployments()
+            if x["metadata"]["labels"].get("berth.dev/lora-pool")], 60), self.plane.deployments())
+
     def test_the_whole_lifecycle(self):
         server = self.new_server(runtime="kubernetes", extra_args=[
             "--kubeconfig", self.plane.berth_kubeconfig, "--kube-namespace", "berth-test",
@@ -127,6 +157,18 @@ class KubernetesRuntimeTest(h.BerthTestCase):
 
         # inference through the gateway, both APIs
         self.infer(server, dm)
+
+        # a pod's engine log, read through the apiserver from the pod's kubelet
+        rid = reps[0]["replica_id"]
+        log = self.assertOk(server.get(dpath(dm, "replicas/%s/log?tail_bytes=4096" % rid)))
+        self.assertIn("engine-sim listening on %s:8000" % reps[0]["ip"], log["log"])
+        self.assertFalse(log["truncated"], log)
+        short = self.assertOk(server.get(dpath(dm, "replicas/%s/log?tail_bytes=20" % rid)))
+        self.assertTrue(short["truncated"] and len(short["log"]) <= 20, short)
+
+        # lora: the base model's pool is one Deployment; the adapter is loaded into its pod
+        # through the engine's API, and again into a pod that replaces it
+        self.lora_through_a_pool(server)
 
         # scale up and down through the Deployment's /scale
         self.assertOk(server.put(dpath(dm, "scale"), {"capacity": 6}))
@@ -173,9 +215,12 @@ class KubernetesRuntimeTest(h.BerthTestCase):
             reason in e.get("message", "")
             for e in self.assertOk(server.events(bdm))["events"]), 30),
             self.assertOk(server.events(bdm)))
+        waiting = self.assertOk(server.get(dpath(bdm)))
+        self.assertIn(reason, waiting.get("waiting_reason", ""), waiting)
         r = server.wait_status(bdm, "FAILED", timeout=40)
         self.assertEqual(r.output["status"], "FAILED", r)
         self.assertIn(reason, r.output["fail_reason"])
+        self.assertNotIn("waiting_reason", self.assertOk(server.get(dpath(bdm))))
 
         # watch expiry: while berth is stopped its watch ends, a pod is replaced and etcd is
         # compacted; berth comes back, gets 410, re-lists, and routes only to Ready pods.

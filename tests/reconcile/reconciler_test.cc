@@ -410,9 +410,12 @@ TEST_F(ReconcilerTest, WaitingForRoomIsRecordedOnceAsAnEvent) {
   EXPECT_EQ(events[1].type, "WaitingForCapacity");
   EXPECT_EQ(events[1].message, "no free MU1 units: need 2, free 0 of 8");
   EXPECT_EQ(events[1].status, DeploymentStatus::kPending);
+  EXPECT_EQ(reconciler_->WaitingReason(Get().deployed_model),
+            "no free MU1 units: need 2, free 0 of 8");  // GET shows it while it waits
 
   runtime_.FailStarts(Status::Ok());  // room again: the wait ends, a new one is recorded anew
   Reconcile();
+  EXPECT_EQ(reconciler_->WaitingReason(Get().deployed_model), "");
   runtime_.FailStarts(Unavailable("no free MU1 units"));
   Change([](Deployment& d) { d.capacity = 6; });
   EXPECT_FALSE(reconciler_->Reconcile(kId).ok());

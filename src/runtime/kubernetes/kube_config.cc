@@ -151,6 +151,7 @@ StatusOr<KubeConnection> ParseKubeconfig(std::string_view text, const std::strin
   // Only a boolean true counts (value() would throw on a string such as "yes").
   c.insecure_skip_tls_verify =
       cl.contains("insecure-skip-tls-verify") && cl["insecure-skip-tls-verify"] == true;
+  c.tls_server_name = Str(cl, "tls-server-name");
   ASSIGN_OR_RETURN(c.ca_pem, DataOrFile(cl, "certificate-authority", base_dir));
   std::string user_name = Str(cx, "user");
   if (!user_name.empty()) {

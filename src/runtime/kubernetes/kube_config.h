@@ -24,6 +24,8 @@ struct KubeConnection {
   std::string server;  // https://host:port
   std::string ca_pem;  // empty: the system's roots
   bool insecure_skip_tls_verify = false;
+  // The name the server's certificate must carry (and SNI); empty: the server URL's host.
+  std::string tls_server_name;
   std::string token;       // a bearer token
   std::string token_file;  // re-read as it rotates (bound service-account tokens expire)
   std::string client_cert_pem;

@@ -1,5 +1,7 @@
 #include "runtime/kubernetes/kube_http_client.h"
 
+#include <arpa/inet.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
@@ -89,6 +91,42 @@ error_code ConnectWithin(asio::io_context& io, tcp::socket& socket, const std::s
   return ec;
 }
 
+bool IsIpAddress(const std::string& host) {
+  unsigned char addr[sizeof(in6_addr)];
+  return inet_pton(AF_INET, host.c_str(), addr) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), addr) == 1;
+}
+
+// Makes the handshake fail unless the certificate names `name`: its IP SANs for an address,
+// its DNS SANs (whole-label wildcards only) for a name, as client-go checks.
+Status VerifyName(SSL* ssl, const std::string& name) {
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  if (IsIpAddress(name)) {
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) != 1) {
+      return Internal("cannot verify the apiserver certificate for " + name);
+    }
+    return Status::Ok();
+  }
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  if (X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size()) != 1) {
+    return Internal("cannot verify the apiserver certificate for " + name);
+  }
+  return Status::Ok();
+}
+
+// Why a handshake failed, with OpenSSL's verdict on the certificate when it was that.
+std::string HandshakeError(SSL* ssl, const error_code& ec, const std::string& name) {
+  long verdict = SSL_get_verify_result(ssl);
+  if (verdict == X509_V_OK) return ec.message();
+  std::string why = X509_verify_cert_error_string(verdict);
+  if (verdict == X509_V_ERR_HOSTNAME_MISMATCH || verdict == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+    why += ": the apiserver's certificate is not for " + name +
+           " (use the name it was issued for in the server URL, or set the cluster's "
+           "tls-server-name)";
+  }
+  return "certificate verify failed: " + why;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<KubeHttpClient>> KubeHttpClient::Create(const KubeConnection& connection,
@@ -97,6 +135,10 @@ StatusOr<std::unique_ptr<KubeHttpClient>> KubeHttpClient::Create(const KubeConne
   std::unique_ptr<KubeHttpClient> client(new KubeHttpClient(connection, clock, options));
   RETURN_IF_ERROR(SplitServer(connection.server, client->host_, client->port_));
   RETURN_IF_ERROR(TlsSetup(connection, client->tls_->context));
+  if (!connection.insecure_skip_tls_verify) {
+    client->verify_name_ =
+        connection.tls_server_name.empty() ? client->host_ : connection.tls_server_name;
+  }
   return client;
 }
 
@@ -165,9 +207,15 @@ StatusOr<KubeResponse> KubeHttpClient::Exchange(const KubeRequest& request,
   if (ec) return Unavailable("cannot connect to " + where + ": " + ec.message());
   int fd = stream.next_layer().native_handle();
   SetSocketTimeout(fd, on_line ? options_.watch_idle_timeout : options_.request_timeout);
-  SSL_set_tlsext_host_name(stream.native_handle(), host_.c_str());
+  const std::string& sni = verify_name_.empty() ? host_ : verify_name_;
+  // SNI carries a host name, never an address (RFC 6066).
+  if (!IsIpAddress(sni)) SSL_set_tlsext_host_name(stream.native_handle(), sni.c_str());
+  if (!verify_name_.empty()) RETURN_IF_ERROR(VerifyName(stream.native_handle(), verify_name_));
   stream.handshake(ssl::stream_base::client, ec);
-  if (ec) return Unavailable("TLS handshake with " + where + " failed: " + ec.message());
+  if (ec) {
+    return Unavailable("TLS handshake with " + where +
+                       " failed: " + HandshakeError(stream.native_handle(), ec, verify_name_));
+  }
 
   http::request<http::string_body> req(http::string_to_verb(request.method), request.path, 11);
   req.set(http::field::host, host_);

@@ -1,6 +1,7 @@
 // KubeHttpClient: the real KubeTransport, HTTPS to the apiserver through OpenSSL (Beast over
 // Asio, blocking, one connection per request or watch). Verifies the server against the
-// connection's CA (or the system roots) unless insecure-skip-tls-verify, presents the client
+// connection's CA (or the system roots), and that its certificate is for the server's host
+// name or IP address (or tls-server-name), unless insecure-skip-tls-verify; presents the client
 // certificate if any, and sends the credentials' bearer token. Thread-safe; each call blocks
 // its caller for at most the request timeout (a watch: until its stream ends or is cancelled).
 #pragma once
@@ -41,6 +42,7 @@ class KubeHttpClient : public KubeTransport {
   const KubeHttpOptions options_;
   std::string host_;
   std::string port_;
+  std::string verify_name_;  // the name the certificate must carry; empty: not verified
   KubeCredentials credentials_;
   std::unique_ptr<Tls> tls_;
   std::mutex mu_;

@@ -145,6 +145,14 @@ StatusOr<Json> RenderDeployment(const ReplicaSpec& spec, const KubePodTemplate& 
          {{"metadata", {{"labels", labels}, {"annotations", annotations}}}, {"spec", pod_spec}}}}}};
 }
 
+void MarkPoolObject(Json& object, const std::string& base_model) {
+  for (Json* meta : {&object["metadata"], &object["spec"]["template"]["metadata"]}) {
+    (*meta)["labels"][kPoolLabel] = "true";
+    (*meta)["annotations"][kPoolBaseAnnotation] = base_model;
+    (*meta)["annotations"][kModelAnnotation] = kPoolModelPrefix + base_model;
+  }
+}
+
 bool IsFatalWaiting(const std::string& reason) {
   return reason == "ImagePullBackOff" || reason == "ErrImagePull" || reason == "CrashLoopBackOff" ||
          reason == "InvalidImageName" || reason == "CreateContainerConfigError" ||

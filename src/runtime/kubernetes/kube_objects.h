@@ -17,6 +17,12 @@ inline constexpr const char* kUidLabel = "berth.dev/deployment-uid";
 inline constexpr const char* kModelLabel = "berth.dev/deployment";
 inline constexpr const char* kModelAnnotation = "berth.dev/deployed-model";
 inline constexpr const char* kFieldManager = "berth";
+// A lora pool's Deployment and pods: labelled so, the base model annotated, and their
+// deployed-model annotation "lora-pool:<base>" (no deployed model has a ':', so a pool pod's
+// change is never taken for a deployment's).
+inline constexpr const char* kPoolLabel = "berth.dev/lora-pool";
+inline constexpr const char* kPoolBaseAnnotation = "berth.dev/lora-pool-base";
+inline constexpr const char* kPoolModelPrefix = "lora-pool:";
 
 // DNS-1123 label from the deployed model (lowercase, [a-z0-9-], at most 40 characters) and a
 // hash of the uid, so two incarnations or two names that clean up alike never collide.
@@ -29,6 +35,9 @@ std::string LabelValue(const std::string& text);
 // placeholder cannot be filled.
 StatusOr<nlohmann::json> RenderDeployment(const ReplicaSpec& spec, const KubePodTemplate& t,
                                           const std::string& kube_namespace);
+
+// Marks a rendered Deployment (and its pod template) as the lora pool of `base_model`.
+void MarkPoolObject(nlohmann::json& object, const std::string& base_model);
 
 // What berth reads from a Pod.
 struct PodView {

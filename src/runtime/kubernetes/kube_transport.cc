@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 namespace berth {
-namespace {
 
 std::string KubeMessage(const KubeResponse& response) {
   nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
@@ -13,8 +12,6 @@ std::string KubeMessage(const KubeResponse& response) {
   std::string text = response.body.substr(0, 300);
   return text.empty() ? "HTTP " + std::to_string(response.status) : text;
 }
-
-}  // namespace
 
 std::string KubeReason(std::string_view text) {
   nlohmann::json body = nlohmann::json::parse(text, nullptr, false);

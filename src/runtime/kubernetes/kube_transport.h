@@ -47,6 +47,9 @@ class KubeTransport {
 // Unavailable.
 Status KubeError(const KubeResponse& response, std::string_view verb, std::string_view resource);
 
+// The message of a Status object body; else the body's start; else "HTTP <status>".
+std::string KubeMessage(const KubeResponse& response);
+
 // The `reason` of a Status object body ("Conflict", "AlreadyExists", "Expired", ...); empty
 // when the body is not one.
 std::string KubeReason(std::string_view body);

@@ -35,6 +35,8 @@ StatusOr<std::unique_ptr<KubernetesRuntime>> KubernetesRuntime::Open(
       new KubernetesRuntime(std::move(options), std::move(templates), std::move(api), clock));
   RETURN_IF_ERROR(runtime->Adopt());
   RETURN_IF_ERROR(runtime->cache_->Start());
+  KubernetesRuntime* r = runtime.get();
+  runtime->loader_ = std::thread([r] { r->LoaderLoop(); });
   return runtime;
 }
 
@@ -43,12 +45,23 @@ KubernetesRuntime::KubernetesRuntime(KubernetesRuntimeOptions options, KubeTempl
     : options_(std::move(options)),
       templates_(std::move(templates)),
       api_(std::move(api)),
-      clock_(clock) {
+      clock_(clock),
+      engines_(options_.engine_client ? options_.engine_client : MakeHttpEngineClient()) {
   cache_ = std::make_unique<PodCache>(*api_, options_.cache, clock_,
                                       [this](const std::string& model) { Changed(model); });
+  adapter_pool_ = std::make_unique<ThreadPool>(2);
 }
 
-KubernetesRuntime::~KubernetesRuntime() { cache_->Stop(); }
+KubernetesRuntime::~KubernetesRuntime() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  loader_cv_.notify_all();
+  if (loader_.joinable()) loader_.join();
+  adapter_pool_.reset();  // its tasks use this runtime
+  cache_->Stop();
+}
 
 std::string KubernetesRuntime::DeploymentPath(const std::string& name) const {
   return "/apis/apps/v1/namespaces/" + options_.kube_namespace + "/deployments" +
@@ -77,6 +90,7 @@ Status KubernetesRuntime::Adopt() {
     if (ports.is_array() && !ports.empty() && ports[0].is_object()) {
       d.port = ports[0].value("containerPort", 8000);
     }
+    if (AdoptPool(item, d)) continue;
     if (d.uid.empty() || d.replicas == 0) {
       RETURN_IF_ERROR(DeleteDeployment(d.name));
       continue;
@@ -89,13 +103,15 @@ Status KubernetesRuntime::Adopt() {
   return Status::Ok();
 }
 
-Status KubernetesRuntime::Apply(const ReplicaSpec& spec, KubeDeployment& d) {
-  const KubePodTemplate& t = templates_.Resolve(spec.model_name, spec.base_model);
+Status KubernetesRuntime::Apply(const ReplicaSpec& spec, const KubePodTemplate& t,
+                                KubeDeployment& d, bool pool) {
   StatusOr<Json> object = RenderDeployment(spec, t, options_.kube_namespace);
   if (!object.ok()) {
     d.refused = "engine template " + t.match + ": " + object.status().message();
     return Status::Ok();
   }
+  if (pool) MarkPoolObject(*object, spec.base_model);
+  (*object)["metadata"]["name"] = d.name;
   (*object)["metadata"]["annotations"][kUidAnnotation] = spec.deployment_uid;
   d.port = t.port;
   std::string path = DeploymentPath(d.name) + "?fieldManager=" + kFieldManager + "&force=true";
@@ -158,7 +174,8 @@ StatusOr<ReplicaInfo> KubernetesRuntime::StartReplica(const ReplicaSpec& spec) {
     d.uid = spec.deployment_uid;
     d.deployed_model = spec.deployed_model;
     d.units = spec.units;
-    RETURN_IF_ERROR(Apply(spec, d));
+    RETURN_IF_ERROR(
+        Apply(spec, templates_.Resolve(spec.model_name, spec.base_model), d, /*pool=*/false));
   }
   ReplicaInfo info;
   info.deployment_uid = spec.deployment_uid;
@@ -291,8 +308,10 @@ std::vector<ReplicaInfo> KubernetesRuntime::View(const KubeDeployment& d,
 
 StatusOr<std::vector<ReplicaInfo>> KubernetesRuntime::ListReplicas(const std::string& uid) {
   std::lock_guard lock(mu_);
-  if (auto lora = lora_refused_.find(uid); lora != lora_refused_.end()) {
-    return std::vector<ReplicaInfo>{lora->second};
+  if (attached_.count(uid)) {
+    std::vector<ReplicaInfo> out;
+    ListPoolViewsLocked(&uid, out);
+    return out;
   }
   auto it = deployments_.find(uid);
   if (it == deployments_.end()) return std::vector<ReplicaInfo>{};
@@ -303,7 +322,8 @@ StatusOr<std::vector<ReplicaInfo>> KubernetesRuntime::ListAllReplicas() {
   std::vector<ReplicaInfo> out;
   std::set<std::string> known;
   std::lock_guard lock(mu_);
-  for (const auto& [uid, r] : lora_refused_) out.push_back(r);
+  ListPoolViewsLocked(nullptr, out);
+  for (const auto& [base, pool] : pools_) known.insert(LabelValue(pool.d.uid));
   for (const auto& [uid, d] : deployments_) {
     known.insert(LabelValue(uid));
     for (ReplicaInfo& r : View(d, nullptr)) out.push_back(std::move(r));
@@ -318,37 +338,22 @@ StatusOr<std::vector<ReplicaInfo>> KubernetesRuntime::ListAllReplicas() {
   return out;
 }
 
-// lora pools are not served here yet: the deployment is shown one failed pool replica saying
-// so, and the reconciler fails it like any replica that cannot start.
-Status KubernetesRuntime::AttachAdapter(const ReplicaSpec& spec) {
-  ReplicaInfo r;
-  r.replica_id = "lora-" + KubeObjectName(spec.deployed_model, spec.deployment_uid);
-  r.deployment_uid = spec.deployment_uid;
-  r.state = ReplicaState::kFailed;
-  r.started = clock_.Now();
-  r.pool = spec.base_model;
-  r.last_error =
-      "lora deployments are not served on the kubernetes runtime yet (the process "
-      "runtime serves them)";
-  std::lock_guard lock(mu_);
-  lora_refused_[spec.deployment_uid] = r;
-  return Status::Ok();
-}
-
-Status KubernetesRuntime::DetachAdapter(const std::string& deployment_uid) {
-  std::lock_guard lock(mu_);
-  lora_refused_.erase(deployment_uid);
-  return Status::Ok();
-}
-
 void KubernetesRuntime::OnReplicaChange(ChangeCallback callback) {
   std::lock_guard lock(callback_mu_);
   on_change_ = std::move(callback);
 }
 
 void KubernetesRuntime::Changed(const std::string& deployed_model) {
+  std::vector<std::string> models = PoolAdapterModels(deployed_model);
+  if (deployed_model.starts_with(kPoolModelPrefix)) {
+    loader_cv_.notify_all();  // a pool pod changed: it may lack an adapter now
+  } else {
+    models.push_back(deployed_model);
+  }
   std::lock_guard lock(callback_mu_);
-  if (on_change_) on_change_(deployed_model);
+  for (const std::string& model : models) {
+    if (on_change_) on_change_(model);
+  }
 }
 
 }  // namespace berth

@@ -4,17 +4,25 @@
 // them (docs/kubernetes.md). A replica the cluster has yet to create shows as a starting
 // placeholder, so the reconciler always sees as many replicas as it asked for.
 //
+// lora deployments share one Deployment per base model (its pool, lora_pool.replicas pods);
+// a loader thread loads each attached adapter into every ready pool pod through the engine's
+// API (EngineClient, as the process runtime does), again into pods that come later or restart.
+//
 // Threads: the RuntimeAdapter methods may be called from any thread (reconcile workers, one
 // per deployment at a time); they call the apiserver without holding the runtime's lock. The
-// pod cache's watch thread calls the change callback.
+// pod cache's watch thread and the adapter threads call the change callback.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
+#include "common/thread_pool.h"
 #include "runtime/kubernetes/pod_cache.h"
 #include "runtime/kubernetes/pod_template.h"
+#include "runtime/process/engine_client.h"
 #include "runtime/runtime_adapter.h"
 
 namespace berth {
@@ -23,6 +31,14 @@ struct KubernetesRuntimeOptions {
   std::string kube_namespace = "default";
   Millis placement_timeout{600000};  // unschedulable this long: the replica has failed
   PodCacheOptions cache;             // namespace and selector are filled in by Open
+  // lora pools: how adapters are loaded into pool pods (null: over HTTP, MakeHttpEngineClient).
+  std::shared_ptr<EngineClient> engine_client;
+  Millis adapter_timeout{60000};  // one load or unload call
+  int adapter_max_tries = 3;      // refused loads in a row before the pod's replica has failed
+  Millis backoff_base{1000};      // wait before load n: base * 2^(n-1), at most backoff_max
+  Millis backoff_max{30000};
+  Millis loader_tick{200};        // how often the loader looks for pods lacking an adapter
+  Millis idle_pool_grace{60000};  // an adopted pool nobody attaches to is deleted after this
 };
 
 class KubernetesRuntime : public RuntimeAdapter {
@@ -46,8 +62,22 @@ class KubernetesRuntime : public RuntimeAdapter {
   Status StopReplica(const std::string& replica_id) override;
   StatusOr<std::vector<ReplicaInfo>> ListReplicas(const std::string& deployment_uid) override;
   StatusOr<std::vector<ReplicaInfo>> ListAllReplicas() override;
+  // Applies the base model's pool Deployment (scaled to lora_pool.replicas) with its first
+  // adapter; the loader loads the adapter into its pods. Unavailable (the scheduler's message)
+  // while a pool pod waits for room; FailedPrecondition for a template that cannot load
+  // adapters.
   Status AttachAdapter(const ReplicaSpec& spec) override;
+  // Unloads the adapter from the pool's pods; the last one deletes the pool Deployment.
   Status DetachAdapter(const std::string& deployment_uid) override;
+  // OK when the template of `base_model` can serve its lora deployments (for registration);
+  // FailedPrecondition saying why not.
+  Status CheckLora(const std::string& base_model) const {
+    return CheckKubeLora(templates_.Resolve(base_model, base_model), base_model);
+  }
+  // kubernetes_logs.cc: the pod's engine container log through the apiserver. NotFound for no
+  // such pod (or one gone meanwhile); FailedPrecondition while its container has not started;
+  // PermissionDenied naming get pods/log; Unavailable when the kubelet cannot be reached.
+  StatusOr<LogTail> ReplicaLogTail(const std::string& replica_id, size_t max_bytes) override;
   void OnReplicaChange(ChangeCallback callback) override;
 
  private:
@@ -65,7 +95,8 @@ class KubernetesRuntime : public RuntimeAdapter {
                     std::unique_ptr<KubeTransport> api, const Clock& clock);
   Status Adopt();
   std::string DeploymentPath(const std::string& name) const;
-  Status Apply(const ReplicaSpec& spec, KubeDeployment& d);
+  // Applies `d` rendered from `t` (a lora pool's when `pool`); a refusal goes in d.refused.
+  Status Apply(const ReplicaSpec& spec, const KubePodTemplate& t, KubeDeployment& d, bool pool);
   Status Scale(const std::string& name, int replicas);
   Status DeleteDeployment(const std::string& name);
   Status DeletePod(const std::string& name);
@@ -75,17 +106,67 @@ class KubernetesRuntime : public RuntimeAdapter {
   ReplicaInfo FromPod(const KubeDeployment& d, const PodView& pod) const;
   void Changed(const std::string& deployed_model);
 
+  // kubernetes_lora.cc
+  struct AdapterLoad {
+    std::string loaded_on;  // the pod incarnation (name#restarts) it is loaded in; empty: none
+    bool busy = false;      // a call to the engine is under way
+    int failures = 0;       // refused loads in a row
+    SteadyTime next_try;
+    std::string last_error;
+  };
+  struct Adapter {
+    std::string deployed_model;  // also the name the engine serves it under
+    std::string path;
+    std::map<std::string, AdapterLoad> loads;  // by pod name
+  };
+  struct Pool {
+    KubeDeployment d;
+    EngineKind kind = EngineKind::kOpenAI;
+    std::map<std::string, Adapter> adapters;  // by deployment uid
+    SteadyTime idle_since;                    // adopted without adapters: deleted after grace
+  };
+  struct AdapterJob {
+    std::string base_model;
+    std::string deployment_uid;
+    std::string pod;
+    std::string incarnation;  // name#restarts
+    EngineAddress engine;
+    std::string name;
+    std::string path;
+    bool load = true;
+    Status result;
+  };
+  // A pool Deployment found at start (labelled berth.dev/lora-pool); false for other objects.
+  bool AdoptPool(const nlohmann::json& item, KubeDeployment d);
+  ReplicaInfo PoolView(ReplicaInfo r, const Pool& pool, const std::string& uid,
+                       const Adapter& adapter) const;
+  void ListPoolViewsLocked(const std::string* uid, std::vector<ReplicaInfo>& out) const;
+  // The deployed models of the lora deployments a pool pod's change concerns; empty when
+  // `deployed_model` is not a pool's.
+  std::vector<std::string> PoolAdapterModels(const std::string& deployed_model) const;
+  void LoaderLoop();
+  void CollectAdapterJobsLocked(SteadyTime now, std::vector<AdapterJob>& jobs);
+  void ApplyAdapterJob(const AdapterJob& job);
+  void DeleteIdlePools(SteadyTime now);
+
   const KubernetesRuntimeOptions options_;
   const KubeTemplates templates_;
   const std::unique_ptr<KubeTransport> api_;
   const Clock& clock_;
+  const std::shared_ptr<EngineClient> engines_;
   std::unique_ptr<PodCache> cache_;
 
   mutable std::mutex mu_;
   std::map<std::string, KubeDeployment> deployments_;  // by uid; guarded by mu_
-  std::map<std::string, ReplicaInfo> lora_refused_;    // by uid; guarded by mu_
+  std::map<std::string, Pool> pools_;                  // by base model; guarded by mu_
+  std::map<std::string, std::string> attached_;        // deployment uid -> base; guarded by mu_
+  std::vector<AdapterJob> unloads_;                    // to send next; guarded by mu_
+  bool stopping_ = false;                              // guarded by mu_
+  std::condition_variable loader_cv_;                  // wakes the loader (with mu_)
   std::mutex callback_mu_;
-  ChangeCallback on_change_;  // guarded by callback_mu_
+  ChangeCallback on_change_;                  // guarded by callback_mu_
+  std::unique_ptr<ThreadPool> adapter_pool_;  // engine calls; emptied before destruction
+  std::thread loader_;
 };
 
 }  // namespace berth

@@ -55,6 +55,44 @@ Status ParseInt(const std::string& key, const std::string& field, const Json& v,
   return Status::Ok();
 }
 
+StatusOr<std::map<std::string, std::string>> Env(const std::string& key, const std::string& field,
+                                                 const Json& v) {
+  if (!v.is_object()) return FieldError(key, field, "must map names to strings");
+  std::map<std::string, std::string> env;
+  for (const auto& [name, value] : v.items()) {
+    if (!value.is_string()) return FieldError(key, field + "." + name, "must be a string");
+    RETURN_IF_ERROR(CheckTemplate(value.get<std::string>()));
+    env[name] = value.get<std::string>();
+  }
+  return env;
+}
+
+Status ParseLoraPool(const std::string& key, const Json& v, KubeLoraPool& pool) {
+  if (!v.is_object()) return FieldError(key, "lora_pool", "must be an object");
+  for (const auto& [field, value] : v.items()) {
+    std::string name = "lora_pool." + field;
+    if (field == "replicas") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > 64) {
+        return FieldError(key, name, "must be an integer from 1 to 64");
+      }
+      pool.replicas = value.get<int>();
+    } else if (field == "lora_path") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        return FieldError(key, name, "must be a non-empty string");
+      }
+      RETURN_IF_ERROR(CheckTemplate(value.get<std::string>()));
+      pool.lora_path = value.get<std::string>();
+    } else if (field == "args") {
+      ASSIGN_OR_RETURN(pool.args, Strings(key, name, value));
+    } else if (field == "env") {
+      ASSIGN_OR_RETURN(pool.env, Env(key, name, value));
+    } else if (field.rfind("//", 0) != 0 && field != "_comment") {
+      return FieldError(key, name, "is not a known field");
+    }
+  }
+  return Status::Ok();
+}
+
 Status ParseField(const std::string& key, const std::string& field, const Json& v,
                   KubePodTemplate& t) {
   if (field == "image") {
@@ -66,12 +104,9 @@ Status ParseField(const std::string& key, const std::string& field, const Json& 
   } else if (field == "args") {
     ASSIGN_OR_RETURN(t.args, Strings(key, field, v));
   } else if (field == "env") {
-    if (!v.is_object()) return FieldError(key, field, "must map names to strings");
-    for (const auto& [name, value] : v.items()) {
-      if (!value.is_string()) return FieldError(key, "env." + name, "must be a string");
-      RETURN_IF_ERROR(CheckTemplate(value.get<std::string>()));
-      t.env[name] = value.get<std::string>();
-    }
+    ASSIGN_OR_RETURN(t.env, Env(key, field, v));
+  } else if (field == "lora_pool") {
+    return ParseLoraPool(key, v, t.lora_pool);
   } else if (field == "port") {
     return ParseInt(key, field, v, 1, 65535, t.port);
   } else if (field == "health_path") {
@@ -113,7 +148,28 @@ KubePodTemplate EngineSimPodTemplate(const std::string& image) {
   t.args = {"engine-sim",         "--host", "0.0.0.0", "--port", "{port}", "--served-model-name",
             "{served_model_name}"};
   t.unit_resources["*"]["nvidia.com/gpu"] = 1;
+  t.lora_pool.lora_path = "{model_name}";  // engine-sim reads no adapter file
   return t;
+}
+
+KubePodTemplate KubePoolTemplate(const KubePodTemplate& base) {
+  KubePodTemplate t = base;
+  t.args.insert(t.args.end(), base.lora_pool.args.begin(), base.lora_pool.args.end());
+  for (const auto& [name, value] : base.lora_pool.env) t.env[name] = value;
+  return t;
+}
+
+Status CheckKubeLora(const KubePodTemplate& t, const std::string& base_model) {
+  std::string entry = "engines config entry \"" + t.match + "\" (for " + base_model + ")";
+  if (t.kind == EngineKind::kLlamaCpp) {
+    return FailedPrecondition(entry + " is a llamacpp engine, which cannot load LoRA adapters " +
+                              "at runtime; lora deployments need a vllm or sglang entry");
+  }
+  if (t.lora_pool.lora_path.empty()) {
+    return FailedPrecondition(entry + " has no kubernetes.lora_pool.lora_path: set it to where " +
+                              "adapters are in the pod, e.g. \"/models/loras/{model_name}\"");
+  }
+  return Status::Ok();
 }
 
 StatusOr<KubePodTemplate> ParsePodTemplate(const std::string& key, const Json& value) {
@@ -176,6 +232,16 @@ StatusOr<KubeTemplates> LoadKubeTemplates(const std::string& engines_file,
     if (!entry.is_object() || !entry.contains("kubernetes")) continue;
     StatusOr<KubePodTemplate> t = ParsePodTemplate(key, entry["kubernetes"]);
     if (!t.ok()) return InvalidArgument(engines_file + ": " + t.status().message());
+    if (entry.contains("kind")) {
+      std::optional<EngineKind> kind = entry["kind"].is_string()
+                                           ? ParseEngineKind(entry["kind"].get<std::string>())
+                                           : std::nullopt;
+      if (!kind) {
+        return InvalidArgument(engines_file + ": entry \"" + key +
+                               "\": kind must be one of vllm, sglang, llamacpp, openai");
+      }
+      t->kind = *kind;
+    }
     if (t->image.empty()) t->image = default_image;
     entries[key] = std::move(*t);
   }

@@ -10,8 +10,18 @@
 #include <vector>
 
 #include "common/status.h"
+#include "core/engine_template.h"
 
 namespace berth {
+
+// The `lora_pool` object of a Kubernetes template: the shared pool serving a base model's lora
+// deployments (one Deployment), as the process runtime's section of the same name.
+struct KubeLoraPool {
+  int replicas = 1;                        // pods of the pool
+  std::string lora_path;                   // where an adapter is, inside the pod; empty: none
+  std::vector<std::string> args;           // appended to `args` for pool pods only
+  std::map<std::string, std::string> env;  // added to `env` for pool pods only
+};
 
 struct KubePodTemplate {
   std::string match = "(built-in)";  // the engines-config key that chose it
@@ -32,8 +42,17 @@ struct KubePodTemplate {
   int startup_failure_threshold = 60;                // × 10 s: generous for large models
   int termination_grace_seconds = 60;
   int pre_stop_sleep_seconds = 10;
-  std::string model_path;  // value of {model_path}
+  std::string model_path;                 // value of {model_path}
+  EngineKind kind = EngineKind::kOpenAI;  // the entry's `kind`: which LoRA API the engine has
+  KubeLoraPool lora_pool;
 };
+
+// What a pod of the base model's lora pool runs: `base` plus its lora_pool args and env.
+KubePodTemplate KubePoolTemplate(const KubePodTemplate& base);
+
+// OK when `t` can serve lora deployments of `base_model`; FailedPrecondition saying why not
+// (a llamacpp engine, no lora_pool.lora_path).
+Status CheckKubeLora(const KubePodTemplate& t, const std::string& base_model);
 
 // The built-in template: berth's own image running engine-sim, one nvidia.com/gpu per unit.
 KubePodTemplate EngineSimPodTemplate(const std::string& image);
@@ -57,7 +76,8 @@ class KubeTemplates {
 };
 
 // Reads the `kubernetes` objects of the engines config file (other fields are the process
-// runtime's); entries without one are not Kubernetes templates. Empty path: built-in only.
+// runtime's, but for the entry's `kind`); entries without one are not Kubernetes templates.
+// Empty path: built-in only.
 StatusOr<KubeTemplates> LoadKubeTemplates(const std::string& engines_file,
                                           const std::string& default_image);
 

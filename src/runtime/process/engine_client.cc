@@ -7,10 +7,11 @@
 namespace berth {
 namespace {
 
-StatusOr<HttpClientResponse> PostJson(int port, const std::string& target,
+StatusOr<HttpClientResponse> PostJson(const EngineAddress& engine, const std::string& target,
                                       const nlohmann::json& body, Millis timeout) {
   HttpClientRequest request;
-  request.port = port;
+  request.host = engine.host;
+  request.port = engine.port;
   request.method = "POST";
   request.target = target;
   request.headers.push_back({"Content-Type", "application/json"});
@@ -50,12 +51,11 @@ class HttpEngineClient : public EngineClient {
   Status EnsureAdapter(EngineAddress engine, const std::string& name, const std::string& path,
                        Millis timeout) override {
     ASSIGN_OR_RETURN(std::string route, LoraRoute(engine.kind, /*load=*/true));
-    ASSIGN_OR_RETURN(
-        HttpClientResponse loaded,
-        PostJson(engine.port, route, {{"lora_name", name}, {"lora_path", path}}, timeout));
+    ASSIGN_OR_RETURN(HttpClientResponse loaded,
+                     PostJson(engine, route, {{"lora_name", name}, {"lora_path", path}}, timeout));
     if (Succeeded(loaded)) return Status::Ok();
     // Engines refuse a second load of the same adapter (vLLM answers 400): ask what it serves.
-    ASSIGN_OR_RETURN(bool serving, Serves(engine.port, name, timeout));
+    ASSIGN_OR_RETURN(bool serving, Serves(engine, name, timeout));
     if (serving) return Status::Ok();
     return FailedPrecondition("loading adapter " + name + " failed: " + Answer(loaded));
   }
@@ -63,17 +63,19 @@ class HttpEngineClient : public EngineClient {
   Status RemoveAdapter(EngineAddress engine, const std::string& name, Millis timeout) override {
     ASSIGN_OR_RETURN(std::string route, LoraRoute(engine.kind, /*load=*/false));
     ASSIGN_OR_RETURN(HttpClientResponse unloaded,
-                     PostJson(engine.port, route, {{"lora_name", name}}, timeout));
+                     PostJson(engine, route, {{"lora_name", name}}, timeout));
     if (Succeeded(unloaded)) return Status::Ok();
-    ASSIGN_OR_RETURN(bool serving, Serves(engine.port, name, timeout));
+    ASSIGN_OR_RETURN(bool serving, Serves(engine, name, timeout));
     if (!serving) return Status::Ok();
     return FailedPrecondition("unloading adapter " + name + " failed: " + Answer(unloaded));
   }
 
  private:
   // Whether GET /v1/models lists `name`.
-  static StatusOr<bool> Serves(int port, const std::string& name, Millis timeout) {
-    ASSIGN_OR_RETURN(HttpClientResponse models, HttpGet("127.0.0.1", port, "/v1/models", timeout));
+  static StatusOr<bool> Serves(const EngineAddress& engine, const std::string& name,
+                               Millis timeout) {
+    ASSIGN_OR_RETURN(HttpClientResponse models,
+                     HttpGet(engine.host, engine.port, "/v1/models", timeout));
     if (models.status != 200) return FailedPrecondition("GET /v1/models: " + Answer(models));
     nlohmann::json doc = nlohmann::json::parse(models.body, nullptr, /*allow_exceptions=*/false);
     if (!doc.is_object() || !doc.contains("data") || !doc["data"].is_array()) {

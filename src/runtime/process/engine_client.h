@@ -2,8 +2,9 @@
 // it serves (GET <health path> answers 200), and loading or unloading a LoRA adapter with the
 // engine's own API: vLLM's POST /v1/load_lora_adapter and /v1/unload_lora_adapter (also the
 // generic OpenAI kind's), SGLang's /load_lora_adapter and /unload_lora_adapter; llama.cpp has
-// none. Called from the runtime's supervisor and probe threads, never from a caller of the
-// RuntimeAdapter; implementations must be thread-safe and return within about `timeout`.
+// none. The Kubernetes runtime loads adapters into its pool pods with it too. Called from the
+// runtimes' supervisor, probe and adapter threads, never from a caller of the RuntimeAdapter;
+// implementations must be thread-safe and return within about `timeout`.
 #pragma once
 
 #include <memory>
@@ -19,6 +20,7 @@ namespace berth {
 struct EngineAddress {
   int port = 0;
   EngineKind kind = EngineKind::kOpenAI;
+  std::string host = "127.0.0.1";  // a pod IP on the Kubernetes runtime
 };
 
 class EngineClient {

@@ -107,7 +107,9 @@ KubeResponse FakeKubeApi::Handle(const KubeRequest& request) {
                           : request.path.substr(request.path.find('?') + 1);
   const std::string apps = "/apis/apps/v1/namespaces/ns/deployments";
   const std::string core = "/api/v1/namespaces/ns/pods";
-  std::string resource = path.rfind(apps, 0) == 0 ? "deployments" : "pods";
+  std::string resource = path.rfind(apps, 0) == 0 ? "deployments"
+                         : path.ends_with("/log") ? "pods/log"
+                                                  : "pods";
   if (!forbidden_.empty() && forbidden_ == request.method + " " + resource) {
     return StatusBody(403, "Forbidden", "user \"berth\" cannot " + request.method + " " + resource);
   }
@@ -126,6 +128,9 @@ KubeResponse FakeKubeApi::Handle(const KubeRequest& request) {
     TouchLocked(object);
     deployments_[name] = object;
     return {201, object.dump()};
+  }
+  if (path.rfind(core + "/", 0) == 0 && path.ends_with("/log")) {
+    return PodLog(path.substr(core.size() + 1, path.size() - core.size() - 5), query);
   }
   if (path.rfind(core + "/", 0) == 0) return HandlePod(request, path.substr(core.size() + 1));
   return StatusBody(404, "NotFound", "the fake has no " + path);
@@ -206,6 +211,34 @@ KubeResponse FakeKubeApi::HandlePod(const KubeRequest& request, const std::strin
   return StatusBody(405, "MethodNotAllowed", request.method);
 }
 
+// The kubelet's answer as the apiserver passes it on: the last tailLines lines, then at most
+// limitBytes of them from their start; 400 before the container ran.
+KubeResponse FakeKubeApi::PodLog(const std::string& name, const std::string& query) const {
+  auto it = pods_.find(name);
+  if (it == pods_.end()) return StatusBody(404, "NotFound", "pods \"" + name + "\" not found");
+  auto log = logs_.find(name);
+  if (log == logs_.end()) {
+    return StatusBody(400, "BadRequest",
+                      "container \"engine\" in pod \"" + name + "\" is waiting to start");
+  }
+  std::string tail_lines = QueryValue(query, "tailLines");
+  std::string limit_bytes = QueryValue(query, "limitBytes");
+  std::string text = log->second;
+  size_t from = text.size();
+  for (int64_t n = tail_lines.empty() ? -1 : std::stoll(tail_lines); n != 0 && from > 0; --n) {
+    size_t newline = from >= 2 ? text.rfind('\n', from - 2) : std::string::npos;
+    from = newline == std::string::npos ? 0 : newline + 1;
+  }
+  text.erase(0, from);
+  if (!limit_bytes.empty()) text.resize(std::min(text.size(), size_t(std::stoull(limit_bytes))));
+  return {200, text};
+}
+
+void FakeKubeApi::SetPodLog(const std::string& name, const std::string& text) {
+  std::lock_guard lock(mu_);
+  logs_[name] = text;
+}
+
 KubeResponse FakeKubeApi::List(const std::map<std::string, Json>& objects, const std::string& kind,
                                const std::string& query) const {
   Json items = Json::array();
@@ -265,7 +298,8 @@ void FakeKubeApi::CancelWatches() {
   cv_.notify_all();
 }
 
-void FakeKubeApi::SetPodReady(const std::string& name, const std::string& ip, bool ready) {
+void FakeKubeApi::SetPodReady(const std::string& name, const std::string& ip, bool ready,
+                              int restarts) {
   std::lock_guard lock(mu_);
   Json& pod = pods_.at(name);
   pod["spec"]["nodeName"] = "node-1";
@@ -273,7 +307,8 @@ void FakeKubeApi::SetPodReady(const std::string& name, const std::string& ip, bo
       {"phase", "Running"},
       {"podIP", ip},
       {"ready", ready},
-      {"conditions", Json::array({{{"type", "Ready"}, {"status", ready ? "True" : "False"}}})}};
+      {"conditions", Json::array({{{"type", "Ready"}, {"status", ready ? "True" : "False"}}})},
+      {"containerStatuses", Json::array({{{"name", "engine"}, {"restartCount", restarts}}})}};
   TouchLocked(pod);
   PodEventLocked("MODIFIED", pod);
 }

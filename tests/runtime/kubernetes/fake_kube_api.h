@@ -24,8 +24,11 @@ class FakeKubeApi : public KubeTransport {
   void CancelWatches() override;
 
   // Test controls, playing the kubelet and scheduler and breaking things.
-  void SetPodReady(const std::string& name, const std::string& ip, bool ready);
+  // `restarts`: the container's restartCount (a restarted container is a new incarnation).
+  void SetPodReady(const std::string& name, const std::string& ip, bool ready, int restarts = 0);
   void SetPodUnschedulable(const std::string& name, const std::string& message);
+  // What GET .../pods/<name>/log answers (until set: 400, the container has not started).
+  void SetPodLog(const std::string& name, const std::string& text);
   void SetPodWaiting(const std::string& name, const std::string& reason, const std::string& msg);
   // Deletes a pod behind berth's back (a node went away); the ReplicaSet replaces it.
   void RemovePod(const std::string& name);
@@ -58,6 +61,7 @@ class FakeKubeApi : public KubeTransport {
   KubeResponse HandleDeployment(const KubeRequest& request, const std::string& name,
                                 const std::string& sub);
   KubeResponse HandlePod(const KubeRequest& request, const std::string& name);
+  KubeResponse PodLog(const std::string& name, const std::string& query) const;
   KubeResponse List(const std::map<std::string, nlohmann::json>& objects, const std::string& kind,
                     const std::string& query) const;
   void TouchLocked(nlohmann::json& object);
@@ -69,6 +73,7 @@ class FakeKubeApi : public KubeTransport {
   std::condition_variable cv_;
   std::map<std::string, nlohmann::json> deployments_;
   std::map<std::string, nlohmann::json> pods_;
+  std::map<std::string, std::string> logs_;  // by pod name
   std::vector<Event> events_;
   std::vector<std::string> calls_;
   int64_t rv_ = 100;

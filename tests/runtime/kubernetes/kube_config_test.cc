@@ -28,6 +28,7 @@ clusters:
 - name: c1
   cluster:
     server: https://127.0.0.1:6443
+    tls-server-name: kubernetes.example
     certificate-authority-data: LS0tLS1CRUdJTg==
 - name: c2
   cluster:
@@ -62,6 +63,7 @@ TEST(KubeConfigTest, CurrentContextWithTokenAndCaData) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->server, "https://127.0.0.1:6443");
   EXPECT_EQ(c->ca_pem, "-----BEGIN");
+  EXPECT_EQ(c->tls_server_name, "kubernetes.example");
   EXPECT_EQ(c->token, "abc123");
   EXPECT_EQ(c->kube_namespace, "models");
 }

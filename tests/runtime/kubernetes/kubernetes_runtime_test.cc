@@ -14,6 +14,42 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Records the adapter calls the runtime makes to pool pods' engines; refuses loads on demand.
+class FakeEngines : public EngineClient {
+ public:
+  bool Healthy(int, const std::string&, Millis) override { return true; }
+  Status EnsureAdapter(EngineAddress engine, const std::string& name, const std::string& path,
+                       Millis) override {
+    std::lock_guard lock(mu_);
+    if (refuse_) return FailedPrecondition("HTTP 400: no adapter at " + path);
+    loads_.push_back(name + "@" + engine.host + ":" + std::to_string(engine.port) + " " + path);
+    return Status::Ok();
+  }
+  Status RemoveAdapter(EngineAddress engine, const std::string& name, Millis) override {
+    std::lock_guard lock(mu_);
+    unloads_.push_back(name + "@" + engine.host);
+    return Status::Ok();
+  }
+  std::vector<std::string> Loads() {
+    std::lock_guard lock(mu_);
+    return loads_;
+  }
+  std::vector<std::string> Unloads() {
+    std::lock_guard lock(mu_);
+    return unloads_;
+  }
+  void Refuse(bool refuse) {
+    std::lock_guard lock(mu_);
+    refuse_ = refuse;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> loads_;    // guarded by mu_
+  std::vector<std::string> unloads_;  // guarded by mu_
+  bool refuse_ = false;               // guarded by mu_
+};
+
 class KubernetesRuntimeTest : public ::testing::Test {
  protected:
   void Open() {
@@ -25,8 +61,10 @@ class KubernetesRuntimeTest : public ::testing::Test {
     options.kube_namespace = "ns";
     options.placement_timeout = Millis(60000);
     options.cache.retry_base = Millis(10);
+    options.engine_client = engines_;
+    options.loader_tick = Millis(5);
     api_->Uncancel();
-    auto runtime = KubernetesRuntime::Open(options, KubeTemplates(EngineSimPodTemplate("berth:t")),
+    auto runtime = KubernetesRuntime::Open(options, KubeTemplates(builtin_),
                                            std::make_unique<ForwardingApi>(*api_), clock_);
     ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
     runtime_ = std::move(*runtime);
@@ -89,6 +127,24 @@ class KubernetesRuntimeTest : public ::testing::Test {
     return pods.size() == 1 ? pods[0]["metadata"]["name"].get<std::string>() : "";
   }
 
+  ReplicaSpec LoraSpec(const std::string& model, const std::string& uid) {
+    ReplicaSpec s = Spec(model, uid);
+    s.plan = Plan::kLora;
+    s.model_name = model;
+    s.base_model = "qwen3-8b";
+    s.unit_spec = "";
+    s.units = 1;
+    return s;
+  }
+
+  std::vector<std::string> PodNames() {
+    std::vector<std::string> names;
+    for (const Json& p : api_->Pods()) names.push_back(p["metadata"]["name"]);
+    return names;
+  }
+
+  KubePodTemplate builtin_ = EngineSimPodTemplate("berth:t");
+  std::shared_ptr<FakeEngines> engines_ = std::make_shared<FakeEngines>();
   FakeClock clock_;
   std::unique_ptr<FakeKubeApi> owned_;
   FakeKubeApi* api_ = nullptr;
@@ -254,18 +310,145 @@ TEST_F(KubernetesRuntimeTest, ReopeningAdoptsPodsWithoutRestartingThem) {
   EXPECT_EQ(all->size(), 2u);
 }
 
-TEST_F(KubernetesRuntimeTest, LoraIsAFailedReplicaSayingWhyUntilDetached) {
-  ReplicaSpec s = Spec();
-  s.plan = Plan::kLora;
-  s.base_model = "qwen3-8b";
-  ASSERT_TRUE(runtime_->AttachAdapter(s).ok());
-  ASSERT_EQ(List().size(), 1u);
-  EXPECT_EQ(List()[0].state, ReplicaState::kFailed);
-  EXPECT_NE(List()[0].last_error.find("lora"), std::string::npos);
-  EXPECT_EQ(List()[0].pool, "qwen3-8b");
+// The log is read through the apiserver, bounded, and ends at whole lines; errors say why.
+TEST_F(KubernetesRuntimeTest, ReplicaLogTailIsThePodsLogEndAndErrorsAreClear) {
+  ASSERT_TRUE(runtime_->StartReplica(Spec()).ok());
+  ASSERT_TRUE(Eventually([&] { return !OnlyPod().empty() && AllPods(List()); }));
+  std::string pod = OnlyPod();
+  auto waiting = runtime_->ReplicaLogTail(pod, 100);
+  EXPECT_EQ(waiting.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(waiting.status().message().find("waiting to start"), std::string::npos);
+
+  std::string log;
+  for (int i = 0; i < 200; ++i) log += "line " + std::to_string(i) + " of the engine\n";
+  api_->SetPodLog(pod, log);
+  auto tail = runtime_->ReplicaLogTail(pod, 64);
+  ASSERT_TRUE(tail.ok()) << tail.status().ToString();
+  EXPECT_EQ(tail->text, "line 198 of the engine\nline 199 of the engine\n");  // 23 bytes each
+  EXPECT_TRUE(tail->truncated);
+  auto whole = runtime_->ReplicaLogTail(pod, 1 << 16);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(whole->text, log);
+  EXPECT_FALSE(whole->truncated);
+  std::string one_long_line(100000, 'x');  // limitBytes cuts it: fewer lines are asked for
+  api_->SetPodLog(pod, log + one_long_line + "\nlast\n");
+  auto cut = runtime_->ReplicaLogTail(pod, 1000);
+  ASSERT_TRUE(cut.ok());
+  EXPECT_EQ(cut->text, "last\n");
+
+  api_->SetForbidden("GET pods/log");
+  auto denied = runtime_->ReplicaLogTail(pod, 100);
+  EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(denied.status().message().find("get pods/log"), std::string::npos);
+  api_->SetForbidden("");
+  EXPECT_EQ(runtime_->ReplicaLogTail("qwen-plus-a1-nope", 100).status().code(),
+            StatusCode::kNotFound);
+  api_->RemovePod(pod);  // gone behind berth's back, before its watch tells it
+  EXPECT_EQ(runtime_->ReplicaLogTail(pod, 100).status().code(), StatusCode::kNotFound);
+}
+
+// The base model's pool is one Deployment; each adapter is loaded into every ready pool pod,
+// and into a pod that replaces one or whose container restarted.
+TEST_F(KubernetesRuntimeTest, LoraAdaptersLoadIntoEveryReadyPoolPodAndPodsThatComeLater) {
+  builtin_.lora_pool.replicas = 2;
+  runtime_.reset();
+  Open();
+  ASSERT_TRUE(runtime_->AttachAdapter(LoraSpec("ft-a", "ua")).ok());
+  ASSERT_TRUE(runtime_->AttachAdapter(LoraSpec("ft-b", "ub")).ok());
+  ASSERT_EQ(api_->Deployments().size(), 1u);
+  const Json pool = api_->Deployments()[0];
+  EXPECT_EQ(pool["metadata"]["labels"]["berth.dev/lora-pool"], "true");
+  EXPECT_EQ(pool["spec"]["template"]["spec"]["containers"][0]["args"][6], "qwen3-8b");
+  ASSERT_TRUE(Eventually([&] { return api_->Pods().size() == 2; }));
+  ASSERT_EQ(List("ua").size(), 2u);
+  EXPECT_EQ(List("ua")[0].pool, "qwen3-8b");
+  EXPECT_NE(List("ua")[0].state, ReplicaState::kReady);  // no pod is ready yet
+
+  std::vector<std::string> pods = PodNames();
+  api_->SetPodReady(pods[0], "10.0.0.1", true);
+  api_->SetPodReady(pods[1], "10.0.0.2", true);
+  auto all_ready = [&](const std::string& uid) {
+    auto list = List(uid);
+    return list.size() == 2 && std::all_of(list.begin(), list.end(), [](const ReplicaInfo& r) {
+             return r.state == ReplicaState::kReady;
+           });
+  };
+  ASSERT_TRUE(Eventually([&] { return all_ready("ua") && all_ready("ub"); }));
+  auto loads = engines_->Loads();
+  EXPECT_EQ(loads.size(), 4u);
+  EXPECT_NE(std::find(loads.begin(), loads.end(), "ft-a@10.0.0.2:8000 ft-a"), loads.end());
+  EXPECT_EQ(List("ua")[0].host.substr(0, 7), "10.0.0.");
+  {
+    std::lock_guard lock(mu_);
+    EXPECT_NE(std::find(changed_.begin(), changed_.end(), "ft-a"), changed_.end());
+  }
+
+  // A pod replaced by the ReplicaSet, and a container restarted: loaded again.
+  api_->RemovePod(pods[0]);
+  ASSERT_TRUE(Eventually([&] { return api_->Pods().size() == 2; }));
+  std::string later = PodNames()[0] == pods[1] ? PodNames()[1] : PodNames()[0];
+  api_->SetPodReady(later, "10.0.0.3", true);
+  api_->SetPodReady(pods[1], "10.0.0.2", true, /*restarts=*/1);
+  ASSERT_TRUE(Eventually([&] { return engines_->Loads().size() == 8u; }));
+  ASSERT_TRUE(Eventually([&] { return all_ready("ua") && all_ready("ub"); }));
+  loads = engines_->Loads();
+  EXPECT_NE(std::find(loads.begin(), loads.end(), "ft-b@10.0.0.3:8000 ft-b"), loads.end());
+
+  // Detaching one adapter unloads it and keeps the pool; the last one deletes the pool.
+  ASSERT_TRUE(runtime_->DetachAdapter("ua").ok());
+  EXPECT_TRUE(List("ua").empty());
+  ASSERT_TRUE(Eventually([&] { return engines_->Unloads().size() == 2u; }));
+  EXPECT_EQ(api_->Deployments().size(), 1u);
+  ASSERT_TRUE(runtime_->DetachAdapter("ub").ok());
   EXPECT_TRUE(api_->Deployments().empty());
-  ASSERT_TRUE(runtime_->DetachAdapter("u1").ok());
-  EXPECT_TRUE(List().empty());
+  EXPECT_TRUE(Eventually([&] { return api_->Pods().empty(); }));
+}
+
+TEST_F(KubernetesRuntimeTest, LoraAdapterTheEngineRefusesFailsAfterItsTries) {
+  engines_->Refuse(true);
+  ASSERT_TRUE(runtime_->AttachAdapter(LoraSpec("ft-a", "ua")).ok());
+  ASSERT_TRUE(Eventually([&] { return api_->Pods().size() == 1; }));
+  api_->SetPodReady(OnlyPod(), "10.0.0.1", true);
+  ASSERT_TRUE(Eventually(
+      [&] { return List("ua")[0].last_error.find("no adapter at ft-a") != std::string::npos; }));
+  EXPECT_EQ(List("ua")[0].state, ReplicaState::kStarting);  // tried again after a backoff
+  ASSERT_TRUE(Eventually([&] {
+    clock_.Advance(std::chrono::seconds(40));  // past each backoff
+    return List("ua")[0].state == ReplicaState::kFailed;
+  }));
+  EXPECT_NE(List("ua")[0].last_error.find("gave up after 3 tries"), std::string::npos);
+}
+
+TEST_F(KubernetesRuntimeTest, LoraOnATemplateThatCannotLoadAdaptersIsRefusedSayingWhy) {
+  builtin_.kind = EngineKind::kLlamaCpp;
+  runtime_.reset();
+  Open();
+  Status attached = runtime_->AttachAdapter(LoraSpec("ft-a", "ua"));
+  EXPECT_EQ(attached.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(attached.message().find("llamacpp"), std::string::npos);
+  EXPECT_TRUE(api_->Deployments().empty());
+  EXPECT_EQ(runtime_->CheckLora("qwen3-8b").code(), StatusCode::kFailedPrecondition);  // refused
+  builtin_.kind = EngineKind::kVllm;  // at registration already; a vllm engine can serve it
+  runtime_.reset();
+  Open();
+  EXPECT_TRUE(runtime_->CheckLora("qwen3-8b").ok());
+}
+
+TEST_F(KubernetesRuntimeTest, ReopeningAdoptsTheLoraPoolWithoutRestartingIt) {
+  ASSERT_TRUE(runtime_->AttachAdapter(LoraSpec("ft-a", "ua")).ok());
+  ASSERT_TRUE(Eventually([&] { return api_->Pods().size() == 1; }));
+  api_->SetPodReady(OnlyPod(), "10.0.0.1", true);
+  ASSERT_TRUE(Eventually([&] { return List("ua")[0].state == ReplicaState::kReady; }));
+  int64_t version = api_->ResourceVersion();
+  runtime_.reset();
+  Open();
+  auto all = runtime_->ListAllReplicas();
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->empty());  // the pool's pods are known, and no adapter is attached yet
+  ASSERT_TRUE(runtime_->AttachAdapter(LoraSpec("ft-a", "ua")).ok());
+  ASSERT_TRUE(Eventually([&] { return List("ua")[0].state == ReplicaState::kReady; }));
+  EXPECT_EQ(api_->ResourceVersion(), version);  // nothing written: the pod was not restarted
+  EXPECT_EQ(engines_->Loads().size(), 2u);      // loaded again (the engine keeps it: idempotent)
 }
 
 }  // namespace
@@ -306,6 +489,32 @@ TEST(KubeErrorTest, IdenticalApplyKeepsTheResourceVersion) {
   int64_t version = api.ResourceVersion();
   ASSERT_EQ(api.Call({"PATCH", path, "application/apply-patch+yaml", d.dump()})->status, 200);
   EXPECT_EQ(api.ResourceVersion(), version);
+}
+
+}  // namespace
+}  // namespace berth
+
+namespace berth {
+namespace {
+
+TEST(KubePodTemplateTest, LoraPoolParsesAndABadFieldNamesTheEntry) {
+  auto t = ParsePodTemplate("qwen3-*", nlohmann::json::parse(R"({
+    "args": ["serve"], "lora_pool": {"replicas": 2, "lora_path": "/loras/{model_name}",
+    "args": ["--enable-lora"], "env": {"VLLM_ALLOW_RUNTIME_LORA_UPDATING": "True"}}})"));
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  KubePodTemplate pool = KubePoolTemplate(*t);
+  EXPECT_EQ(pool.args, (std::vector<std::string>{"serve", "--enable-lora"}));
+  EXPECT_EQ(pool.env.at("VLLM_ALLOW_RUNTIME_LORA_UPDATING"), "True");
+  EXPECT_EQ(pool.lora_pool.replicas, 2);
+  EXPECT_TRUE(CheckKubeLora(*t, "qwen3-8b").ok());
+  auto bad = ParsePodTemplate("qwen3-*", nlohmann::json::parse(R"({
+    "args": ["serve"], "lora_pool": {"replicas": 0}})"));
+  EXPECT_EQ(bad.status().message(),
+            "engines config: entry \"qwen3-*\": kubernetes.lora_pool.replicas must be an integer "
+            "from 1 to 64");
+  auto none = ParsePodTemplate("x", nlohmann::json::parse(R"({"args": ["serve"]})"));
+  EXPECT_NE(CheckKubeLora(*none, "x").message().find("no kubernetes.lora_pool.lora_path"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,298 @@
+// The shared lora pools of KubernetesRuntime: one Deployment of base-model pods per base model,
+// applied with its first adapter and deleted after its last; the loader thread loads every
+// attached adapter into every ready pool pod through the engine's API, again into pods that
+// come later or restart (docs/kubernetes.md, "lora").
+#include "common/log.h"
+#include "common/sha256.h"
+#include "runtime/kubernetes/kubernetes_runtime.h"
+
+namespace berth {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string Str(const Json& obj, const char* key) {
+  if (!obj.is_object() || !obj.contains(key) || !obj[key].is_string()) return "";
+  return obj[key].get<std::string>();
+}
+
+ReplicaSpec PoolSpec(const std::string& base_model) {
+  ReplicaSpec spec;
+  spec.deployment_uid = "lora-pool-" + Sha256Hex(base_model).substr(0, 16);
+  spec.deployed_model = base_model;  // the name the engine serves the base model under
+  spec.model_name = base_model;
+  spec.base_model = base_model;
+  spec.plan = Plan::kLora;
+  spec.units = 1;
+  return spec;
+}
+
+// A pod's container restarting loses what was loaded into it: each restart is a new incarnation.
+std::string PodIncarnation(const std::string& pod, int restarts) {
+  return pod + "#" + std::to_string(restarts);
+}
+
+}  // namespace
+
+bool KubernetesRuntime::AdoptPool(const Json& item, KubeDeployment d) {
+  const Json& meta = item["metadata"];
+  if (Str(meta.value("labels", Json::object()), kPoolLabel) != "true") return false;
+  std::string base = Str(meta.value("annotations", Json::object()), kPoolBaseAnnotation);
+  if (base.empty()) return false;
+  d.deployed_model = base;
+  LOG_INFO("kubernetes: adopted the lora pool Deployment {} ({} pods) of {}", d.name, d.replicas,
+           base);
+  std::lock_guard lock(mu_);
+  Pool& pool = pools_[base];
+  pool.d = d;
+  pool.kind = templates_.Resolve(base, base).kind;
+  pool.idle_since = clock_.MonotonicNow();
+  return true;
+}
+
+Status KubernetesRuntime::AttachAdapter(const ReplicaSpec& spec) {
+  const KubePodTemplate& t = templates_.Resolve(spec.base_model, spec.base_model);
+  RETURN_IF_ERROR(CheckKubeLora(t, spec.base_model));
+  TemplateValues values;
+  values.model_name = spec.model_name;
+  values.served_model_name = spec.deployed_model;
+  ASSIGN_OR_RETURN(std::string path, ExpandTemplate(t.lora_pool.lora_path, values));
+  bool current = false;
+  KubeDeployment d;
+  {
+    std::lock_guard lock(mu_);
+    auto it = pools_.find(spec.base_model);
+    if (it != pools_.end()) d = it->second.d;
+    current = it != pools_.end() && (d.replicas == t.lora_pool.replicas || !d.refused.empty());
+  }
+  if (!current) {  // a new pool, a pool left by a detach meanwhile, or one of another size
+    ReplicaSpec pool_spec = PoolSpec(spec.base_model);
+    d.name = KubeObjectName(spec.base_model + "-lora-pool", pool_spec.deployment_uid);
+    d.uid = pool_spec.deployment_uid;
+    d.deployed_model = spec.base_model;
+    d.units = 1;
+    RETURN_IF_ERROR(Apply(pool_spec, KubePoolTemplate(t), d, /*pool=*/true));
+    if (d.refused.empty()) {
+      RETURN_IF_ERROR(Scale(d.name, t.lora_pool.replicas));
+      d.replicas = t.lora_pool.replicas;
+    }
+  }
+  std::string waiting;
+  {
+    std::lock_guard lock(mu_);
+    Pool& pool = pools_[spec.base_model];
+    if (!current) pool.d = d;
+    pool.kind = t.kind;
+    if (!attached_.count(spec.deployment_uid)) {
+      LOG_INFO("adapter {} attached to the {} lora pool ({})", spec.deployed_model, spec.base_model,
+               pool.d.name);
+    }
+    pool.adapters.try_emplace(spec.deployment_uid, Adapter{spec.deployed_model, path, {}});
+    attached_[spec.deployment_uid] = spec.base_model;
+    View(pool.d, &waiting);
+  }
+  loader_cv_.notify_all();
+  if (!waiting.empty()) return Unavailable(waiting);
+  return Status::Ok();
+}
+
+Status KubernetesRuntime::DetachAdapter(const std::string& deployment_uid) {
+  std::string base;
+  std::string last;  // the pool's Deployment, when this is its last adapter
+  {
+    std::lock_guard lock(mu_);
+    auto it = attached_.find(deployment_uid);
+    if (it == attached_.end()) return Status::Ok();
+    base = it->second;
+    const Pool& pool = pools_.at(base);
+    if (pool.adapters.size() == 1) last = pool.d.name;
+  }
+  // The Deployment goes first: when it cannot, nothing changed and the caller retries.
+  if (!last.empty()) RETURN_IF_ERROR(DeleteDeployment(last));
+  std::lock_guard lock(mu_);
+  attached_.erase(deployment_uid);
+  Pool& pool = pools_.at(base);
+  Adapter adapter = std::move(pool.adapters.at(deployment_uid));
+  pool.adapters.erase(deployment_uid);
+  LOG_INFO("adapter {} detached from the {} lora pool", adapter.deployed_model, base);
+  if (!last.empty()) {
+    // Another adapter attached while the Deployment was deleted: the next attach applies again.
+    if (pool.adapters.empty())
+      pools_.erase(base);
+    else
+      pool.d.replicas = 0;
+    return Status::Ok();
+  }
+  for (const PodView& pod : cache_->Pods(LabelValue(pool.d.uid))) {
+    auto load = adapter.loads.find(pod.name);
+    if (load == adapter.loads.end() || load->second.loaded_on.empty() || pod.ip.empty()) continue;
+    unloads_.push_back({base,
+                        deployment_uid,
+                        pod.name,
+                        "",
+                        {pool.d.port, pool.kind, pod.ip},
+                        adapter.deployed_model,
+                        "",
+                        /*load=*/false,
+                        Status::Ok()});
+  }
+  loader_cv_.notify_all();
+  return Status::Ok();
+}
+
+ReplicaInfo KubernetesRuntime::PoolView(ReplicaInfo r, const Pool& pool, const std::string& uid,
+                                        const Adapter& adapter) const {
+  r.deployment_uid = uid;
+  r.pool = pool.d.deployed_model;
+  // SGLang serves an adapter as "<base>:<adapter>", the base being the pool's served name.
+  if (pool.kind == EngineKind::kSglang) {
+    r.upstream_model = pool.d.deployed_model + ":" + adapter.deployed_model;
+  }
+  if (r.state != ReplicaState::kReady) return r;
+  auto load = adapter.loads.find(r.replica_id);
+  if (load != adapter.loads.end() &&
+      load->second.loaded_on == PodIncarnation(r.replica_id, r.restarts)) {
+    return r;
+  }
+  r.state = ReplicaState::kStarting;
+  if (load == adapter.loads.end()) return r;
+  r.last_error = load->second.last_error;
+  if (load->second.failures >= options_.adapter_max_tries) {
+    r.state = ReplicaState::kFailed;
+    r.last_error += " (gave up after " + std::to_string(load->second.failures) + " tries)";
+  }
+  return r;
+}
+
+void KubernetesRuntime::ListPoolViewsLocked(const std::string* uid,
+                                            std::vector<ReplicaInfo>& out) const {
+  for (const auto& [adapter_uid, base] : attached_) {
+    if (uid != nullptr && adapter_uid != *uid) continue;
+    const Pool& pool = pools_.at(base);
+    const Adapter& adapter = pool.adapters.at(adapter_uid);
+    for (ReplicaInfo& r : View(pool.d, nullptr)) {
+      out.push_back(PoolView(std::move(r), pool, adapter_uid, adapter));
+    }
+  }
+}
+
+std::vector<std::string> KubernetesRuntime::PoolAdapterModels(
+    const std::string& deployed_model) const {
+  std::vector<std::string> models;
+  if (!deployed_model.starts_with(kPoolModelPrefix)) return models;
+  std::lock_guard lock(mu_);
+  auto pool = pools_.find(deployed_model.substr(std::string_view(kPoolModelPrefix).size()));
+  if (pool == pools_.end()) return models;
+  for (const auto& [uid, adapter] : pool->second.adapters) models.push_back(adapter.deployed_model);
+  return models;
+}
+
+void KubernetesRuntime::LoaderLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    loader_cv_.wait_for(lock, options_.loader_tick);
+    if (stopping_) break;
+    SteadyTime now = clock_.MonotonicNow();
+    std::vector<AdapterJob> jobs;
+    CollectAdapterJobsLocked(now, jobs);
+    lock.unlock();
+    for (AdapterJob& job : jobs) {
+      adapter_pool_->Submit([this, job = std::move(job)]() mutable {
+        job.result =
+            job.load
+                ? engines_->EnsureAdapter(job.engine, job.name, job.path, options_.adapter_timeout)
+                : engines_->RemoveAdapter(job.engine, job.name, options_.adapter_timeout);
+        ApplyAdapterJob(job);
+      });
+    }
+    DeleteIdlePools(now);
+    lock.lock();
+  }
+}
+
+void KubernetesRuntime::CollectAdapterJobsLocked(SteadyTime now, std::vector<AdapterJob>& jobs) {
+  for (AdapterJob& unload : unloads_) jobs.push_back(std::move(unload));
+  unloads_.clear();
+  for (auto& [base, pool] : pools_) {
+    std::vector<PodView> pods = cache_->Pods(LabelValue(pool.d.uid));
+    for (auto& [uid, adapter] : pool.adapters) {
+      std::erase_if(adapter.loads, [&](const auto& load) {
+        return std::none_of(pods.begin(), pods.end(),
+                            [&](const PodView& p) { return p.name == load.first; });
+      });
+      for (const PodView& pod : pods) {
+        if (!pod.ready || pod.ip.empty() || pod.terminating) continue;
+        AdapterLoad& load = adapter.loads[pod.name];
+        std::string incarnation = PodIncarnation(pod.name, pod.restarts);
+        if (load.loaded_on == incarnation || load.busy || now < load.next_try ||
+            load.failures >= options_.adapter_max_tries) {
+          continue;
+        }
+        load.busy = true;
+        jobs.push_back({base,
+                        uid,
+                        pod.name,
+                        incarnation,
+                        {pool.d.port, pool.kind, pod.ip},
+                        adapter.deployed_model,
+                        adapter.path,
+                        /*load=*/true,
+                        Status::Ok()});
+      }
+    }
+  }
+}
+
+void KubernetesRuntime::ApplyAdapterJob(const AdapterJob& job) {
+  if (!job.load) {
+    if (!job.result.ok()) {
+      LOG_WARN("pod {}: could not unload adapter {}: {}", job.pod, job.name, job.result.ToString());
+    }
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    auto pool = pools_.find(job.base_model);
+    if (pool == pools_.end()) return;
+    auto adapter = pool->second.adapters.find(job.deployment_uid);
+    if (adapter == pool->second.adapters.end()) return;  // detached meanwhile
+    AdapterLoad& load = adapter->second.loads[job.pod];
+    load.busy = false;
+    if (job.result.ok()) {
+      LOG_INFO("pod {}: serves adapter {}", job.pod, job.name);
+      load.loaded_on = job.incarnation;
+      load.failures = 0;
+      load.last_error.clear();
+    } else {
+      ++load.failures;
+      load.last_error = "adapter " + job.name + " on pod " + job.pod + ": " + job.result.message();
+      int shift = std::min(load.failures - 1, 16);
+      load.next_try = clock_.MonotonicNow() +
+                      std::min(options_.backoff_max, options_.backoff_base * (int64_t{1} << shift));
+      LOG_WARN("{} (try {})", load.last_error, load.failures);
+    }
+  }
+  Changed(job.name);
+}
+
+// An adopted pool no lora deployment attaches to within the grace (its deployments were
+// deleted while berth was away) is deleted.
+void KubernetesRuntime::DeleteIdlePools(SteadyTime now) {
+  std::vector<std::string> idle;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = pools_.begin(); it != pools_.end();) {
+      bool expired =
+          it->second.adapters.empty() && now - it->second.idle_since >= options_.idle_pool_grace;
+      if (expired) idle.push_back(it->second.d.name);
+      it = expired ? pools_.erase(it) : std::next(it);
+    }
+  }
+  for (const std::string& name : idle) {
+    LOG_INFO("deleting the lora pool Deployment {}: no lora deployment uses it", name);
+    Status deleted = DeleteDeployment(name);
+    if (!deleted.ok()) LOG_WARN("deleting {}: {}", name, deleted.ToString());
+  }
+}
+
+}  // namespace berth

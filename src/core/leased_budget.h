@@ -63,6 +63,8 @@ class LeasedBudget {
   int64_t Wanted(int64_t now_ms);
   // True when Wanted would return more than 0 (the request path wakes the leaser on it).
   bool WantsMore(int64_t now_ms);
+  // Whether a lease is under way or about to be asked for: an answer may come in milliseconds.
+  bool LeasePending(int64_t now_ms) { return in_flight_ || WantsMore(now_ms); }
   // The lease asked for by Wanted came back: `grant` (its amount may be 0), or, when the
   // ledger has nothing left for `retry_ms`, nothing. A grant pays the debt first.
   void Granted(const BudgetGrant& grant, int64_t now_ms);

@@ -82,6 +82,8 @@ Reservation RateLimiter::Reserve(const TokenCount& estimate, int64_t now_ms) {
   reservation.admission = refusal;
   reservation.at_ms = now_ms;
   reservation.reason = std::move(miss->reason);
+  reservation.lease_pending = miss->lease_pending;
+  reservation.lease_answers = lease_answers_;
   if (refusal == Admission::kThrottled) {
     reservation.retry_after_s = std::max<int64_t>(1, CeilSeconds(miss->fits_at_ms - now_ms));
   }

@@ -23,6 +23,8 @@
 #pragma once
 
 #include <array>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -74,6 +76,10 @@ struct Reservation {
   bool counted_request = false;  // counted against the request window (rpm)
   int64_t retry_after_s = 0;     // throttled: whole seconds until it would fit (>= 1)
   std::string reason;            // throttled/overflow: which limit, e.g. "tpm_limit 1000"
+  // Shared limits: refused (or overflowed) only for want of a lease that is under way; the
+  // caller may AwaitLease(lease_answers) and ask again.
+  bool lease_pending = false;
+  uint64_t lease_answers = 0;  // the limiter's count of lease answers when it decided
 };
 
 class RateLimiter {
@@ -102,12 +108,18 @@ class RateLimiter {
   // Grants to hand back (spent or past their use time); Release: every grant.
   std::vector<BudgetReturn> BudgetFinished(int64_t now_ms);
   std::vector<BudgetReturn> BudgetRelease(int64_t now_ms);
+  // Blocks the calling thread until the leaser answers a lease after the `seen` answers (a
+  // Reservation's lease_answers) or `max` passes; true when an answer came. For a request
+  // refused with lease_pending: at the start of traffic, or when a burst outruns the prefetch,
+  // its instance has no budget yet while a lease is one database round trip away.
+  bool AwaitLease(uint64_t seen, std::chrono::milliseconds max);
 
  private:
   // A limit the request does not fit under: when it would, and the reason text.
   struct Miss {
     int64_t fits_at_ms = 0;
     std::string reason;
+    bool lease_pending = false;  // a shared budget fell short while its lease is under way
   };
   // Checks `amount` against `limit` in `window`; records the longest wait in `miss`.
   static bool Fits(SlidingWindow& window, int64_t amount, const std::optional<int64_t>& limit,
@@ -134,14 +146,17 @@ class RateLimiter {
   void TakeShared(const TokenCount& estimate, int64_t now_ms);
   void SettleShared(const Reservation& reservation, const TokenCount& actual, int64_t now_ms);
   void WakeIfWanted(int64_t now_ms);
+  void LeaseAnswered();
 
   mutable std::mutex mu_;
-  RateLimits limits_;               // guarded by mu_
-  SlidingWindow requests_;          // guarded by mu_
-  SlidingWindow tokens_;            // guarded by mu_: input + output
-  SlidingWindow input_;             // guarded by mu_
-  SlidingWindow output_;            // guarded by mu_
-  std::unique_ptr<Shared> shared_;  // guarded by mu_; null with one instance
+  std::condition_variable lease_answered_;  // with mu_: AwaitLease's wake-up
+  uint64_t lease_answers_ = 0;              // guarded by mu_
+  RateLimits limits_;                       // guarded by mu_
+  SlidingWindow requests_;                  // guarded by mu_
+  SlidingWindow tokens_;                    // guarded by mu_: input + output
+  SlidingWindow input_;                     // guarded by mu_
+  SlidingWindow output_;                    // guarded by mu_
+  std::unique_ptr<Shared> shared_;          // guarded by mu_; null with one instance
 };
 
 }  // namespace berth

@@ -78,6 +78,9 @@ bool RateLimiter::FitsShared(const std::vector<Need>& needs, int64_t now_ms,
                                std::to_string(LimitOf(need->kind).value_or(0))};
     }
   }
+  miss->lease_pending = std::all_of(short_of.begin(), short_of.end(), [&](const Need* need) {
+    return shared_->budgets[static_cast<size_t>(need->kind)].LeasePending(now_ms);
+  });
   WakeIfWanted(now_ms);
   return false;
 }
@@ -115,6 +118,16 @@ void RateLimiter::WakeIfWanted(int64_t now_ms) {
   }
 }
 
+void RateLimiter::LeaseAnswered() {
+  ++lease_answers_;
+  lease_answered_.notify_all();
+}
+
+bool RateLimiter::AwaitLease(uint64_t seen, std::chrono::milliseconds max) {
+  std::unique_lock lock(mu_);
+  return lease_answered_.wait_for(lock, max, [&] { return lease_answers_ != seen; });
+}
+
 void RateLimiter::ShareLimits(std::function<void()> wake) {
   std::lock_guard lock(mu_);
   if (!shared_) shared_ = std::make_unique<Shared>();
@@ -140,16 +153,19 @@ std::vector<BudgetWant> RateLimiter::BudgetWanted(int64_t now_ms) {
 void RateLimiter::BudgetGranted(LimitKind kind, const BudgetGrant& grant, int64_t now_ms) {
   std::lock_guard lock(mu_);
   if (shared_) shared_->budgets[static_cast<size_t>(kind)].Granted(grant, now_ms);
+  LeaseAnswered();
 }
 
 void RateLimiter::BudgetRefused(LimitKind kind, int64_t retry_ms, int64_t now_ms) {
   std::lock_guard lock(mu_);
   if (shared_) shared_->budgets[static_cast<size_t>(kind)].Refused(retry_ms, now_ms);
+  LeaseAnswered();
 }
 
 void RateLimiter::BudgetFailed(LimitKind kind, int64_t now_ms) {
   std::lock_guard lock(mu_);
   if (shared_) shared_->budgets[static_cast<size_t>(kind)].Failed(now_ms);
+  LeaseAnswered();
 }
 
 std::vector<BudgetReturn> RateLimiter::BudgetFinished(int64_t now_ms) {

@@ -12,6 +12,8 @@
 namespace berth {
 namespace {
 
+// The longest a request waits for its instance's lease of a shared limit (Admit).
+constexpr std::chrono::milliseconds kLeaseWait{60};
 constexpr std::string_view kCompatiblePrefix = "/compatible-mode/";
 constexpr std::string_view kNativePath = "/api/v1/services/aigc/text-generation/generation";
 constexpr std::string_view kModelsPath = "/compatible-mode/v1/models";
@@ -193,8 +195,17 @@ std::optional<GatewayError> Gateway::Admit(const std::string& model, ProxyPlan& 
   }
   plan.estimate.output = route.state->outputs.Estimate(plan.max_tokens);
   plan.thinking = plan.thinking_requested.value_or(route.thinking_enabled);
+  RateLimiter& limiter = route.state->limiter;
   Reservation reservation =
-      route.state->limiter.Reserve(plan.estimate, SteadyMillis(deps_.clock->MonotonicNow()));
+      limiter.Reserve(plan.estimate, SteadyMillis(deps_.clock->MonotonicNow()));
+  // Shared limits: an instance that has no budget yet while its lease is under way (the start of
+  // traffic, a burst past the prefetch) waits for the lease, one database round trip, rather
+  // than refuse a request the limit has room for. Bounded: the network thread waits at most
+  // kLeaseWait per request, and only while a lease is really in flight (docs/operations.md).
+  for (int tries = 0; reservation.lease_pending && tries < 3; ++tries) {
+    if (!limiter.AwaitLease(reservation.lease_answers, kLeaseWait / 3)) break;
+    reservation = limiter.Reserve(plan.estimate, SteadyMillis(deps_.clock->MonotonicNow()));
+  }
   if (reservation.admission == Admission::kThrottled) {
     return RateLimited(static_cast<int>(reservation.retry_after_s), reservation.reason);
   }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -291,6 +292,34 @@ TEST(SharedLimitsTest, AThrottledRequestNamesTheLimitAndWakesTheLeaser) {
   EXPECT_EQ(wants[0].limit, 30);
   limiter.BudgetGranted(LimitKind::kRpm, {1, 4, kT0}, kT0 + 2);
   EXPECT_EQ(limiter.Reserve(TokenCount{1, 1}, kT0 + 3).admission, Admission::kAdmitted);
+}
+
+TEST(SharedLimitsTest, ARequestRefusedWhileItsLeaseIsUnderWayCanWaitForIt) {
+  RateLimiter limiter;
+  limiter.SetLimits(Rpm(30));
+  limiter.ShareLimits([] {});
+  EXPECT_EQ(limiter.Reserve(TokenCount{1, 1}, kT0).admission, Admission::kAdmitted);
+  Reservation refused = limiter.Reserve(TokenCount{1, 1}, kT0);
+  ASSERT_EQ(refused.admission, Admission::kThrottled);
+  EXPECT_TRUE(refused.lease_pending) << "the leaser is about to ask";
+  EXPECT_FALSE(limiter.AwaitLease(refused.lease_answers, std::chrono::milliseconds(5)))
+      << "no answer yet";
+  ASSERT_EQ(limiter.BudgetWanted(kT0).size(), 1u);
+  std::thread leaser([&] { limiter.BudgetGranted(LimitKind::kRpm, {1, 4, kT0}, kT0 + 2); });
+  EXPECT_TRUE(limiter.AwaitLease(refused.lease_answers, std::chrono::seconds(10)));
+  leaser.join();
+  EXPECT_TRUE(limiter.AwaitLease(refused.lease_answers, std::chrono::milliseconds(0)))
+      << "an answer that came before the wait counts";
+  EXPECT_EQ(limiter.Reserve(TokenCount{1, 1}, kT0 + 3).admission, Admission::kAdmitted);
+
+  // Refused by the ledger: nothing under way, so nothing to wait for.
+  limiter.BudgetFinished(kT0 + 3);
+  for (int i = 0; i < 3; ++i) limiter.Reserve(TokenCount{1, 1}, kT0 + 4);
+  ASSERT_EQ(limiter.BudgetWanted(kT0 + 4).size(), 1u);
+  limiter.BudgetRefused(LimitKind::kRpm, 30'000, kT0 + 5);
+  Reservation over = limiter.Reserve(TokenCount{1, 1}, kT0 + 6);
+  EXPECT_EQ(over.admission, Admission::kThrottled);
+  EXPECT_FALSE(over.lease_pending);
 }
 
 }  // namespace

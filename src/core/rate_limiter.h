@@ -27,6 +27,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -111,8 +112,12 @@ class RateLimiter {
   // Blocks the calling thread until the leaser answers a lease after the `seen` answers (a
   // Reservation's lease_answers) or `max` passes; true when an answer came. For a request
   // refused with lease_pending: at the start of traffic, or when a burst outruns the prefetch,
-  // its instance has no budget yet while a lease is one database round trip away.
-  bool AwaitLease(uint64_t seen, std::chrono::milliseconds max);
+  // its instance has no budget yet while a lease is one database round trip away. A wait that
+  // runs out (a slow or unreachable database) stops the limiter offering waits for
+  // kNoWaitsAfterTimeoutMs from `now_ms`, so a slow database costs the caller's threads one
+  // wait per limiter per second, not one per request.
+  static constexpr int64_t kNoWaitsAfterTimeoutMs = 1000;
+  bool AwaitLease(uint64_t seen, std::chrono::milliseconds max, int64_t now_ms);
 
  private:
   // A limit the request does not fit under: when it would, and the reason text.
@@ -151,12 +156,13 @@ class RateLimiter {
   mutable std::mutex mu_;
   std::condition_variable lease_answered_;  // with mu_: AwaitLease's wake-up
   uint64_t lease_answers_ = 0;              // guarded by mu_
-  RateLimits limits_;                       // guarded by mu_
-  SlidingWindow requests_;                  // guarded by mu_
-  SlidingWindow tokens_;                    // guarded by mu_: input + output
-  SlidingWindow input_;                     // guarded by mu_
-  SlidingWindow output_;                    // guarded by mu_
-  std::unique_ptr<Shared> shared_;          // guarded by mu_; null with one instance
+  int64_t no_waits_until_ms_ = std::numeric_limits<int64_t>::min();  // guarded by mu_
+  RateLimits limits_;                                                // guarded by mu_
+  SlidingWindow requests_;                                           // guarded by mu_
+  SlidingWindow tokens_;            // guarded by mu_: input + output
+  SlidingWindow input_;             // guarded by mu_
+  SlidingWindow output_;            // guarded by mu_
+  std::unique_ptr<Shared> shared_;  // guarded by mu_; null with one instance
 };
 
 }  // namespace berth

@@ -78,9 +78,11 @@ bool RateLimiter::FitsShared(const std::vector<Need>& needs, int64_t now_ms,
                                std::to_string(LimitOf(need->kind).value_or(0))};
     }
   }
-  miss->lease_pending = std::all_of(short_of.begin(), short_of.end(), [&](const Need* need) {
-    return shared_->budgets[static_cast<size_t>(need->kind)].LeasePending(now_ms);
-  });
+  miss->lease_pending =
+      now_ms >= no_waits_until_ms_ &&
+      std::all_of(short_of.begin(), short_of.end(), [&](const Need* need) {
+        return shared_->budgets[static_cast<size_t>(need->kind)].LeasePending(now_ms);
+      });
   WakeIfWanted(now_ms);
   return false;
 }
@@ -123,9 +125,11 @@ void RateLimiter::LeaseAnswered() {
   lease_answered_.notify_all();
 }
 
-bool RateLimiter::AwaitLease(uint64_t seen, std::chrono::milliseconds max) {
+bool RateLimiter::AwaitLease(uint64_t seen, std::chrono::milliseconds max, int64_t now_ms) {
   std::unique_lock lock(mu_);
-  return lease_answered_.wait_for(lock, max, [&] { return lease_answers_ != seen; });
+  if (lease_answered_.wait_for(lock, max, [&] { return lease_answers_ != seen; })) return true;
+  no_waits_until_ms_ = now_ms + kNoWaitsAfterTimeoutMs;
+  return false;
 }
 
 void RateLimiter::ShareLimits(std::function<void()> wake) {

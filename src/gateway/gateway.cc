@@ -201,9 +201,13 @@ std::optional<GatewayError> Gateway::Admit(const std::string& model, ProxyPlan& 
   // Shared limits: an instance that has no budget yet while its lease is under way (the start of
   // traffic, a burst past the prefetch) waits for the lease, one database round trip, rather
   // than refuse a request the limit has room for. Bounded: the network thread waits at most
-  // kLeaseWait per request, and only while a lease is really in flight (docs/operations.md).
+  // kLeaseWait per request, only while a lease is really under way, and after a wait that ran
+  // out not again for a second (RateLimiter::AwaitLease; docs/operations.md).
   for (int tries = 0; reservation.lease_pending && tries < 3; ++tries) {
-    if (!limiter.AwaitLease(reservation.lease_answers, kLeaseWait / 3)) break;
+    if (!limiter.AwaitLease(reservation.lease_answers, kLeaseWait / 3,
+                            SteadyMillis(deps_.clock->MonotonicNow()))) {
+      break;
+    }
     reservation = limiter.Reserve(plan.estimate, SteadyMillis(deps_.clock->MonotonicNow()));
   }
   if (reservation.admission == Admission::kThrottled) {

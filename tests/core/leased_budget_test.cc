@@ -302,13 +302,11 @@ TEST(SharedLimitsTest, ARequestRefusedWhileItsLeaseIsUnderWayCanWaitForIt) {
   Reservation refused = limiter.Reserve(TokenCount{1, 1}, kT0);
   ASSERT_EQ(refused.admission, Admission::kThrottled);
   EXPECT_TRUE(refused.lease_pending) << "the leaser is about to ask";
-  EXPECT_FALSE(limiter.AwaitLease(refused.lease_answers, std::chrono::milliseconds(5)))
-      << "no answer yet";
   ASSERT_EQ(limiter.BudgetWanted(kT0).size(), 1u);
   std::thread leaser([&] { limiter.BudgetGranted(LimitKind::kRpm, {1, 4, kT0}, kT0 + 2); });
-  EXPECT_TRUE(limiter.AwaitLease(refused.lease_answers, std::chrono::seconds(10)));
+  EXPECT_TRUE(limiter.AwaitLease(refused.lease_answers, std::chrono::seconds(10), kT0));
   leaser.join();
-  EXPECT_TRUE(limiter.AwaitLease(refused.lease_answers, std::chrono::milliseconds(0)))
+  EXPECT_TRUE(limiter.AwaitLease(refused.lease_answers, std::chrono::milliseconds(0), kT0))
       << "an answer that came before the wait counts";
   EXPECT_EQ(limiter.Reserve(TokenCount{1, 1}, kT0 + 3).admission, Admission::kAdmitted);
 
@@ -320,6 +318,22 @@ TEST(SharedLimitsTest, ARequestRefusedWhileItsLeaseIsUnderWayCanWaitForIt) {
   Reservation over = limiter.Reserve(TokenCount{1, 1}, kT0 + 6);
   EXPECT_EQ(over.admission, Admission::kThrottled);
   EXPECT_FALSE(over.lease_pending);
+}
+
+TEST(SharedLimitsTest, AWaitThatRunsOutStopsTheWaitsForASecond) {
+  RateLimiter limiter;
+  limiter.SetLimits(Rpm(30));
+  limiter.ShareLimits([] {});
+  EXPECT_EQ(limiter.Reserve(TokenCount{1, 1}, kT0).admission, Admission::kAdmitted);
+  ASSERT_EQ(limiter.BudgetWanted(kT0).size(), 1u);  // and the database never answers
+  Reservation refused = limiter.Reserve(TokenCount{1, 1}, kT0);
+  ASSERT_TRUE(refused.lease_pending);
+  EXPECT_FALSE(limiter.AwaitLease(refused.lease_answers, std::chrono::milliseconds(5), kT0));
+  EXPECT_FALSE(limiter.Reserve(TokenCount{1, 1}, kT0 + 999).lease_pending)
+      << "a slow database: refuse at once instead of blocking every request";
+  Reservation later = limiter.Reserve(TokenCount{1, 1}, kT0 + 1000);
+  EXPECT_EQ(later.admission, Admission::kThrottled);
+  EXPECT_TRUE(later.lease_pending) << "a second later, one request may wait again";
 }
 
 }  // namespace

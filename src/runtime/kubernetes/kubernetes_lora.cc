@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/sha256.h"
 #include "runtime/kubernetes/kubernetes_runtime.h"
+#include "runtime/lora_pool_view.h"
 
 namespace berth {
 namespace {
@@ -142,26 +143,14 @@ Status KubernetesRuntime::DetachAdapter(const std::string& deployment_uid) {
 
 ReplicaInfo KubernetesRuntime::PoolView(ReplicaInfo r, const Pool& pool, const std::string& uid,
                                         const Adapter& adapter) const {
-  r.deployment_uid = uid;
-  r.pool = pool.d.deployed_model;
-  // SGLang serves an adapter as "<base>:<adapter>", the base being the pool's served name.
-  if (pool.kind == EngineKind::kSglang) {
-    r.upstream_model = pool.d.deployed_model + ":" + adapter.deployed_model;
+  AdapterLoadState state;
+  if (auto load = adapter.loads.find(r.replica_id); load != adapter.loads.end()) {
+    state = {true, load->second.loaded_on == PodIncarnation(r.replica_id, r.restarts),
+             load->second.failures, load->second.last_error};
   }
-  if (r.state != ReplicaState::kReady) return r;
-  auto load = adapter.loads.find(r.replica_id);
-  if (load != adapter.loads.end() &&
-      load->second.loaded_on == PodIncarnation(r.replica_id, r.restarts)) {
-    return r;
-  }
-  r.state = ReplicaState::kStarting;
-  if (load == adapter.loads.end()) return r;
-  r.last_error = load->second.last_error;
-  if (load->second.failures >= options_.adapter_max_tries) {
-    r.state = ReplicaState::kFailed;
-    r.last_error += " (gave up after " + std::to_string(load->second.failures) + " tries)";
-  }
-  return r;
+  LoraPoolNames names{uid, adapter.deployed_model, pool.d.deployed_model, pool.d.deployed_model,
+                      pool.kind};
+  return LoraPoolReplicaView(std::move(r), names, state, options_.adapter_max_tries);
 }
 
 void KubernetesRuntime::ListPoolViewsLocked(const std::string* uid,

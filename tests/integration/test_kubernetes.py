@@ -96,7 +96,7 @@ class KubernetesRuntimeTest(h.BerthTestCase):
 
     def infer_retrying_once(self, server, dm):
         # While a replica dies, a request may be answered 503 "try again shortly" (seen once in
-        # about ten runs, cause not yet found: docs/kubernetes.md); a client told to try again
+        # about ten runs, cause not yet found: docs/kubernetes.md, Known issue); a client told to try again
         # that does so half a second later must be served.
         r = server.post(CHAT, {"model": dm, "max_tokens": 3,
                                "messages": [{"role": "user", "content": "hi"}]})

@@ -198,7 +198,13 @@ class KubernetesRuntimeTest(h.BerthTestCase):
 
         # a pod's process killed: restarted by its kubelet, requests routed around it (a request
         # already sent to it when it died may fail: the requests start once it is gone)
-        victim = self.berth_pods(uid)[0]["metadata"]["name"]
+        # (a pod that is Ready and running on the harness's node: the list may still hold a
+        # terminating pod of the scale-down, whose process is already gone)
+        ready = self.ready_pods()
+        victim = next(p["metadata"]["name"] for p in self.berth_pods(uid)
+                      if p["metadata"]["name"] in ready and
+                      not p["metadata"].get("deletionTimestamp") and
+                      p["metadata"]["name"] in self.kubelet.running)
         self.kubelet.kill_container(victim)
         for _ in range(10):
             self.infer_retrying_once(server, dm)

@@ -1,10 +1,13 @@
 // How one replica of a LoRA pool shows to the reconciler for one adapter deployment: the pool
-// replica's own state, narrowed by whether that adapter is loaded in it. Shared by the runtimes
-// that serve lora pools (process, Kubernetes); pure, any thread.
+// replica's own state, narrowed by whether that adapter is loaded in it; and the bookkeeping of
+// the loads tried on it. Shared by the runtimes that serve lora pools (process, Kubernetes);
+// pure, any thread (the runtimes hold their own lock around AdapterTries).
 #pragma once
 
 #include <string>
 
+#include "common/clock.h"
+#include "common/status.h"
 #include "core/engine_template.h"
 #include "runtime/runtime_adapter.h"
 
@@ -16,6 +19,22 @@ struct AdapterLoadState {
   bool loaded = false;  // loaded in the replica's current process or pod incarnation
   int failures = 0;     // refused loads in a row
   std::string last_error;
+};
+
+// The loads of one adapter tried on one pool replica: whether a call is under way, the refusals
+// in a row with the last one's message, and when the next try may go.
+struct AdapterTries {
+  bool busy = false;  // a call to the engine is under way
+  int failures = 0;   // refused loads in a row
+  SteadyTime next_try;
+  std::string last_error;
+
+  // Whether a load may be sent at `now`: none under way, the backoff passed, tries left.
+  bool MayTry(SteadyTime now, int max_tries) const;
+  // The outcome of the call under way. A refusal is counted and keeps `what` + its message;
+  // the next try waits base * 2^(failures-1), at most `max`. Success clears the refusals.
+  void Record(const Status& result, const std::string& what, SteadyTime now, Millis base,
+              Millis max);
 };
 
 // Names of a pool and of one adapter deployment on it.

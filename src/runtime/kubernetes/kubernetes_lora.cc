@@ -213,8 +213,7 @@ void KubernetesRuntime::CollectAdapterJobsLocked(SteadyTime now, std::vector<Ada
         if (!pod.ready || pod.ip.empty() || pod.terminating) continue;
         AdapterLoad& load = adapter.loads[pod.name];
         std::string incarnation = PodIncarnation(pod.name, pod.restarts);
-        if (load.loaded_on == incarnation || load.busy || now < load.next_try ||
-            load.failures >= options_.adapter_max_tries) {
+        if (load.loaded_on == incarnation || !load.MayTry(now, options_.adapter_max_tries)) {
           continue;
         }
         load.busy = true;
@@ -246,19 +245,11 @@ void KubernetesRuntime::ApplyAdapterJob(const AdapterJob& job) {
     auto adapter = pool->second.adapters.find(job.deployment_uid);
     if (adapter == pool->second.adapters.end()) return;  // detached meanwhile
     AdapterLoad& load = adapter->second.loads[job.pod];
-    load.busy = false;
+    load.Record(job.result, "adapter " + job.name + " on pod " + job.pod, clock_.MonotonicNow(),
+                options_.backoff_base, options_.backoff_max);
     if (job.result.ok()) {
       LOG_INFO("pod {}: serves adapter {}", job.pod, job.name);
       load.loaded_on = job.incarnation;
-      load.failures = 0;
-      load.last_error.clear();
-    } else {
-      ++load.failures;
-      load.last_error = "adapter " + job.name + " on pod " + job.pod + ": " + job.result.message();
-      int shift = std::min(load.failures - 1, 16);
-      load.next_try = clock_.MonotonicNow() +
-                      std::min(options_.backoff_max, options_.backoff_base * (int64_t{1} << shift));
-      LOG_WARN("{} (try {})", load.last_error, load.failures);
     }
   }
   Changed(job.name);

@@ -22,6 +22,7 @@
 #include "common/thread_pool.h"
 #include "runtime/kubernetes/pod_cache.h"
 #include "runtime/kubernetes/pod_template.h"
+#include "runtime/lora_pool_view.h"
 #include "runtime/process/engine_client.h"
 #include "runtime/runtime_adapter.h"
 
@@ -107,12 +108,8 @@ class KubernetesRuntime : public RuntimeAdapter {
   void Changed(const std::string& deployed_model);
 
   // kubernetes_lora.cc
-  struct AdapterLoad {
+  struct AdapterLoad : AdapterTries {
     std::string loaded_on;  // the pod incarnation (name#restarts) it is loaded in; empty: none
-    bool busy = false;      // a call to the engine is under way
-    int failures = 0;       // refused loads in a row
-    SteadyTime next_try;
-    std::string last_error;
   };
   struct Adapter {
     std::string deployed_model;  // also the name the engine serves it under

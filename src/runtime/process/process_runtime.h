@@ -36,6 +36,7 @@
 
 #include "common/thread_pool.h"
 #include "core/placement.h"
+#include "runtime/lora_pool_view.h"
 #include "runtime/process/child_process.h"
 #include "runtime/process/engine_client.h"
 #include "runtime/process/engine_port.h"
@@ -169,12 +170,8 @@ class ProcessRuntime : public RuntimeAdapter {
     SteadyTime last_try;
   };
   // One adapter on one pool replica.
-  struct AdapterLoad {
+  struct AdapterLoad : AdapterTries {
     uint64_t loaded_generation = 0;  // the replica process it is loaded on; 0: none
-    bool busy = false;               // a call to the engine is under way
-    int failures = 0;                // refused loads in a row
-    SteadyTime next_try;
-    std::string last_error;
   };
   struct Adapter {
     std::string deployed_model;  // also the name the engine serves it under

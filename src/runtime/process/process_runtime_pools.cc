@@ -136,8 +136,8 @@ void ProcessRuntime::CollectAdapterJobsLocked(SteadyTime now, std::vector<Adapte
       const Replica& replica = r->second;
       for (auto& [uid, adapter] : pool.adapters) {
         AdapterLoad& load = adapter.loads[replica_id];
-        if (load.loaded_generation == replica.generation || load.busy || now < load.next_try ||
-            load.failures >= options_.max_start_tries) {
+        if (load.loaded_generation == replica.generation ||
+            !load.MayTry(now, options_.max_start_tries)) {
           continue;
         }
         load.busy = true;
@@ -165,19 +165,11 @@ void ProcessRuntime::ApplyAdapterJob(const AdapterJob& job, SteadyTime now) {
   load.busy = false;
   auto r = replicas_.find(job.replica_id);
   if (r == replicas_.end() || r->second.generation != job.generation) return;  // restarted
+  load.Record(job.result, "adapter " + job.name + " on replica " + job.replica_id, now,
+              options_.backoff_base, options_.backoff_max);
   if (job.result.ok()) {
     LOG_INFO("replica {}: serves adapter {}", job.replica_id, job.name);
     load.loaded_generation = job.generation;
-    load.failures = 0;
-    load.last_error.clear();
-  } else {
-    ++load.failures;
-    load.last_error =
-        "adapter " + job.name + " on replica " + job.replica_id + ": " + job.result.message();
-    int shift = std::min(load.failures - 1, 16);
-    load.next_try =
-        now + std::min(options_.backoff_max, options_.backoff_base * (int64_t{1} << shift));
-    LOG_WARN("{} (try {})", load.last_error, load.failures);
   }
   changed_.insert(adapter->second.deployed_model);
 }

@@ -350,6 +350,17 @@ class BerthServer:
         return self.get("/api/v1/deployments/%s/events" % deployed_model, **kw)
 
 
+def wait_until(predicate, timeout=30.0, interval=0.05):
+    """Polls `predicate` until it returns something true or `timeout` seconds pass; returns its
+    last value (so a failed wait can be asserted on, and shown)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
 def raw_exchange(port, data, read_timeout=5.0, chunks=()):
     """Sends raw bytes on a new socket and returns everything read until the peer closes or
     read_timeout passes without data. Returns (bytes, closed_by_peer)."""

@@ -7,8 +7,10 @@ scripts/kube-control-plane.sh build) and stops exactly what it started.
 FakeKubelet plays the kubelet of simulated nodes with `nvidia.com/gpu` allocatable: it keeps
 the nodes Ready, and for each pod the scheduler binds to one of them it runs the container's
 command as a local process on the pod's own loopback address (127.0.0.k), reports the pod
-Running, Ready once the engine answers its readiness probe, restarts a container whose process
-dies (restartCount + 1, CrashLoop-free), and on deletion stops the process and removes the pod.
+Running, Ready once the engine answers its readiness probe and not Ready again until the probe
+has failed the pod's own failureThreshold times in a row (each try bounded by its
+timeoutSeconds), as a kubelet does, restarts a container whose process dies (restartCount + 1,
+CrashLoop-free), and on deletion stops the process and removes the pod.
 Like a kubelet it keeps each container's output (stdout and stderr, across restarts) and serves
 it over HTTPS at /containerLogs/{ns}/{pod}/{container} (tailLines, limitBytes) on the port its
 nodes advertise, which is where the apiserver proxies GET .../pods/{name}/log to (it does not
@@ -292,10 +294,13 @@ class FakeKubelet:
             ip = "127.0.0.%d" % self.next_ip
             self.next_ip += 1
         argv, env, port = self._argv(pod, ip)
+        probe = pod["spec"]["containers"][0].get("readinessProbe", {})
         proc = self._run(name, argv, env)
         with self.mu:
             self.running[name] = {"proc": proc, "ip": ip, "restarts": 0, "ready": None,
-                                  "port": port, "argv": argv, "env": env}
+                                  "port": port, "argv": argv, "env": env, "failures": 0,
+                                  "probe_timeout": probe.get("timeoutSeconds", 1),
+                                  "failure_threshold": probe.get("failureThreshold", 3)}
         self._report(name, ip, 0, False)
 
     def _run(self, name, argv, env):
@@ -305,7 +310,8 @@ class FakeKubelet:
 
     def _healthy(self, state):
         try:
-            conn = http.client.HTTPConnection(state["ip"], state["port"], timeout=1)
+            conn = http.client.HTTPConnection(state["ip"], state["port"],
+                                              timeout=state["probe_timeout"])
             conn.request("GET", "/health")
             ok = conn.getresponse().status == 200
             conn.close()
@@ -319,10 +325,18 @@ class FakeKubelet:
             state["restarts"] += 1
             self._report(name, state["ip"], state["restarts"], False)
             state["ready"] = False
+            state["failures"] = 0
             state["proc"] = self._run(name, state["argv"], state["env"])
             return
-        ready = self._healthy(state)
+        healthy = self._healthy(state)
+        state["failures"] = 0 if healthy else state["failures"] + 1
+        # Ready on the first success; not Ready only after failureThreshold failures in a row
+        # (one slow answer on a loaded machine does not take a pod out of service).
+        ready = healthy or (state["ready"] is True and
+                            state["failures"] < state["failure_threshold"])
         if ready != state["ready"]:
+            print("kubelet: pod %s Ready=%s (restarts %d, failed probes %d)" % (
+                name, ready, state["restarts"], state["failures"]), flush=True)
             state["ready"] = ready
             self._report(name, state["ip"], state["restarts"], ready)
 

@@ -37,13 +37,7 @@ def dpath(dm, action=""):
     return DEPLOYMENTS + "/" + dm + ("/" + action if action else "")
 
 
-def wait_until(predicate, timeout=30.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
+wait_until = h.wait_until
 
 
 class KubernetesRuntimeTest(h.BerthTestCase):
@@ -102,9 +96,31 @@ class KubernetesRuntimeTest(h.BerthTestCase):
                                "messages": [{"role": "user", "content": "hi"}]})
         if r.status == 503 and "try again shortly" in r.text:
             time.sleep(0.5)
-            return self.infer(server, dm)
-        self.assertEqual(r.status, 200, r)
+            r = server.post(CHAT, {"model": dm, "max_tokens": 3,
+                                   "messages": [{"role": "user", "content": "hi"}]})
+        self.assertEqual(r.status, 200, "%s\n%s" % (r, self.diagnosis(server, dm)))
         self.assertEqual(r.json["usage"]["completion_tokens"], 3, r.text)
+
+    def agreed_ready(self, server, dm, uid):
+        """How many of the deployment's pods are Ready both in the cluster and in berth's view
+        (0 while the two disagree)."""
+        ready = self.ready_pods()
+        cluster = sorted(p["metadata"]["name"] for p in self.berth_pods(uid)
+                         if p["metadata"]["name"] in ready)
+        berth = sorted(x["replica_id"] for x in self.replicas(server, dm) if x["state"] == "ready")
+        return len(cluster) if cluster == berth else 0
+
+    def diagnosis(self, server, dm):
+        """What berth and the cluster each say of the deployment's pods, for a failure."""
+        pods = []
+        for p in self.plane.admin.ok("GET", "/api/v1/namespaces/berth-test/pods")["items"]:
+            conds = {c["type"]: c["status"] for c in p.get("status", {}).get("conditions", [])}
+            pods.append("%s ip=%s ready=%s deleting=%s kubelet_pid=%s" % (
+                p["metadata"]["name"], p["status"].get("podIP"), conds.get("Ready"),
+                bool(p["metadata"].get("deletionTimestamp")),
+                self.kubelet.pid(p["metadata"]["name"])))
+        return "berth's replicas: %s\npods: %s\nberth log tail:\n%s" % (
+            self.replicas(server, dm), "\n  ".join(pods), server.log_tail(30))
 
     def infer(self, server, dm):
         r = server.post(CHAT, {"model": dm, "max_tokens": 3,
@@ -197,9 +213,12 @@ class KubernetesRuntimeTest(h.BerthTestCase):
                                          timeout=60).output["ready_capacity"], 4)
 
         # a pod's process killed: restarted by its kubelet, requests routed around it (a request
-        # already sent to it when it died may fail: the requests start once it is gone)
-        # (a pod that is Ready and running on the harness's node: the list may still hold a
-        # terminating pod of the scale-down, whose process is already gone)
+        # already sent to it when it died may fail: the requests start once it is gone).
+        # First both pods Ready in the cluster and in berth's view: right after the scale-down
+        # berth's count of 4 can still be met by a pod on its way out whose deletion has not
+        # reached it yet, and killing the one truly Ready pod would leave nothing to route to.
+        self.assertTrue(wait_until(lambda: self.agreed_ready(server, dm, uid) == 2, 30),
+                        self.diagnosis(server, dm))
         ready = self.ready_pods()
         victim = next(p["metadata"]["name"] for p in self.berth_pods(uid)
                       if p["metadata"]["name"] in ready and

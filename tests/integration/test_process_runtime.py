@@ -93,13 +93,7 @@ def _kill_all_engines():
         h.kill_engines(data_dir)
 
 
-def wait_until(predicate, timeout=20.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
+wait_until = h.wait_until
 
 
 class ProcessRuntimeTestCase(h.BerthTestCase):

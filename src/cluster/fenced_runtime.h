@@ -1,8 +1,12 @@
 // FencedRuntime: the RuntimeAdapter the reconciler acts through when several instances share
 // one store. Starting, stopping, attaching and detaching happen only while this instance holds
-// the reconciler lease (LeaderLease::IsLeader, checked right before each action); reads pass
-// through. Thread-safe as the wrapped runtime is.
+// the reconciler lease (LeaderLease::IsLeader, checked right before each action), and the first
+// action of each term waits for the runtime to relearn its replicas (Readopt), since another
+// instance may have acted meanwhile; reads pass through. Thread-safe as the wrapped runtime is.
 #pragma once
+
+#include <cstdint>
+#include <mutex>
 
 #include "cluster/leader_lease.h"
 #include "runtime/runtime_adapter.h"
@@ -11,11 +15,12 @@ namespace berth {
 
 class FencedRuntime final : public RuntimeAdapter {
  public:
-  FencedRuntime(RuntimeAdapter& runtime, const LeaderLease& lease)
-      : runtime_(runtime), lease_(lease) {}
+  // Tells `runtime` to act only while `lease` is held (RuntimeAdapter::ShareWith).
+  FencedRuntime(RuntimeAdapter& runtime, const LeaderLease& lease);
 
   std::string_view Name() const override { return runtime_.Name(); }
-  // Each: FailedPrecondition when this instance does not lead.
+  // Each: FailedPrecondition when this instance does not lead; the Readopt's error when the
+  // term is new and the runtime could not relearn its replicas.
   StatusOr<ReplicaInfo> StartReplica(const ReplicaSpec& spec) override;
   Status StopReplica(const std::string& replica_id) override;
   Status AttachAdapter(const ReplicaSpec& spec) override;
@@ -35,10 +40,12 @@ class FencedRuntime final : public RuntimeAdapter {
   }
 
  private:
-  Status CheckLeader() const;
+  Status CheckLeader();
 
   RuntimeAdapter& runtime_;
   const LeaderLease& lease_;
+  std::mutex readopt_mu_;
+  int64_t readopted_term_ = 0;  // the term whose Readopt succeeded (guarded by readopt_mu_)
 };
 
 }  // namespace berth

@@ -98,6 +98,19 @@ class RuntimeAdapter {
   // only when asked (sim) ignore it.
   using ChangeCallback = std::function<void(const std::string& deployed_model)>;
   virtual void OnReplicaChange(ChangeCallback callback) { (void)callback; }
+
+  // Several instances on one store (cluster/ calls these). `may_act` tells whether this
+  // instance is the one that acts on the replicas now (holds the reconciler lease). A runtime
+  // whose replicas live outside the instance (Kubernetes) then reads the replicas from where
+  // they run while it may not act (another instance's record of what it did is not its own),
+  // and runs its own background actions only while it may. Set once, before Start-ing the
+  // cluster. Runtimes with nothing outside themselves (sim in the store, process) ignore it.
+  using MayActFn = std::function<bool()>;
+  virtual void ShareWith(MayActFn may_act) { (void)may_act; }
+  // Relearns this runtime's record of its replicas from where they run, as at a restart:
+  // called once per term of the reconciler lease, before the new holder's first action, since
+  // another instance acted meanwhile. Fails as ListReplicas does (then nothing is acted on).
+  virtual Status Readopt() { return Status::Ok(); }
 };
 
 }  // namespace berth

@@ -26,6 +26,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import berth_harness as h  # noqa: E402
 import kube_harness as kh  # noqa: E402
+import pg_harness  # noqa: E402
 
 DEPLOYMENTS = "/api/v1/deployments"
 CHAT = "/compatible-mode/v1/chat/completions"
@@ -159,11 +160,13 @@ class KubernetesRuntimeTest(h.BerthTestCase):
             x for x in self.plane.deployments()
             if x["metadata"]["labels"].get("berth.dev/lora-pool")], 60), self.plane.deployments())
 
+    def kube_args(self):
+        return ["--kubeconfig", self.plane.berth_kubeconfig, "--kube-namespace", "berth-test",
+                "--engines", self.engines_file(), "--placement-timeout", "8s",
+                "--kube-watch-timeout", str(WATCH_TIMEOUT_S)]
+
     def test_the_whole_lifecycle(self):
-        server = self.new_server(runtime="kubernetes", extra_args=[
-            "--kubeconfig", self.plane.berth_kubeconfig, "--kube-namespace", "berth-test",
-            "--engines", self.engines_file(), "--placement-timeout", "8s",
-            "--kube-watch-timeout", str(WATCH_TIMEOUT_S)])
+        server = self.new_server(runtime="kubernetes", extra_args=self.kube_args())
         self.addCleanup(server.stop)
 
         # create → one Deployment, labelled, owned by berth; its pods → RUNNING
@@ -292,6 +295,69 @@ class KubernetesRuntimeTest(h.BerthTestCase):
         rs = self.plane.admin.ok("GET", "/apis/apps/v1/namespaces/berth-test/replicasets")
         self.assertTrue(wait_until(lambda: not self.plane.admin.ok(
             "GET", "/apis/apps/v1/namespaces/berth-test/replicasets")["items"], 30), rs)
+
+    def test_two_instances_on_postgresql(self):
+        """Two berth instances share one PostgreSQL and the cluster: the one that does not lead
+        routes to the pods the leader made (it sees them through its own watches), and when the
+        leader is killed the other takes over the Deployments as they are: no pod restarted,
+        none scaled away, and scaling goes on from the real count."""
+        url = pg_harness.shared().fresh_database()
+        args = self.kube_args()
+        a = self.new_server(runtime="kubernetes", store=url, extra_args=args)
+        b = self.new_server(runtime="kubernetes", store=url, extra_args=args)
+        self.addCleanup(a.stop)
+        self.addCleanup(b.stop)
+        leader = wait_until(lambda: self.assertOk(a.get("/api/v1/admin/cluster"))["leader"], 10)
+        self.assertTrue(leader, "no leader")
+
+        # created through the follower after both started: the leader makes the Deployment,
+        # and the follower serves inference at its name and lists its pods
+        d = self.assertOk(b.create({"model_name": "qwen3-8b", "capacity": 4}))
+        dm = d["deployed_model"]
+        for server in (a, b):
+            r = server.wait_for(dm, lambda x: x.output["ready_capacity"] == 4, timeout=90)
+            self.assertEqual(r.output["ready_capacity"], 4, r)
+        uid = self.plane.deployments()[0]["metadata"]["labels"]["berth.dev/deployment-uid"]
+        for server in (a, b):
+            self.assertTrue(wait_until(lambda: self.agreed_ready(server, dm, uid) == 2, 20),
+                            self.diagnosis(server, dm))
+            self.infer(server, dm)
+
+        # scaled through the follower: both views follow the cluster
+        self.assertOk(b.put(dpath(dm, "scale"), {"capacity": 6}))
+        for server in (a, b):
+            self.assertTrue(wait_until(lambda: self.agreed_ready(server, dm, uid) == 3, 60),
+                            self.diagnosis(server, dm))
+
+        # the leader killed: the other leads, adopts the Deployment with its 3 pods (none
+        # restarted, none deleted) and scales on from there
+        pods = {p["metadata"]["name"]: self.kubelet.pid(p["metadata"]["name"])
+                for p in self.berth_pods(uid)}
+        self.assertEqual(len(pods), 3, pods)
+        a.kill9()
+        self.assertTrue(wait_until(lambda: self.assertOk(b.get(
+            "/api/v1/admin/cluster"))["leader"] not in ("", leader), 15))
+        for _ in range(4):
+            self.infer(b, dm)
+        self.assertOk(b.put(dpath(dm, "scale"), {"capacity": 8}))
+        self.assertTrue(wait_until(lambda: self.agreed_ready(b, dm, uid) == 4, 60),
+                        self.diagnosis(b, dm))
+        now = {p["metadata"]["name"]: self.kubelet.pid(p["metadata"]["name"])
+               for p in self.berth_pods(uid)}
+        self.assertEqual({k: now.get(k) for k in pods}, pods, "no pod restarted or removed")
+
+        # the old leader back as a follower: it routes to all four
+        a.start()
+        self.assertTrue(wait_until(lambda: self.agreed_ready(a, dm, uid) == 4, 30),
+                        self.diagnosis(a, dm))
+        self.infer(a, dm)
+
+        # deleted through the returning instance: nothing left in the namespace
+        self.assertOk(a.delete(dpath(dm)))
+        b.wait_gone(dm, timeout=60)
+        self.assertTrue(wait_until(lambda: not self.plane.deployments() and
+                                   not self.plane.pods(), 60),
+                        (self.plane.deployments(), self.plane.pods()))
 
 
 if __name__ == "__main__":

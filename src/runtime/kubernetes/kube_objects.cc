@@ -173,6 +173,14 @@ PodView ReadPod(const Json& pod) {
   p.terminating = meta.is_object() && meta.contains("deletionTimestamp") &&
                   !meta["deletionTimestamp"].is_null();
   p.node = Str(At(pod, "spec"), "nodeName");
+  const Json& containers = At(At(pod, "spec"), "containers");
+  if (containers.is_array() && !containers.empty()) {
+    const Json& ports = At(containers[0], "ports");
+    if (ports.is_array() && !ports.empty() && ports[0].is_object()) {
+      const Json& port = At(ports[0], "containerPort");
+      if (port.is_number_integer()) p.port = port.get<int>();
+    }
+  }
   p.ip = Str(status, "podIP");
   p.phase = Str(status, "phase");
   for (const Json& c :

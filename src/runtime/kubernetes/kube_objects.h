@@ -58,6 +58,7 @@ struct PodView {
   std::string last_error;  // the last termination's reason and message
   int restarts = 0;
   int units = 1;
+  int port = 8000;  // the engine container's first port
 };
 PodView ReadPod(const nlohmann::json& pod);
 

@@ -35,14 +35,16 @@ std::string PodIncarnation(const std::string& pod, int restarts) {
 
 }  // namespace
 
-bool KubernetesRuntime::AdoptPool(const Json& item, KubeDeployment d) {
+bool KubernetesRuntime::AdoptPool(const Json& item, KubeDeployment d, bool log) {
   const Json& meta = item["metadata"];
   if (Str(meta.value("labels", Json::object()), kPoolLabel) != "true") return false;
   std::string base = Str(meta.value("annotations", Json::object()), kPoolBaseAnnotation);
   if (base.empty()) return false;
   d.deployed_model = base;
-  LOG_INFO("kubernetes: adopted the lora pool Deployment {} ({} pods) of {}", d.name, d.replicas,
-           base);
+  if (log) {
+    LOG_INFO("kubernetes: adopted the lora pool Deployment {} ({} pods) of {}", d.name, d.replicas,
+             base);
+  }
   std::lock_guard lock(mu_);
   Pool& pool = pools_[base];
   pool.d = d;
@@ -194,7 +196,7 @@ void KubernetesRuntime::LoaderLoop() {
         ApplyAdapterJob(job);
       });
     }
-    DeleteIdlePools(now);
+    if (ActsRelearned()) DeleteIdlePools(now);
     lock.lock();
   }
 }

@@ -33,7 +33,7 @@ StatusOr<std::unique_ptr<KubernetesRuntime>> KubernetesRuntime::Open(
   options.cache.label_selector = std::string(kManagedByLabel) + "=berth";
   std::unique_ptr<KubernetesRuntime> runtime(
       new KubernetesRuntime(std::move(options), std::move(templates), std::move(api), clock));
-  RETURN_IF_ERROR(runtime->Adopt());
+  RETURN_IF_ERROR(runtime->Adopt(/*relearn=*/false));
   RETURN_IF_ERROR(runtime->cache_->Start());
   KubernetesRuntime* r = runtime.get();
   runtime->loader_ = std::thread([r] { r->LoaderLoop(); });
@@ -69,9 +69,12 @@ std::string KubernetesRuntime::DeploymentPath(const std::string& name) const {
 }
 
 // Every Deployment berth made is adopted with its scale; one scaled to 0 is a stopped one
-// whose deletion was cut short, so it is finished.
-Status KubernetesRuntime::Adopt() {
+// whose deletion was cut short, so it is finished. Relearning, what is gone from the cluster is
+// forgotten (a Deployment the apiserver refused has no object, and is kept), and a pool that is
+// gone but still has adapters is applied again by the next AttachAdapter.
+Status KubernetesRuntime::Adopt(bool relearn) {
   std::string path = DeploymentPath("") + "?labelSelector=" + kManagedByLabel + "%3Dberth";
+  std::set<std::string> seen;  // the Deployments' names
   ASSIGN_OR_RETURN(KubeResponse r, api_->Call({"GET", path, "", ""}));
   if (r.status != 200) return KubeError(r, "list", "deployments.apps");
   Json list = Json::parse(r.body, nullptr, false);
@@ -90,17 +93,61 @@ Status KubernetesRuntime::Adopt() {
     if (ports.is_array() && !ports.empty() && ports[0].is_object()) {
       d.port = ports[0].value("containerPort", 8000);
     }
-    if (AdoptPool(item, d)) continue;
+    seen.insert(d.name);
+    if (AdoptPool(item, d, !relearn)) continue;
     if (d.uid.empty() || d.replicas == 0) {
       RETURN_IF_ERROR(DeleteDeployment(d.name));
       continue;
     }
-    LOG_INFO("kubernetes: adopted Deployment {} ({} replicas) of {}", d.name, d.replicas,
-             d.deployed_model);
+    if (!relearn) {
+      LOG_INFO("kubernetes: adopted Deployment {} ({} replicas) of {}", d.name, d.replicas,
+               d.deployed_model);
+    }
     std::lock_guard lock(mu_);
     deployments_[d.uid] = d;
   }
+  if (relearn) ForgetUnseen(seen);
   return Status::Ok();
+}
+
+void KubernetesRuntime::ForgetUnseen(const std::set<std::string>& seen) {
+  std::lock_guard lock(mu_);
+  std::erase_if(deployments_, [&](const auto& e) {
+    return e.second.refused.empty() && !seen.count(e.second.name);
+  });
+  for (auto it = pools_.begin(); it != pools_.end();) {
+    Pool& pool = it->second;
+    bool gone = pool.d.refused.empty() && !seen.count(pool.d.name);
+    if (gone) pool.d.replicas = 0;  // AttachAdapter applies it again
+    it = gone && pool.adapters.empty() ? pools_.erase(it) : std::next(it);
+  }
+  readopted_ = true;
+  LOG_INFO("kubernetes: relearned {} Deployments and {} lora pools", deployments_.size(),
+           pools_.size());
+}
+
+Status KubernetesRuntime::Readopt() { return Adopt(/*relearn=*/true); }
+
+void KubernetesRuntime::ShareWith(MayActFn may_act) {
+  std::lock_guard lock(mu_);
+  may_act_ = std::move(may_act);
+  readopted_ = false;
+}
+
+bool KubernetesRuntime::ActsRelearned() {
+  bool acting = MayAct();
+  std::lock_guard lock(mu_);
+  if (!acting) readopted_ = false;
+  return acting && readopted_;
+}
+
+bool KubernetesRuntime::MayAct() const {
+  MayActFn may_act;
+  {
+    std::lock_guard lock(mu_);
+    may_act = may_act_;
+  }
+  return !may_act || may_act();
 }
 
 Status KubernetesRuntime::Apply(const ReplicaSpec& spec, const KubePodTemplate& t,
@@ -306,7 +353,24 @@ std::vector<ReplicaInfo> KubernetesRuntime::View(const KubeDeployment& d,
   return out;
 }
 
+std::vector<ReplicaInfo> KubernetesRuntime::ObservedView(const std::string& uid) const {
+  std::vector<ReplicaInfo> out;
+  for (const PodView& pod : cache_->Pods(LabelValue(uid))) {
+    if (pod.terminating) continue;
+    KubeDeployment d;
+    d.uid = uid;
+    d.units = pod.units;
+    d.port = pod.port;
+    out.push_back(FromPod(d, pod));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const ReplicaInfo& a, const ReplicaInfo& b) {
+    return a.started < b.started;
+  });
+  return out;
+}
+
 StatusOr<std::vector<ReplicaInfo>> KubernetesRuntime::ListReplicas(const std::string& uid) {
+  if (!MayAct()) return ObservedView(uid);
   std::lock_guard lock(mu_);
   if (attached_.count(uid)) {
     std::vector<ReplicaInfo> out;

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "common/thread_pool.h"
@@ -80,6 +81,12 @@ class KubernetesRuntime : public RuntimeAdapter {
   // PermissionDenied naming get pods/log; Unavailable when the kubelet cannot be reached.
   StatusOr<LogTail> ReplicaLogTail(const std::string& replica_id, size_t max_bytes) override;
   void OnReplicaChange(ChangeCallback callback) override;
+  // Several instances: while `may_act` is false, ListReplicas reads the pods as they are (the
+  // Deployments are another instance's to scale) and idle pools are not deleted.
+  void ShareWith(MayActFn may_act) override;
+  // Lists the Deployments again and takes their scale as it is now: what another instance made,
+  // scaled or deleted while this one did not act.
+  Status Readopt() override;
 
  private:
   struct KubeDeployment {
@@ -94,7 +101,14 @@ class KubernetesRuntime : public RuntimeAdapter {
 
   KubernetesRuntime(KubernetesRuntimeOptions options, KubeTemplates templates,
                     std::unique_ptr<KubeTransport> api, const Clock& clock);
-  Status Adopt();
+  // Adopts every Deployment berth made (relearn: forgetting those gone meanwhile).
+  Status Adopt(bool relearn);
+  void ForgetUnseen(const std::set<std::string>& seen);  // Adopt's relearning
+  bool MayAct() const;
+  // Whether this instance acts and has relearned its Deployments since it last did not (only
+  // then are idle pools deleted: one adopted long ago may have adapters another instance
+  // attached since).
+  bool ActsRelearned();
   std::string DeploymentPath(const std::string& name) const;
   // Applies `d` rendered from `t` (a lora pool's when `pool`); a refusal goes in d.refused.
   Status Apply(const ReplicaSpec& spec, const KubePodTemplate& t, KubeDeployment& d, bool pool);
@@ -105,6 +119,8 @@ class KubernetesRuntime : public RuntimeAdapter {
   // `waiting` gets the scheduler's message for pods still waiting for room.
   std::vector<ReplicaInfo> View(const KubeDeployment& d, std::string* waiting) const;
   ReplicaInfo FromPod(const KubeDeployment& d, const PodView& pod) const;
+  // The replicas of deployment `uid` as its pods are, for an instance that does not act.
+  std::vector<ReplicaInfo> ObservedView(const std::string& uid) const;
   void Changed(const std::string& deployed_model);
 
   // kubernetes_lora.cc
@@ -134,7 +150,7 @@ class KubernetesRuntime : public RuntimeAdapter {
     Status result;
   };
   // A pool Deployment found at start (labelled berth.dev/lora-pool); false for other objects.
-  bool AdoptPool(const nlohmann::json& item, KubeDeployment d);
+  bool AdoptPool(const nlohmann::json& item, KubeDeployment d, bool log);
   ReplicaInfo PoolView(ReplicaInfo r, const Pool& pool, const std::string& uid,
                        const Adapter& adapter) const;
   void ListPoolViewsLocked(const std::string* uid, std::vector<ReplicaInfo>& out) const;
@@ -159,7 +175,9 @@ class KubernetesRuntime : public RuntimeAdapter {
   std::map<std::string, std::string> attached_;        // deployment uid -> base; guarded by mu_
   std::vector<AdapterJob> unloads_;                    // to send next; guarded by mu_
   bool stopping_ = false;                              // guarded by mu_
-  std::condition_variable loader_cv_;                  // wakes the loader (with mu_)
+  MayActFn may_act_;       // set once by ShareWith; empty: always (one instance); guarded by mu_
+  bool readopted_ = true;  // Readopt ran since this instance last could not act; by mu_
+  std::condition_variable loader_cv_;  // wakes the loader (with mu_)
   std::mutex callback_mu_;
   ChangeCallback on_change_;                  // guarded by callback_mu_
   std::unique_ptr<ThreadPool> adapter_pool_;  // engine calls; emptied before destruction

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "fake_kube_api.h"
@@ -57,21 +58,26 @@ class KubernetesRuntimeTest : public ::testing::Test {
       owned_ = std::make_unique<FakeKubeApi>();
       api_ = owned_.get();
     }
+    runtime_ = OpenAnother();
+    runtime_->OnReplicaChange([this](const std::string& m) {
+      std::lock_guard lock(mu_);
+      changed_.push_back(m);
+    });
+  }
+  // Another runtime on the same cluster, as a second berth instance has.
+  std::unique_ptr<KubernetesRuntime> OpenAnother() {
     KubernetesRuntimeOptions options;
     options.kube_namespace = "ns";
     options.placement_timeout = Millis(60000);
     options.cache.retry_base = Millis(10);
     options.engine_client = engines_;
     options.loader_tick = Millis(5);
+    options.idle_pool_grace = Millis(60000);
     api_->Uncancel();
     auto runtime = KubernetesRuntime::Open(options, KubeTemplates(builtin_),
                                            std::make_unique<ForwardingApi>(*api_), clock_);
-    ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
-    runtime_ = std::move(*runtime);
-    runtime_->OnReplicaChange([this](const std::string& m) {
-      std::lock_guard lock(mu_);
-      changed_.push_back(m);
-    });
+    EXPECT_TRUE(runtime.ok()) << runtime.status().ToString();
+    return runtime.ok() ? std::move(*runtime) : nullptr;
   }
   void SetUp() override { Open(); }
 
@@ -449,6 +455,73 @@ TEST_F(KubernetesRuntimeTest, ReopeningAdoptsTheLoraPoolWithoutRestartingIt) {
   ASSERT_TRUE(Eventually([&] { return List("ua")[0].state == ReplicaState::kReady; }));
   EXPECT_EQ(api_->ResourceVersion(), version);  // nothing written: the pod was not restarted
   EXPECT_EQ(engines_->Loads().size(), 2u);      // loaded again (the engine keeps it: idempotent)
+}
+
+// Several instances: one that does not act reads the pods another made, as they are.
+TEST_F(KubernetesRuntimeTest, AnInstanceThatDoesNotActReadsThePodsAnotherMade) {
+  std::unique_ptr<KubernetesRuntime> follower = OpenAnother();
+  follower->ShareWith([] { return false; });
+  ASSERT_TRUE(runtime_->StartReplica(Spec()).ok());
+  ASSERT_TRUE(runtime_->StartReplica(Spec()).ok());
+  ASSERT_TRUE(Eventually([&] { return api_->Pods().size() == 2; }));
+  api_->SetPodReady(PodNames()[0], "10.0.0.5", true);
+  ASSERT_TRUE(Eventually([&] {
+    auto seen = follower->ListReplicas("u1");
+    return seen.ok() && seen->size() == 2 && AllPods(*seen) &&
+           ((*seen)[0].state == ReplicaState::kReady || (*seen)[1].state == ReplicaState::kReady);
+  }));
+  auto seen = follower->ListReplicas("u1");
+  for (const ReplicaInfo& r : *seen) {
+    EXPECT_EQ(r.units, 2);
+    EXPECT_EQ(r.port, 8000);
+    if (r.state == ReplicaState::kReady) {
+      EXPECT_EQ(r.host, "10.0.0.5");
+    }
+  }
+}
+
+// The instance that takes over scales on from the Deployment's real count, not from its own
+// record (which predates the replicas the other instance started): no pod is scaled away.
+TEST_F(KubernetesRuntimeTest, ReadoptTakesEachDeploymentsScaleAsItIsNow) {
+  std::unique_ptr<KubernetesRuntime> next = OpenAnother();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(runtime_->StartReplica(Spec()).ok());
+  ASSERT_TRUE(Eventually([&] { return api_->Pods().size() == 3; }));
+  std::vector<std::string> before = PodNames();
+  ASSERT_TRUE(next->Readopt().ok());
+  ASSERT_TRUE(next->StartReplica(Spec()).ok());
+  EXPECT_EQ(api_->Deployments()[0]["spec"]["replicas"], 4);
+  ASSERT_TRUE(Eventually([&] { return api_->Pods().size() == 4; }));
+  for (const std::string& name : before) {
+    std::vector<std::string> now = PodNames();
+    EXPECT_NE(std::find(now.begin(), now.end(), name), now.end()) << name << " was removed";
+  }
+  // ... and forgets a Deployment the other instance deleted meanwhile.
+  for (const ReplicaInfo& r : List()) ASSERT_TRUE(runtime_->StopReplica(r.replica_id).ok());
+  ASSERT_TRUE(api_->Deployments().empty());
+  ASSERT_TRUE(next->Readopt().ok());
+  ASSERT_TRUE(next->StartReplica(Spec()).ok());
+  EXPECT_EQ(api_->Deployments()[0]["spec"]["replicas"], 1);
+}
+
+// An adopted lora pool nobody attaches to is deleted only by the instance that acts, and only
+// once it has relearned the pools (another instance may have attached adapters meanwhile).
+TEST_F(KubernetesRuntimeTest, OnlyTheActingInstanceDeletesAnIdlePoolAndOnlyAfterRelearning) {
+  ASSERT_TRUE(runtime_->AttachAdapter(LoraSpec("ft-a", "ua")).ok());
+  ASSERT_TRUE(Eventually([&] { return api_->Deployments().size() == 1; }));
+  std::atomic<bool> acting{false};
+  std::unique_ptr<KubernetesRuntime> other = OpenAnother();  // adopts the pool, idle
+  other->ShareWith([&] { return acting.load(); });
+  clock_.Advance(std::chrono::seconds(61));                    // past the idle grace
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // loader ticks of 5 ms
+  EXPECT_EQ(api_->Deployments().size(), 1u) << "a follower deleted the pool";
+  acting = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(api_->Deployments().size(), 1u) << "deleted before relearning";
+  ASSERT_TRUE(other->Readopt().ok());  // the grace starts again
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(api_->Deployments().size(), 1u);
+  clock_.Advance(std::chrono::seconds(61));
+  EXPECT_TRUE(Eventually([&] { return api_->Deployments().empty(); }));
 }
 
 }  // namespace

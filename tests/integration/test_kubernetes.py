@@ -323,6 +323,21 @@ class KubernetesRuntimeTest(h.BerthTestCase):
                             self.diagnosis(server, dm))
             self.infer(server, dm)
 
+        # a lora deployment: the follower serves the adapter the leader loaded into the pool's
+        # pod (the pod says so in an annotation the leader writes)
+        self.assertOk(b.post("/api/v1/admin/models", {
+            "model_name": "qwen3-8b-ft-k", "base_model": "qwen3-8b", "plans": ["lora"]}))
+        ldm = self.assertOk(b.create({"model_name": "qwen3-8b-ft-k", "plan": "lora",
+                                      "capacity": 1}))["deployed_model"]
+        self.assertEqual(a.wait_running(ldm, timeout=60).output["status"], "RUNNING")
+        self.assertTrue(wait_until(lambda: [x for x in self.replicas(b, ldm)
+                                            if x["state"] == "ready"], 20),
+                        self.diagnosis(b, ldm))
+        for server in (a, b):
+            self.infer(server, ldm)
+        self.assertOk(b.delete(dpath(ldm)))
+        a.wait_gone(ldm, timeout=60)
+
         # scaled through the follower: both views follow the cluster
         self.assertOk(b.put(dpath(dm, "scale"), {"capacity": 6}))
         for server in (a, b):

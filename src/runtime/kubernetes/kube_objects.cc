@@ -159,6 +159,31 @@ bool IsFatalWaiting(const std::string& reason) {
          reason == "CreateContainerError";
 }
 
+std::string AdapterAnnotation(const std::string& uid) {
+  return kAdapterAnnotationPrefix + LabelValue(uid);
+}
+
+std::string AdapterAnnotationValue(int restarts, const std::string& deployed_model) {
+  return std::to_string(restarts) + " " + deployed_model;
+}
+
+namespace {
+
+void ReadPoolAnnotations(const Json& annotations, PodView& p) {
+  if (!annotations.is_object()) return;
+  p.pool_base = Str(annotations, kPoolBaseAnnotation);
+  const std::string_view prefix = kAdapterAnnotationPrefix;
+  for (const auto& [key, value] : annotations.items()) {
+    if (!key.starts_with(prefix) || !value.is_string()) continue;
+    const std::string& text = value.get_ref<const std::string&>();
+    size_t space = text.find(' ');
+    if (space == std::string::npos || space == 0) continue;
+    p.adapters[key.substr(prefix.size())] = {atoi(text.c_str()), text.substr(space + 1)};
+  }
+}
+
+}  // namespace
+
 PodView ReadPod(const Json& pod) {
   PodView p;
   const Json& meta = At(pod, "metadata");
@@ -173,6 +198,7 @@ PodView ReadPod(const Json& pod) {
   p.terminating = meta.is_object() && meta.contains("deletionTimestamp") &&
                   !meta["deletionTimestamp"].is_null();
   p.node = Str(At(pod, "spec"), "nodeName");
+  ReadPoolAnnotations(At(meta, "annotations"), p);
   const Json& containers = At(At(pod, "spec"), "containers");
   if (containers.is_array() && !containers.empty()) {
     const Json& ports = At(containers[0], "ports");

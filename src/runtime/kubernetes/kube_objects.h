@@ -3,8 +3,10 @@
 // from a Pod. Pure functions over JSON values; safe on any thread.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
 #include "common/status.h"
 #include "runtime/kubernetes/pod_template.h"
@@ -23,6 +25,9 @@ inline constexpr const char* kFieldManager = "berth";
 inline constexpr const char* kPoolLabel = "berth.dev/lora-pool";
 inline constexpr const char* kPoolBaseAnnotation = "berth.dev/lora-pool-base";
 inline constexpr const char* kPoolModelPrefix = "lora-pool:";
+// On a pool pod, one per adapter loaded in it: "berth.dev/adapter-<uid label>" = "<restarts>
+// <deployed model>", written by the instance that loaded it, so every instance can route to it.
+inline constexpr const char* kAdapterAnnotationPrefix = "berth.dev/adapter-";
 
 // DNS-1123 label from the deployed model (lowercase, [a-z0-9-], at most 40 characters) and a
 // hash of the uid, so two incarnations or two names that clean up alike never collide.
@@ -58,8 +63,15 @@ struct PodView {
   std::string last_error;  // the last termination's reason and message
   int restarts = 0;
   int units = 1;
-  int port = 8000;  // the engine container's first port
+  int port = 8000;        // the engine container's first port
+  std::string pool_base;  // a lora pool pod: its base model
+  // Adapters loaded in a pool pod, by adapter uid label: {restarts when loaded, deployed model}.
+  std::map<std::string, std::pair<int, std::string>> adapters;
 };
+// The annotation that says `deployed_model` (adapter deployment `uid`) is loaded in a pod whose
+// container has restarted `restarts` times, and its value.
+std::string AdapterAnnotation(const std::string& uid);
+std::string AdapterAnnotationValue(int restarts, const std::string& deployed_model);
 PodView ReadPod(const nlohmann::json& pod);
 
 // Reasons a container waits with that mean it will not start without a change.

@@ -5,6 +5,8 @@
 #include "common/log.h"
 #include "common/sha256.h"
 #include "runtime/kubernetes/kubernetes_runtime.h"
+
+#include <algorithm>
 #include "runtime/lora_pool_view.h"
 
 namespace berth {
@@ -133,6 +135,7 @@ Status KubernetesRuntime::DetachAdapter(const std::string& deployment_uid) {
                         deployment_uid,
                         pod.name,
                         "",
+                        pod.restarts,
                         {pool.d.port, pool.kind, pod.ip},
                         adapter.deployed_model,
                         "",
@@ -171,11 +174,66 @@ std::vector<std::string> KubernetesRuntime::PoolAdapterModels(
     const std::string& deployed_model) const {
   std::vector<std::string> models;
   if (!deployed_model.starts_with(kPoolModelPrefix)) return models;
-  std::lock_guard lock(mu_);
-  auto pool = pools_.find(deployed_model.substr(std::string_view(kPoolModelPrefix).size()));
-  if (pool == pools_.end()) return models;
-  for (const auto& [uid, adapter] : pool->second.adapters) models.push_back(adapter.deployed_model);
+  // Those recorded on the pool's pods (what another instance attached, for one that does not
+  // act), and those attached here.
+  for (const PodView& pod : cache_->All()) {
+    if (pod.deployed_model != deployed_model) continue;
+    for (const auto& [uid, adapter] : pod.adapters) models.push_back(adapter.second);
+  }
+  {
+    std::lock_guard lock(mu_);
+    auto pool = pools_.find(deployed_model.substr(std::string_view(kPoolModelPrefix).size()));
+    if (pool != pools_.end()) {
+      for (const auto& [uid, adapter] : pool->second.adapters) {
+        models.push_back(adapter.deployed_model);
+      }
+    }
+  }
+  std::sort(models.begin(), models.end());
+  models.erase(std::unique(models.begin(), models.end()), models.end());
   return models;
+}
+
+Status KubernetesRuntime::RunAdapterJob(const AdapterJob& job) {
+  std::string key = AdapterAnnotation(job.deployment_uid);
+  if (!job.load) {
+    Status removed = engines_->RemoveAdapter(job.engine, job.name, options_.adapter_timeout);
+    Status forgotten = AnnotatePod(job.pod, key, nullptr);
+    return removed.ok() ? forgotten : removed;
+  }
+  RETURN_IF_ERROR(
+      engines_->EnsureAdapter(job.engine, job.name, job.path, options_.adapter_timeout));
+  Status recorded = AnnotatePod(job.pod, key, AdapterAnnotationValue(job.restarts, job.name));
+  if (!recorded.ok()) return Unavailable("recording it on the pod: " + recorded.message());
+  return Status::Ok();
+}
+
+Status KubernetesRuntime::AnnotatePod(const std::string& pod, const std::string& key,
+                                      const Json& value) {
+  Json patch = {{"metadata", {{"annotations", {{key, value}}}}}};
+  std::string path = "/api/v1/namespaces/" + options_.kube_namespace + "/pods/" + pod;
+  ASSIGN_OR_RETURN(KubeResponse r,
+                   api_->Call({"PATCH", path, "application/merge-patch+json", patch.dump()}));
+  if (r.status == 200 || (r.status == 404 && value.is_null())) return Status::Ok();
+  return KubeError(r, "patch", "pods");
+}
+
+void KubernetesRuntime::ObservedAdapterView(const std::string& uid,
+                                            std::vector<ReplicaInfo>& out) const {
+  const std::string key = LabelValue(uid);
+  for (const PodView& pod : cache_->All()) {
+    auto adapter = pod.adapters.find(key);
+    if (pod.terminating || adapter == pod.adapters.end()) continue;
+    KubeDeployment d;
+    d.uid = uid;
+    d.units = pod.units;
+    d.port = pod.port;
+    const auto& [restarts, deployed_model] = adapter->second;
+    LoraPoolNames names{uid, deployed_model, pod.pool_base, pod.pool_base,
+                        templates_.Resolve(pod.pool_base, pod.pool_base).kind};
+    AdapterLoadState load{true, restarts == pod.restarts, 0, ""};
+    out.push_back(LoraPoolReplicaView(FromPod(d, pod), names, load, options_.adapter_max_tries));
+  }
 }
 
 void KubernetesRuntime::LoaderLoop() {
@@ -189,10 +247,7 @@ void KubernetesRuntime::LoaderLoop() {
     lock.unlock();
     for (AdapterJob& job : jobs) {
       adapter_pool_->Submit([this, job = std::move(job)]() mutable {
-        job.result =
-            job.load
-                ? engines_->EnsureAdapter(job.engine, job.name, job.path, options_.adapter_timeout)
-                : engines_->RemoveAdapter(job.engine, job.name, options_.adapter_timeout);
+        job.result = RunAdapterJob(job);
         ApplyAdapterJob(job);
       });
     }
@@ -223,6 +278,7 @@ void KubernetesRuntime::CollectAdapterJobsLocked(SteadyTime now, std::vector<Ada
                         uid,
                         pod.name,
                         incarnation,
+                        pod.restarts,
                         {pool.d.port, pool.kind, pod.ip},
                         adapter.deployed_model,
                         adapter.path,

@@ -363,6 +363,7 @@ std::vector<ReplicaInfo> KubernetesRuntime::ObservedView(const std::string& uid)
     d.port = pod.port;
     out.push_back(FromPod(d, pod));
   }
+  if (out.empty()) ObservedAdapterView(uid, out);  // a lora deployment: its pool's pods
   std::stable_sort(out.begin(), out.end(), [](const ReplicaInfo& a, const ReplicaInfo& b) {
     return a.started < b.started;
   });

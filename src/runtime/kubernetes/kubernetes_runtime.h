@@ -143,6 +143,7 @@ class KubernetesRuntime : public RuntimeAdapter {
     std::string deployment_uid;
     std::string pod;
     std::string incarnation;  // name#restarts
+    int restarts = 0;
     EngineAddress engine;
     std::string name;
     std::string path;
@@ -158,6 +159,14 @@ class KubernetesRuntime : public RuntimeAdapter {
   // `deployed_model` is not a pool's.
   std::vector<std::string> PoolAdapterModels(const std::string& deployed_model) const;
   void LoaderLoop();
+  // The engine call of `job`, and its record on the pod (kAdapterAnnotationPrefix), which lets
+  // every instance route to the adapter: a load counts once both are done.
+  Status RunAdapterJob(const AdapterJob& job);
+  // Sets (or, with null, removes) one annotation of a pod, by JSON merge patch.
+  Status AnnotatePod(const std::string& pod, const std::string& key, const nlohmann::json& value);
+  // A lora deployment's replicas as its pool's pods record them, for an instance that does not
+  // act: each pool pod the adapter was loaded into, ready while loaded in its current container.
+  void ObservedAdapterView(const std::string& uid, std::vector<ReplicaInfo>& out) const;
   void CollectAdapterJobsLocked(SteadyTime now, std::vector<AdapterJob>& jobs);
   void ApplyAdapterJob(const AdapterJob& job);
   void DeleteIdlePools(SteadyTime now);

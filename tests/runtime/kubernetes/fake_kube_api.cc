@@ -202,6 +202,25 @@ KubeResponse FakeKubeApi::HandlePod(const KubeRequest& request, const std::strin
   auto it = pods_.find(name);
   if (it == pods_.end()) return StatusBody(404, "NotFound", "pods \"" + name + "\" not found");
   if (request.method == "GET") return {200, it->second.dump()};
+  if (request.method == "PATCH") {  // a JSON merge patch of the annotations: all berth sends
+    if (request.content_type != "application/merge-patch+json") {
+      return StatusBody(415, "UnsupportedMediaType", request.content_type);
+    }
+    Json& annotations = it->second["metadata"]["annotations"];
+    const Json before = annotations;
+    const Json patch = Json::parse(request.body);
+    for (const auto& [key, value] : patch["metadata"]["annotations"].items()) {
+      if (value.is_null()) {
+        annotations.erase(key);
+      } else {
+        annotations[key] = value;
+      }
+    }
+    if (annotations == before) return {200, it->second.dump()};  // no change: same version
+    TouchLocked(it->second);
+    PodEventLocked("MODIFIED", it->second);
+    return {200, it->second.dump()};
+  }
   if (request.method == "DELETE") {
     std::string owner = it->second["metadata"].value("ownerDeployment", "");
     DeletePodLocked(name);

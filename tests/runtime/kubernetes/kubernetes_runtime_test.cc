@@ -480,6 +480,49 @@ TEST_F(KubernetesRuntimeTest, AnInstanceThatDoesNotActReadsThePodsAnotherMade) {
   }
 }
 
+// ... and a lora deployment's replicas from its pool's pods, which the acting instance marks
+// with each adapter it loaded into their current container.
+TEST_F(KubernetesRuntimeTest, AnInstanceThatDoesNotActReadsTheAdaptersThePoolPodsServe) {
+  std::unique_ptr<KubernetesRuntime> follower = OpenAnother();
+  follower->ShareWith([] { return false; });
+  std::mutex mu;
+  std::vector<std::string> triggered;  // guarded by mu
+  follower->OnReplicaChange([&](const std::string& model) {
+    std::lock_guard lock(mu);
+    triggered.push_back(model);
+  });
+  auto seen = [&](const std::string& uid) {
+    auto list = follower->ListReplicas(uid);
+    return list.ok() ? *list : std::vector<ReplicaInfo>{};
+  };
+  ASSERT_TRUE(runtime_->AttachAdapter(LoraSpec("ft-a", "ua")).ok());
+  ASSERT_TRUE(Eventually([&] { return api_->Pods().size() == 1; }));
+  EXPECT_TRUE(seen("ua").empty());  // nothing loaded yet
+  api_->SetPodReady(OnlyPod(), "10.0.0.1", true);
+  ASSERT_TRUE(Eventually([&] { return seen("ua").size() == 1; }));
+  ReplicaInfo r = seen("ua")[0];
+  EXPECT_EQ(r.state, ReplicaState::kReady);
+  EXPECT_EQ(r.pool, "qwen3-8b");
+  EXPECT_EQ(r.host, "10.0.0.1");
+  EXPECT_EQ(r.deployment_uid, "ua");
+  EXPECT_EQ(api_->Pods()[0]["metadata"]["annotations"]["berth.dev/adapter-ua"], "0 ft-a");
+  {
+    std::lock_guard lock(mu);  // the follower looks at the adapter deployment again
+    EXPECT_NE(std::find(triggered.begin(), triggered.end(), "ft-a"), triggered.end());
+  }
+
+  engines_->Refuse(true);  // the restarted container does not get it back for now
+  api_->SetPodReady(OnlyPod(), "10.0.0.1", true, /*restarts=*/1);
+  ASSERT_TRUE(Eventually([&] { return seen("ua")[0].state != ReplicaState::kReady; }));
+  engines_->Refuse(false);
+  clock_.Advance(std::chrono::seconds(2));  // past the backoff
+  ASSERT_TRUE(Eventually([&] { return seen("ua")[0].state == ReplicaState::kReady; }));
+
+  ASSERT_TRUE(runtime_->AttachAdapter(LoraSpec("ft-b", "ub")).ok());
+  ASSERT_TRUE(runtime_->DetachAdapter("ua").ok());
+  EXPECT_TRUE(Eventually([&] { return seen("ua").empty() && seen("ub").size() == 1; }));
+}
+
 // The instance that takes over scales on from the Deployment's real count, not from its own
 // record (which predates the replicas the other instance started): no pod is scaled away.
 TEST_F(KubernetesRuntimeTest, ReadoptTakesEachDeploymentsScaleAsItIsNow) {

@@ -2,11 +2,11 @@
 // applied with its first adapter and deleted after its last; the loader thread loads every
 // attached adapter into every ready pool pod through the engine's API, again into pods that
 // come later or restart (docs/kubernetes.md, "lora").
+#include <algorithm>
+
 #include "common/log.h"
 #include "common/sha256.h"
 #include "runtime/kubernetes/kubernetes_runtime.h"
-
-#include <algorithm>
 #include "runtime/lora_pool_view.h"
 
 namespace berth {

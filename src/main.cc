@@ -192,6 +192,7 @@ int Serve(const ServeOptions& options) {
   // With several instances, each deployment's limiter leases its part of the limits.
   reconcile_options.routes =
       cluster ? cluster->SharedRoutes(routes, RouteLimiters(routes)) : &routes;
+  if (cluster) reconcile_options.leading = [&cluster] { return cluster->Leads(); };
   Reconciler reconciler(cluster ? cluster->reconcile_store() : store,
                         cluster ? cluster->reconcile_runtime() : *runtime, clock,
                         reconcile_options);

@@ -43,6 +43,7 @@ class ClusterMembership {
   void Stop();
 
   StatusOr<ClusterView> View() { return lease_.View(); }
+  bool Leads() const { return lease_.IsLeader(); }
   std::string RenderMetrics() const { return lease_.RenderMetrics() + leaser_.RenderMetrics(); }
 
  private:

@@ -116,7 +116,12 @@ void Reconciler::WorkerLoop() {
       } else {
         int n = ++failures_[*id];
         again = std::min(options_.retry_max, options_.retry_base * (1 << std::min(n - 1, 10)));
-        LOG_WARN("reconcile {} failed (attempt {}): {}", *id, n, result.status().ToString());
+        if (options_.leading && !options_.leading()) {
+          LOG_DEBUG("reconcile {} refused here (another instance leads): {}", *id,
+                    result.status().ToString());
+        } else {
+          LOG_WARN("reconcile {} failed (attempt {}): {}", *id, n, result.status().ToString());
+        }
       }
     }
     if (again.count() >= 0) queue_.AddAfter(*id, again);

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -35,6 +36,10 @@ struct ReconcilerOptions {
   Millis retry_base{200};       // backoff after a failed pass, doubled up to retry_max
   Millis retry_max{10000};
   RoutePublisher* routes = nullptr;  // told about every deployment after each pass; optional
+  // Several instances: whether this one holds the reconciler lease now. A pass that fails while
+  // it does not was refused by the fence, as expected (the leader acts, and its writes trigger
+  // this instance again): it is retried as any other, and logged at debug level, not warned.
+  std::function<bool()> leading;
 };
 
 class Reconciler : public ReconcileTrigger, public ReplicaReader {

@@ -93,12 +93,15 @@ Status KubernetesRuntime::Adopt(bool relearn) {
     if (ports.is_array() && !ports.empty() && ports[0].is_object()) {
       d.port = ports[0].value("containerPort", 8000);
     }
-    seen.insert(d.name);
-    if (AdoptPool(item, d, !relearn)) continue;
+    if (AdoptPool(item, d, !relearn)) {
+      seen.insert(d.name);
+      continue;
+    }
     if (d.uid.empty() || d.replicas == 0) {
       RETURN_IF_ERROR(DeleteDeployment(d.name));
       continue;
     }
+    seen.insert(d.name);
     if (!relearn) {
       LOG_INFO("kubernetes: adopted Deployment {} ({} replicas) of {}", d.name, d.replicas,
                d.deployed_model);

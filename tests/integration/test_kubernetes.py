@@ -90,9 +90,10 @@ class KubernetesRuntimeTest(h.BerthTestCase):
         return self.assertOk(server.get(dpath(dm, "replicas")))["replicas"]
 
     def infer_retrying_once(self, server, dm):
-        # While a replica dies, a request may be answered 503 "try again shortly" (seen once in
-        # about ten runs, cause not yet found: docs/kubernetes.md, Known issue); a client told to try again
-        # that does so half a second later must be served.
+        # The gateway sends a request the dead pod refuses on to the other one; should both
+        # refuse for a moment, the answer is 503 "try again shortly", and a client that does so
+        # half a second later must be served (the 503s CI saw came from killing the only Ready
+        # pod: docs/kubernetes.md, "A race in the test, found").
         r = server.post(CHAT, {"model": dm, "max_tokens": 3,
                                "messages": [{"role": "user", "content": "hi"}]})
         if r.status == 503 and "try again shortly" in r.text:

@@ -3,6 +3,7 @@
 // attached adapter into every ready pool pod through the engine's API, again into pods that
 // come later or restart (docs/kubernetes.md, "lora").
 #include <algorithm>
+#include <mutex>
 
 #include "common/log.h"
 #include "common/sha256.h"
@@ -204,6 +205,18 @@ Status KubernetesRuntime::RunAdapterJob(const AdapterJob& job) {
   RETURN_IF_ERROR(
       engines_->EnsureAdapter(job.engine, job.name, job.path, options_.adapter_timeout));
   Status recorded = AnnotatePod(job.pod, key, AdapterAnnotationValue(job.restarts, job.name));
+  if (recorded.code() == StatusCode::kPermissionDenied) {
+    // A Role from before berth recorded adapters (no `patch pods`): this instance serves the
+    // adapter; other instances cannot see it until the Role is applied again.
+    static std::once_flag warned;
+    std::call_once(warned, [&] {
+      LOG_WARN(
+          "cannot record loaded adapters on pods ({}): other berth instances will not "
+          "route to lora deployments until deploy/role.json is applied again",
+          recorded.message());
+    });
+    return Status::Ok();
+  }
   if (!recorded.ok()) return Unavailable("recording it on the pod: " + recorded.message());
   return Status::Ok();
 }

@@ -523,6 +523,17 @@ TEST_F(KubernetesRuntimeTest, AnInstanceThatDoesNotActReadsTheAdaptersThePoolPod
   EXPECT_TRUE(Eventually([&] { return seen("ua").empty() && seen("ub").size() == 1; }));
 }
 
+// A Role from before adapters were recorded on pods (no patch pods): the adapter still serves
+// from the instance that loaded it.
+TEST_F(KubernetesRuntimeTest, AnAdapterServesWhenTheRoleCannotPatchPods) {
+  api_->SetForbidden("PATCH pods");
+  ASSERT_TRUE(runtime_->AttachAdapter(LoraSpec("ft-a", "ua")).ok());
+  ASSERT_TRUE(Eventually([&] { return api_->Pods().size() == 1; }));
+  api_->SetPodReady(OnlyPod(), "10.0.0.1", true);
+  EXPECT_TRUE(Eventually([&] { return List("ua")[0].state == ReplicaState::kReady; }));
+  EXPECT_FALSE(api_->Pods()[0]["metadata"]["annotations"].contains("berth.dev/adapter-ua"));
+}
+
 // The instance that takes over scales on from the Deployment's real count, not from its own
 // record (which predates the replicas the other instance started): no pod is scaled away.
 TEST_F(KubernetesRuntimeTest, ReadoptTakesEachDeploymentsScaleAsItIsNow) {

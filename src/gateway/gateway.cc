@@ -7,6 +7,7 @@
 #include "core/token_count.h"
 #include "gateway/engine_answers.h"
 #include "gateway/openai_prompt.h"
+#include "gateway/request_skim.h"
 #include "json/request_json.h"
 
 namespace berth {
@@ -36,6 +37,13 @@ std::optional<bool> ThinkingRequested(const nlohmann::json& body) {
     }
   }
   return std::nullopt;
+}
+
+// A streamed request without stream_options, asking the engine for its usage chunk too, without
+// a second serialization.
+std::string WithUsageRequested(const std::string& body) {
+  size_t close = body.find_last_of('}');
+  return body.substr(0, close) + R"(,"stream_options":{"include_usage":true})" + body.substr(close);
 }
 
 bool SseRequested(const HttpRequest& request) {
@@ -139,6 +147,25 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
     plan.native = std::move(call);
     return Status::Ok();
   }
+  bool chat = kind == Kind::kChat;
+  plan.target = chat ? "/v1/chat/completions" : "/v1/completions";
+  if (std::optional<SkimmedRequest> skim = SkimOpenAiRequest(request.body, chat)) {
+    // The usual request, read without building its tree (request_skim.h).
+    model = std::move(skim->model);
+    plan.stream = skim->stream;
+    plan.estimate.input = skim->prompt_tokens;
+    plan.max_tokens = skim->max_tokens;
+    plan.thinking_requested = skim->thinking_requested;
+    plan.body = plan.stream ? WithUsageRequested(request.body) : request.body;
+    return Status::Ok();
+  }
+  return PlanFromTree(chat, request, plan, model);
+}
+
+// What the skimmer leaves: a body to rewrite (enable_thinking, stream_options), unusual shapes,
+// and invalid ones, whose errors the full parser words.
+Status Gateway::PlanFromTree(bool chat, const HttpRequest& request, ProxyPlan& plan,
+                             std::string& model) const {
   ASSIGN_OR_RETURN(nlohmann::json body, ParseRequestJson(request.body));
   if (!body.is_object()) return InvalidArgument("the request body must be a JSON object");
   auto model_field = body.find("model");
@@ -150,16 +177,11 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
   bool rewritten = EngineThinkingForm(body);  // engine_answers.h
   auto stream = body.find("stream");
   plan.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
-  bool chat = kind == Kind::kChat;
-  plan.target = chat ? "/v1/chat/completions" : "/v1/completions";
   plan.estimate.input =
       chat ? EstimateChatPromptTokens(body.value("messages", nlohmann::json()))
            : EstimateCompletionPromptTokens(body.value("prompt", nlohmann::json()));
   if (plan.stream && !body.contains("stream_options") && !rewritten) {
-    // The usual case, without a second serialization: the engine must send its usage chunk.
-    size_t close = request.body.find_last_of('}');
-    plan.body = request.body.substr(0, close) + R"(,"stream_options":{"include_usage":true})" +
-                request.body.substr(close);
+    plan.body = WithUsageRequested(request.body);
   } else if (plan.stream) {
     nlohmann::json& options = body["stream_options"];
     if (!options.is_null() && !options.is_object()) {

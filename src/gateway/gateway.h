@@ -46,6 +46,8 @@ class Gateway {
                   const std::string& request_id, HttpResponder respond);
   // Reads the body into `plan` (target, body for the engine, estimates); InvalidArgument.
   Status Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan, std::string& model) const;
+  Status PlanFromTree(bool chat, const HttpRequest& request, ProxyPlan& plan,
+                      std::string& model) const;
   // Routing and admission; fills plan.route and plan.reservation.
   std::optional<GatewayError> Admit(const std::string& model, ProxyPlan& plan) const;
 

@@ -24,6 +24,7 @@ namespace berth {
 namespace {
 
 namespace asio = boost::asio;
+using http_internal::DeadlineSweep;
 using http_internal::error_code;
 using http_internal::HttpSession;
 using http_internal::RunIoLoopEndHooks;
@@ -58,7 +59,9 @@ class BeastHttpServer final : public HttpServer {
       : shared_(std::move(shared)),
         loops_(MakeLoops(ThreadCount(shared_->options))),
         acceptor_(std::make_unique<tcp::acceptor>(*loops_.front())),
-        accept_retry_(std::make_unique<asio::steady_timer>(acceptor_->get_executor())) {}
+        accept_retry_(std::make_unique<asio::steady_timer>(acceptor_->get_executor())) {
+    for (const auto& loop : loops_) sweeps_.push_back(std::make_unique<DeadlineSweep>(*loop));
+  }
   ~BeastHttpServer() override { Stop(); }
 
   Status Listen();
@@ -71,6 +74,7 @@ class BeastHttpServer final : public HttpServer {
   void DoAccept();
   void OnAccept(asio::io_context& loop, error_code ec, tcp::socket socket);
   void StartSession(asio::io_context& loop, tcp::socket socket);
+  DeadlineSweep& SweepOf(const asio::io_context& loop);
   void AcceptBurst();
   void Shed(tcp::socket socket);
   void CloseAcceptor();
@@ -82,6 +86,8 @@ class BeastHttpServer final : public HttpServer {
   bool OnServerThread() const;
 
   const std::shared_ptr<ServerShared> shared_;
+  // Each loop's deadlines; they outlive the loops, whose destruction may end sessions.
+  std::vector<std::unique_ptr<DeadlineSweep>> sweeps_;
   // Declared before the objects that use them, so they are destroyed after them.
   std::vector<std::unique_ptr<asio::io_context>> loops_;
   size_t next_loop_ = 0;  // where the next connection goes; used on the first loop
@@ -184,10 +190,16 @@ void BeastHttpServer::StartSession(asio::io_context& loop, tcp::socket socket) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   try {
-    std::make_shared<HttpSession>(loop, std::move(socket), shared_)->Start();
+    std::make_shared<HttpSession>(loop, SweepOf(loop), std::move(socket), shared_)->Start();
   } catch (const std::exception& e) {
     LOG_ERROR("http: cannot start a session: {}", e.what());
   }
+}
+
+DeadlineSweep& BeastHttpServer::SweepOf(const asio::io_context& loop) {
+  size_t i = 0;
+  while (loops_[i].get() != &loop) ++i;
+  return *sweeps_[i];
 }
 
 // Connections that arrived together (512 streams opened at once) are taken in one go while the
@@ -304,6 +316,7 @@ void BeastHttpServer::Stop() {
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
   for (const auto& loop : loops_) RunIoLoopEndHooks(loop.get());
+  for (const auto& sweep : sweeps_) sweep->StopTimer();
   // Sessions still parked in the loops are destroyed with them, closing their sockets.
   accept_retry_.reset();
   acceptor_.reset();

@@ -32,12 +32,12 @@ bool ExpectsContinue(const BeastRequest& request) {
 
 }  // namespace
 
-HttpSession::HttpSession(asio::io_context& loop, tcp::socket socket,
+HttpSession::HttpSession(asio::io_context& loop, DeadlineSweep& sweep, tcp::socket socket,
                          std::shared_ptr<ServerShared> shared)
     : shared_(std::move(shared)),
       loop_(loop),
       socket_(std::move(socket)),
-      deadline_(socket_.get_executor()),
+      deadline_(sweep, [this] { OnDeadline(); }),
       response_wait_(socket_.get_executor()) {
   shared_->connections.fetch_add(1, std::memory_order_relaxed);
   error_code ec;
@@ -72,22 +72,18 @@ void HttpSession::AbortForShutdown() {
 }
 
 void HttpSession::ArmDeadline(std::chrono::milliseconds timeout) {
-  const uint64_t generation = ++deadline_generation_;
   timed_out_ = false;
-  deadline_.expires_after(timeout);
-  deadline_.async_wait(
-      [self = shared_from_this(), generation](error_code ec) { self->OnDeadline(generation, ec); });
+  deadline_.Arm(timeout);
 }
 
 bool HttpSession::DisarmDeadline() {
-  ++deadline_generation_;
-  deadline_.cancel();
+  deadline_.Disarm();
   return std::exchange(timed_out_, false);
 }
 
-void HttpSession::OnDeadline(uint64_t generation, error_code ec) {
-  if (ec || generation != deadline_generation_) return;
+void HttpSession::OnDeadline() {
   timed_out_ = true;
+  error_code ec;
   socket_.cancel(ec);  // the pending operation completes with operation_aborted
 }
 

@@ -127,7 +127,8 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   void Connect() {
     if (reused_) {
       error_code ignored;
-      socket_.cancel(ignored);  // the pool's idle wait: its handler sees the socket was taken
+      // The pool's idle wait (none on a server's loop): its handler sees the socket was taken.
+      if (!server_loop_) socket_.cancel(ignored);
       Write();
       return;
     }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
+#include "common/recycling_allocator.h"
 #include "gateway/engine_answers.h"
 #include "gateway/usage_scan.h"
 
@@ -41,7 +42,8 @@ void ProxyCall::Guarded(const char* step, Step&& run) {
 }
 
 void ProxyCall::Start(const ProxyDeps& deps, ProxyPlan plan, HttpResponder respond) {
-  auto call = std::make_shared<ProxyCall>(deps, std::move(plan), std::move(respond));
+  auto call = std::allocate_shared<ProxyCall>(RecyclingAllocator<ProxyCall>(), deps,
+                                              std::move(plan), std::move(respond));
   call->Guarded("send", [&] { call->TrySend(); });
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/recycling_allocator.h"
 #include "http/beast_asio.h"
 #include "http/connection_pool.h"
 #include "http/io_loops.h"
@@ -168,11 +169,19 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
 
   void OnHeader() {
     got_bytes_ = true;
-    HeaderList headers;
-    for (const auto& field : parser_->get()) {
-      headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    if (handlers_.on_head) {
+      // Assigned into the thread's list, whose strings keep their storage from call to call.
+      thread_local HeaderList headers;
+      size_t n = 0;
+      for (const auto& field : parser_->get()) {
+        if (n == headers.size()) headers.emplace_back();
+        headers[n].first.assign(field.name_string().data(), field.name_string().size());
+        headers[n].second.assign(field.value().data(), field.value().size());
+        ++n;
+      }
+      headers.resize(n);
+      handlers_.on_head(parser_->get().result_int(), headers);
     }
-    if (handlers_.on_head) handlers_.on_head(parser_->get().result_int(), headers);
     ReadBody();
   }
 
@@ -299,8 +308,9 @@ class BeastUpstreamClient final : public UpstreamClient {
     asio::io_context& loop = server_loop ? *server_loop : ioc_;
     Shard& shard = ShardOf(&loop);
     std::optional<tcp::socket> idle = shard.pool->Take({&loop, {request.host, request.port}});
-    auto call = std::make_shared<Call>(loop, server_loop != nullptr, std::move(idle), shard.pool,
-                                       std::move(request), std::move(handlers));
+    auto call = std::allocate_shared<Call>(RecyclingAllocator<Call>(), loop, server_loop != nullptr,
+                                           std::move(idle), shard.pool, std::move(request),
+                                           std::move(handlers));
     call->Start();
     Track(shard, call);
     return call;

@@ -13,8 +13,6 @@
 namespace berth {
 namespace {
 
-// The longest a request waits for its instance's lease of a shared limit (Admit).
-constexpr std::chrono::milliseconds kLeaseWait{60};
 constexpr std::string_view kCompatiblePrefix = "/compatible-mode/";
 constexpr std::string_view kNativePath = "/api/v1/services/aigc/text-generation/generation";
 constexpr std::string_view kModelsPath = "/compatible-mode/v1/models";
@@ -98,13 +96,7 @@ void Gateway::Serve(const HttpRequest& request, HttpResponder respond) {
   plan.request_id = RandomUuid();
   Kind kind = Classify(request);
   plan.api = kind == Kind::kNative ? InferenceApi::kNative : InferenceApi::kCompatible;
-  auto fail = [&](const GatewayError& error) {
-    HttpResponse response = ErrorResponse(plan.api, error, plan.request_id);
-    response.headers.emplace_back("X-Request-Id", plan.request_id);
-    if (error.http_status == 429) deps_.metrics->RecordThrottled();
-    deps_.metrics->RecordRequest(plan.api, error.http_status, 0, 0);
-    respond(std::move(response));
-  };
+  auto fail = [&](const GatewayError& error) { Refuse(plan, error, respond); };
   if (kind == Kind::kUnknown) {
     return fail({404, "NotFound", "not_found", "invalid_request_error",
                  "No route for " + request.method + " " + request.path});
@@ -128,9 +120,17 @@ void Gateway::Serve(const HttpRequest& request, HttpResponder respond) {
   if (Status planned = Plan(kind, request, plan, model); !planned.ok()) {
     return fail(BadRequest(planned.message()));
   }
-  if (std::optional<GatewayError> refused = Admit(model, plan)) return fail(*refused);
-  if (plan.settlement.admission() == Admission::kOverflow) deps_.metrics->RecordOverflow();
-  ProxyCall::Start(proxy_deps_, std::move(plan), std::move(respond));
+  if (std::optional<GatewayError> refused = Route(model, plan)) return fail(*refused);
+  Admit(std::move(plan), std::move(respond));  // gateway_admission.cc
+}
+
+void Gateway::Refuse(const ProxyPlan& plan, const GatewayError& error,
+                     HttpResponder& respond) const {
+  HttpResponse response = ErrorResponse(plan.api, error, plan.request_id);
+  response.headers.emplace_back("X-Request-Id", plan.request_id);
+  if (error.http_status == 429) deps_.metrics->RecordThrottled();
+  deps_.metrics->RecordRequest(plan.api, error.http_status, 0, 0);
+  respond(std::move(response));
 }
 
 Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
@@ -205,7 +205,7 @@ Status Gateway::PlanFromTree(bool chat, const HttpRequest& request, ProxyPlan& p
   return Status::Ok();
 }
 
-std::optional<GatewayError> Gateway::Admit(const std::string& model, ProxyPlan& plan) const {
+std::optional<GatewayError> Gateway::Route(const std::string& model, ProxyPlan& plan) const {
   plan.route = deps_.routes->Find(model);
   if (!plan.route || plan.route->workspace_id != plan.caller.workspace_id) {
     return UnknownModel(model);
@@ -217,28 +217,6 @@ std::optional<GatewayError> Gateway::Admit(const std::string& model, ProxyPlan& 
   }
   plan.estimate.output = route.state->outputs.Estimate(plan.max_tokens);
   plan.thinking = plan.thinking_requested.value_or(route.thinking_enabled);
-  RateLimiter& limiter = route.state->limiter;
-  Reservation reservation =
-      limiter.Reserve(plan.estimate, SteadyMillis(deps_.clock->MonotonicNow()));
-  // Shared limits: an instance that has no budget yet while its lease is under way (the start of
-  // traffic, a burst past the prefetch) waits for the lease, one database round trip, rather
-  // than refuse a request the limit has room for. Bounded: the network thread waits at most
-  // kLeaseWait per request, only while a lease is really under way, and after a wait that ran
-  // out not again for a second (RateLimiter::AwaitLease; docs/operations.md).
-  for (int tries = 0; reservation.lease_pending && tries < 3; ++tries) {
-    if (!limiter.AwaitLease(reservation.lease_answers, kLeaseWait / 3,
-                            SteadyMillis(deps_.clock->MonotonicNow()))) {
-      break;
-    }
-    reservation = limiter.Reserve(plan.estimate, SteadyMillis(deps_.clock->MonotonicNow()));
-  }
-  if (reservation.admission == Admission::kThrottled) {
-    return RateLimited(static_cast<int>(reservation.retry_after_s), reservation.reason);
-  }
-  // From here on the request owes a settlement, whatever happens to it.
-  plan.settlement = Settlement({deps_.usage, deps_.metrics, deps_.clock},
-                               {plan.api, plan.route, plan.caller.key_id, std::move(reservation),
-                                plan.arrived, plan.stream, plan.thinking});
   return std::nullopt;
 }
 

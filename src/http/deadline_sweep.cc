@@ -1,6 +1,15 @@
 #include "http/deadline_sweep.h"
 
 namespace berth::http_internal {
+namespace {
+
+thread_local DeadlineSweep* current_sweep = nullptr;
+
+}  // namespace
+
+DeadlineSweep* CurrentDeadlineSweep() { return current_sweep; }
+
+void SetCurrentDeadlineSweep(DeadlineSweep* sweep) { current_sweep = sweep; }
 
 void DeadlineSweep::Entry::Arm(std::chrono::milliseconds timeout) {
   deadline_ = Clock::now() + timeout;

@@ -65,4 +65,9 @@ class DeadlineSweep {
   Entry* first_ = nullptr;  // guarded by mu_
 };
 
+// The sweep of the server loop the calling thread runs, or null (set by the server's threads),
+// so the engine calls a server loop makes share its sweep.
+DeadlineSweep* CurrentDeadlineSweep();
+void SetCurrentDeadlineSweep(DeadlineSweep* sweep);
+
 }  // namespace berth::http_internal

@@ -145,9 +145,10 @@ Status BeastHttpServer::Listen() {
 void BeastHttpServer::Run() {
   DoAccept();
   threads_.reserve(loops_.size());
-  for (const auto& loop : loops_) {
-    threads_.emplace_back([ioc = loop.get()] {
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    threads_.emplace_back([ioc = loops_[i].get(), sweep = sweeps_[i].get()] {
       SetCurrentIoLoop(ioc);
+      http_internal::SetCurrentDeadlineSweep(sweep);
       // The work guard keeps run() going while no connection is open; Stop() ends it.
       auto work = asio::make_work_guard(*ioc);
       http_internal::RunIoLoop(*ioc, "http server");

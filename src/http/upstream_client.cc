@@ -14,12 +14,14 @@
 #include "common/recycling_allocator.h"
 #include "http/beast_asio.h"
 #include "http/connection_pool.h"
+#include "http/deadline_sweep.h"
 #include "http/io_loops.h"
 
 namespace berth {
 namespace {
 
 using http_internal::ConnectionPool;
+using http_internal::DeadlineSweep;
 using http_internal::error_code;
 using http_internal::tcp;
 namespace asio = http_internal::asio;
@@ -89,7 +91,13 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
         handlers_(std::move(handlers)),
         socket_(idle ? std::move(*idle) : tcp::socket(executor_)),
         timer_(executor_),
-        reused_(socket_.is_open()) {}
+        reused_(socket_.is_open()) {
+    // On a server's loop the loop's sweep keeps the deadline: no timer armed and cancelled for
+    // every read (one per chunk of a stream).
+    if (DeadlineSweep* sweep = server_loop ? http_internal::CurrentDeadlineSweep() : nullptr) {
+      deadline_.emplace(*sweep, [this] { OnDeadline(); });
+    }
+  }
 
   void Start() {
     BuildRequest();
@@ -120,7 +128,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
       self->cancelled_ = true;
       self->shutdown_ = shutdown;
       self->CloseSocket();
-      self->timer_.cancel();
+      self->Disarm();
     });
   }
 
@@ -139,7 +147,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     if (bad_host) return Fail("bad engine address", bad_host, /*nothing_sent=*/true);
     tcp::endpoint endpoint(address, static_cast<unsigned short>(request_.port));
     socket_.async_connect(endpoint, [self = shared_from_this()](error_code ec) {
-      self->timer_.cancel();
+      self->Disarm();
       if (ec) return self->Fail("cannot connect", ec, /*nothing_sent=*/true);
       error_code ignored;
       self->socket_.set_option(tcp::no_delay(true), ignored);
@@ -206,7 +214,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   }
 
   void Complete() {
-    timer_.cancel();
+    Disarm();
     if (parser_->get().keep_alive() && !cancelled_ && buffer_.size() == 0) {
       pool_->Put({&loop_, {request_.host, request_.port}}, std::move(socket_), server_loop_);
     } else {
@@ -230,7 +238,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   }
 
   void Fail(const char* what, error_code ec, bool nothing_sent) {
-    timer_.cancel();
+    Disarm();
     CloseSocket();
     if (cancelled_)
       return Done(Aborted(shutdown_ ? kShutdownAbortMessage : "cancelled"), nothing_sent);
@@ -249,12 +257,22 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   }
 
   void Arm(std::chrono::milliseconds timeout) {
+    if (deadline_) return deadline_->Arm(timeout);
     timer_.expires_after(timeout);
     timer_.async_wait([self = shared_from_this()](error_code ec) {
-      if (ec || self->done_) return;  // cancelled: the operation finished first
-      self->timed_out_ = true;
-      self->CloseSocket();
+      if (!ec) self->OnDeadline();  // else cancelled: the operation finished first
     });
+  }
+
+  void Disarm() {
+    if (deadline_) return deadline_->Disarm();
+    timer_.cancel();
+  }
+
+  void OnDeadline() {
+    if (done_) return;
+    timed_out_ = true;
+    CloseSocket();
   }
 
   void CloseSocket() {
@@ -281,6 +299,8 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   bool shutdown_ = false;  // cancelled by AbortAll
   bool timed_out_ = false;
   bool done_ = false;
+  // Last, so it leaves the sweep before the rest of the call goes.
+  std::optional<DeadlineSweep::Entry> deadline_;
 };
 
 class BeastUpstreamClient final : public UpstreamClient {

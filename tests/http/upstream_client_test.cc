@@ -228,6 +228,29 @@ TEST(UpstreamClientTest, QuietEngineHitsTheReadTimeout) {
   EXPECT_FALSE(c.nothing_sent);
 }
 
+// From a server's loop the deadline is kept by that loop's sweep instead of a timer per read.
+TEST(UpstreamClientTest, QuietEngineHitsTheReadTimeoutFromAServerLoop) {
+  Upstream upstream;
+  auto client = StartUpstreamClient();
+  HttpServerOptions options = TestOptions([&](HttpRequest, HttpResponder respond) {
+    UpstreamRequest r = Post(upstream.port(), "/late");
+    r.read_timeout = milliseconds(100);
+    client->Send(r, {nullptr, nullptr, [respond](const Status& status, bool) {
+                       HttpResponse response;
+                       response.status = status.code() == StatusCode::kDeadlineExceeded ? 504 : 200;
+                       respond(std::move(response));
+                     }});
+  });
+  auto front = Start(options);
+  ASSERT_NE(front, nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = testing::RoundTrip(front->port(), "GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 504);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2000));
+  front->Stop();
+}
+
 TEST(UpstreamClientTest, ManyConcurrentStreams) {
   Upstream upstream;
   auto client = StartUpstreamClient({2, 256});

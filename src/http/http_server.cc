@@ -83,6 +83,7 @@ class BeastHttpServer final : public HttpServer {
   int InFlight();
   void AbortInFlight();
   void EndIo();
+  void ReleaseSessions();
   bool OnServerThread() const;
 
   const std::shared_ptr<ServerShared> shared_;
@@ -317,11 +318,25 @@ void BeastHttpServer::Stop() {
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
   for (const auto& loop : loops_) RunIoLoopEndHooks(loop.get());
+  ReleaseSessions();
   for (const auto& sweep : sweeps_) sweep->StopTimer();
   // Sessions still parked in the loops are destroyed with them, closing their sockets.
   accept_retry_.reset();
   acceptor_.reset();
   loops_.clear();
+}
+
+// Sessions still waiting for their handler hold themselves (HttpSession::answering_); with the
+// loops stopped they are let go, to be destroyed here or with the loops' pending handlers.
+void BeastHttpServer::ReleaseSessions() {
+  std::vector<std::shared_ptr<HttpSession>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(shared_->sessions_mu);
+    for (const auto& [raw, weak] : shared_->sessions) {
+      if (auto session = weak.lock()) sessions.push_back(std::move(session));
+    }
+  }
+  for (const auto& session : sessions) session->ReleaseForShutdown();
 }
 
 bool BeastHttpServer::OnServerThread() const {

@@ -37,8 +37,7 @@ HttpSession::HttpSession(asio::io_context& loop, DeadlineSweep& sweep, tcp::sock
     : shared_(std::move(shared)),
       loop_(loop),
       socket_(std::move(socket)),
-      deadline_(sweep, [this] { OnDeadline(); }),
-      response_wait_(socket_.get_executor()) {
+      deadline_(sweep, [this] { OnDeadline(); }) {
   shared_->connections.fetch_add(1, std::memory_order_relaxed);
   error_code ec;
   const tcp::endpoint remote = socket_.remote_endpoint(ec);
@@ -182,8 +181,7 @@ void HttpSession::Dispatch() {
   counted_in_flight_ = true;
   awaiting_response_ = true;
   shared_->unanswered.fetch_add(1, std::memory_order_relaxed);
-  response_wait_.expires_at(asio::steady_timer::time_point::max());
-  response_wait_.async_wait([self = shared_from_this()](error_code) {});
+  answering_ = shared_from_this();
   HttpRequest request = ToHttpRequest(parser_->release(), remote_address_);
   parser_.reset();
   CallHandler(std::move(request));
@@ -212,9 +210,10 @@ void HttpSession::OnResponse(std::optional<HttpResponse> response) {
         ServerErrorResponse(shared_->options, Internal("the request handler did not respond"), 500);
   }
   const bool keep_alive = keep_alive_ && !shared_->stopping;
-  // A stream keeps response_wait_ pending: it holds the session while the producer is quiet.
+  // A stream keeps answering_: it holds the session while the producer is quiet.
   if (response->on_stream) return StartStream(std::move(*response), keep_alive);
-  response_wait_.cancel();
+  // The write's handler holds the session from here (this runs in a posted handler that holds it).
+  answering_.reset();
   DoWrite(std::move(*response), keep_alive);
 }
 
@@ -277,7 +276,7 @@ void HttpSession::DoLinger() {
 void HttpSession::Close() {
   error_code ec;
   socket_.close(ec);
-  response_wait_.cancel();
+  answering_.reset();  // last: `this` may go with it
 }
 
 }  // namespace berth::http_internal

@@ -79,6 +79,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // already under way are left to their producer.
   void AbortForShutdown();
 
+  // After the loops have stopped, from the stopping thread: lets a session still waiting for its
+  // handler go with its loop.
+  void ReleaseForShutdown() { answering_.reset(); }
+
  private:
   enum class ReadPhase { kHeader, kBody };
 
@@ -142,8 +146,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   const std::shared_ptr<ServerShared> shared_;
   asio::io_context& loop_;
   tcp::socket socket_;
-  DeadlineSweep::Entry deadline_;     // after socket_: leaves the sweep before the socket goes
-  asio::steady_timer response_wait_;  // a pending wait keeps the session alive for the handler
+  DeadlineSweep::Entry deadline_;  // after socket_: leaves the sweep before the socket goes
+  // The session itself, from the request's dispatch until its response is written (a stream's
+  // too): the handler holds only a weak reference, and no socket operation may be pending
+  // meanwhile. Released by the server's Stop() for sessions its loops leave behind.
+  std::shared_ptr<HttpSession> answering_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   BeastResponse response_;  // the response being written

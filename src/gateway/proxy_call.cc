@@ -105,7 +105,9 @@ void ProxyCall::TrySend() {
   request.port = endpoint->port;
   request.host = endpoint->host;
   request.target = plan_.target;
-  request.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", plan_.request_id}};
+  request.headers.reserve(2);  // emplaced: an initializer list would copy each string twice
+  request.headers.emplace_back("Content-Type", "application/json");
+  request.headers.emplace_back("X-Request-Id", plan_.request_id);
   request.body = plan_.body;  // kept: another replica may need it
   if (!endpoint->model.empty()) request.body = WithModel(request.body, endpoint->model);
   if (tried_.empty()) overhead_ += now - plan_.arrived;

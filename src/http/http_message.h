@@ -26,6 +26,12 @@ struct ResponseFraming {
 // dropped. May throw std::bad_alloc only.
 BeastResponse ToBeastResponse(HttpResponse response, const ResponseFraming& framing);
 
+// ToBeastResponse's message as Beast writes it, without building it: `head` gets the status line
+// and the headers (same order, same names) and the blank line, `body` what follows (empty for
+// HEAD and for statuses without a body). `head` is cleared first (its storage is reused).
+void SerializeResponse(HttpResponse& response, const ResponseFraming& framing, std::string& head,
+                       std::string& body);
+
 // The head of a streamed response (HttpResponse::on_stream set).
 struct StreamHead {
   http::response<http::empty_body> message;

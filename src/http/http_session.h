@@ -153,7 +153,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::shared_ptr<HttpSession> answering_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  BeastResponse response_;  // the response being written
+  std::string write_head_;  // the whole response being written: its head
+  std::string write_body_;  // and its body
   Stream stream_;
   std::string remote_address_;
   std::array<char, 4096> drain_{};

@@ -47,9 +47,8 @@ void Gateway::Admit(ProxyPlan plan, HttpResponder respond) {
 // On a network thread the request waits on its event loop, so the loop's other connections go
 // on; elsewhere (a caller without one) the calling thread waits.
 void Gateway::ParkForLease(std::shared_ptr<LeaseWait> wait) {
-  LeaseWait* raw = wait.get();
-  if (RunOnThisLoopAfter(kLeasePoll, [this, wait = std::move(wait)] { PollLease(wait); })) return;
-  WaitForLeaseBlocking(*raw);
+  if (RunOnThisLoopAfter(kLeasePoll, [this, wait] { PollLease(wait); })) return;
+  WaitForLeaseBlocking(*wait);  // `wait` still holds it: the timer's copy is gone already
 }
 
 void Gateway::PollLease(const std::shared_ptr<LeaseWait>& wait) {

@@ -159,6 +159,32 @@ void SerializeResponse(HttpResponse& response, const ResponseFraming& framing, s
   head += "\r\n";
 }
 
+bool SerializeUpstreamHead(std::string_view method, std::string_view target, std::string_view host,
+                           const HeaderList& headers, size_t body_size, std::string& head) {
+  for (size_t i = 0; i < headers.size(); ++i) {
+    const auto& [name, value] = headers[i];
+    if (IsManagedHeader(name) || EqualsIgnoreCase(name, "Host") || !IsSafeHeader(name, value) ||
+        name.find_first_of("\r\n") != std::string::npos) {
+      return false;
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (EqualsIgnoreCase(headers[j].first, name)) return false;
+    }
+  }
+  const http::verb verb = http::string_to_verb({method.data(), method.size()});
+  const auto verb_text = http::to_string(verb == http::verb::unknown ? http::verb::post : verb);
+  head.clear();
+  head.append(verb_text.data(), verb_text.size()).append(" ").append(target);
+  head.append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+  for (const auto& [name, value] : headers)
+    head.append(name).append(": ").append(value).append("\r\n");
+  const bool length = body_size > 0 || verb == http::verb::unknown || verb == http::verb::post ||
+                      verb == http::verb::put || verb == http::verb::options;
+  if (length) head.append("Content-Length: ").append(std::to_string(body_size)).append("\r\n");
+  head.append("\r\n");
+  return true;
+}
+
 StreamHead ToStreamHead(const HttpResponse& response, const ResponseFraming& framing) {
   StreamHead head;
   FillHead(response, framing.version, head.message);

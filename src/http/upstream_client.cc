@@ -15,6 +15,7 @@
 #include "http/beast_asio.h"
 #include "http/connection_pool.h"
 #include "http/deadline_sweep.h"
+#include "http/http_message.h"
 #include "http/io_loops.h"
 
 namespace berth {
@@ -113,9 +114,16 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   std::string Address() const { return request_.host.empty() ? "127.0.0.1" : request_.host; }
 
   void BuildRequest() {
+    const std::string host = Address() + ":" + std::to_string(request_.port);
+    // The usual request is written by hand (as Beast would: http_message.h), without Beast's
+    // header map and serializer; Beast keeps the unusual ones.
+    by_hand_ =
+        http_internal::SerializeUpstreamHead(request_.method, request_.target, host,
+                                             request_.headers, request_.body.size(), request_head_);
+    if (by_hand_) return;
     http::verb verb = http::string_to_verb(request_.method);
     beast_request_ = {verb == http::verb::unknown ? http::verb::post : verb, request_.target, 11};
-    beast_request_.set(http::field::host, Address() + ":" + std::to_string(request_.port));
+    beast_request_.set(http::field::host, host);
     for (const auto& [name, value] : request_.headers) beast_request_.set(name, value);
     beast_request_.body() = std::move(request_.body);
     beast_request_.keep_alive(true);
@@ -157,10 +165,14 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
 
   void Write() {
     Arm(request_.read_timeout);
-    http::async_write(socket_, beast_request_, [self = shared_from_this()](error_code ec, size_t) {
+    auto on_written = [self = shared_from_this()](error_code ec, size_t) {
       if (ec) return self->RetryOrFail("cannot send", ec);
       self->ReadHeader();
-    });
+    };
+    if (!by_hand_) return http::async_write(socket_, beast_request_, std::move(on_written));
+    const std::array<asio::const_buffer, 2> buffers = {asio::buffer(request_head_),
+                                                       asio::buffer(request_.body)};
+    asio::async_write(socket_, buffers, std::move(on_written));
   }
 
   void ReadHeader() {
@@ -290,7 +302,9 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   tcp::socket socket_;
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
-  http::request<http::string_body> beast_request_;
+  http::request<http::string_body> beast_request_;  // unless by_hand_
+  bool by_hand_ = false;                            // request_head_ and request_.body go out
+  std::string request_head_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
   ChunkPtr chunk_;  // from the thread's cache once the body is read
   bool reused_;     // the connection was kept alive from an earlier call

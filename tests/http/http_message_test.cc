@@ -74,5 +74,56 @@ TEST(HttpMessageTest, SerializedResponsesAreWhatBeastWrites) {
   }
 }
 
+// The upstream client's Beast message, built as it builds it.
+std::string UpstreamByBeast(const std::string& method, const std::string& target,
+                            const std::string& host, const HeaderList& headers,
+                            const std::string& body) {
+  const http::verb verb = http::string_to_verb(method);
+  BeastRequest request{verb == http::verb::unknown ? http::verb::post : verb, target, 11};
+  request.set(http::field::host, host);
+  for (const auto& [name, value] : headers) request.set(name, value);
+  request.body() = body;
+  request.keep_alive(true);
+  request.prepare_payload();
+  std::ostringstream out;
+  out << request.base();
+  return out.str();
+}
+
+TEST(HttpMessageTest, UpstreamHeadsAreWhatBeastWrites) {
+  struct Case {
+    std::string method;
+    HeaderList headers;
+    std::string body;
+  };
+  const std::vector<Case> cases = {
+      {"POST", {{"Content-Type", "application/json"}, {"X-Request-Id", "id-1"}}, R"({"a":1})"},
+      {"POST", {}, ""},
+      {"GET", {{"Authorization", "Bearer k"}}, ""},
+      {"GET", {}, "a body"},
+      {"DELETE", {}, ""},
+      {"PUT", {}, ""},
+      {"OPTIONS", {}, ""},
+      {"PATCH", {{"X-A", "1"}}, "x"},
+      {"BREW", {{"x-lower", "v"}}, "coffee"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.method + " " + std::to_string(c.headers.size()) + " " + c.body);
+    std::string head = "stale";
+    ASSERT_TRUE(SerializeUpstreamHead(c.method, "/v1/x?y=1", "127.0.0.1:8000", c.headers,
+                                      c.body.size(), head));
+    EXPECT_EQ(head, UpstreamByBeast(c.method, "/v1/x?y=1", "127.0.0.1:8000", c.headers, c.body));
+  }
+  std::string head;
+  for (const HeaderList& unusual : std::vector<HeaderList>{{{"Host", "h"}},
+                                                           {{"content-length", "1"}},
+                                                           {{"Connection", "close"}},
+                                                           {{"Transfer-Encoding", "chunked"}},
+                                                           {{"X-A", "1"}, {"x-a", "2"}},
+                                                           {{"X-A", "1\r\nX-B: 2"}}}) {
+    EXPECT_FALSE(SerializeUpstreamHead("POST", "/", "h:1", unusual, 0, head));
+  }
+}
+
 }  // namespace
 }  // namespace berth::http_internal

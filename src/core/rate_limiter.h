@@ -118,6 +118,10 @@ class RateLimiter {
   // wait per limiter per second, not one per request.
   static constexpr int64_t kNoWaitsAfterTimeoutMs = 1000;
   bool AwaitLease(uint64_t seen, std::chrono::milliseconds max, int64_t now_ms);
+  // AwaitLease without blocking, for a caller that parks the request on its event loop: whether
+  // an answer came after `seen`, and the wait that ran out (offers no waits for a while).
+  bool LeaseAnsweredSince(uint64_t seen);
+  void LeaseWaitRanOut(int64_t now_ms);
 
  private:
   // A limit the request does not fit under: when it would, and the reason text.

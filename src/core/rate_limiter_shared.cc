@@ -132,6 +132,16 @@ bool RateLimiter::AwaitLease(uint64_t seen, std::chrono::milliseconds max, int64
   return false;
 }
 
+bool RateLimiter::LeaseAnsweredSince(uint64_t seen) {
+  std::lock_guard lock(mu_);
+  return lease_answers_ != seen;
+}
+
+void RateLimiter::LeaseWaitRanOut(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  no_waits_until_ms_ = now_ms + kNoWaitsAfterTimeoutMs;
+}
+
 void RateLimiter::ShareLimits(std::function<void()> wake) {
   std::lock_guard lock(mu_);
   if (!shared_) shared_ = std::make_unique<Shared>();

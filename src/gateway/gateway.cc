@@ -7,13 +7,12 @@
 #include "core/token_count.h"
 #include "gateway/engine_answers.h"
 #include "gateway/openai_prompt.h"
+#include "gateway/request_skim.h"
 #include "json/request_json.h"
 
 namespace berth {
 namespace {
 
-// The longest a request waits for its instance's lease of a shared limit (Admit).
-constexpr std::chrono::milliseconds kLeaseWait{60};
 constexpr std::string_view kCompatiblePrefix = "/compatible-mode/";
 constexpr std::string_view kNativePath = "/api/v1/services/aigc/text-generation/generation";
 constexpr std::string_view kModelsPath = "/compatible-mode/v1/models";
@@ -36,6 +35,13 @@ std::optional<bool> ThinkingRequested(const nlohmann::json& body) {
     }
   }
   return std::nullopt;
+}
+
+// A streamed request without stream_options, asking the engine for its usage chunk too, without
+// a second serialization.
+std::string WithUsageRequested(const std::string& body) {
+  size_t close = body.find_last_of('}');
+  return body.substr(0, close) + R"(,"stream_options":{"include_usage":true})" + body.substr(close);
 }
 
 bool SseRequested(const HttpRequest& request) {
@@ -90,13 +96,7 @@ void Gateway::Serve(const HttpRequest& request, HttpResponder respond) {
   plan.request_id = RandomUuid();
   Kind kind = Classify(request);
   plan.api = kind == Kind::kNative ? InferenceApi::kNative : InferenceApi::kCompatible;
-  auto fail = [&](const GatewayError& error) {
-    HttpResponse response = ErrorResponse(plan.api, error, plan.request_id);
-    response.headers.emplace_back("X-Request-Id", plan.request_id);
-    if (error.http_status == 429) deps_.metrics->RecordThrottled();
-    deps_.metrics->RecordRequest(plan.api, error.http_status, 0, 0);
-    respond(std::move(response));
-  };
+  auto fail = [&](const GatewayError& error) { Refuse(plan, error, respond); };
   if (kind == Kind::kUnknown) {
     return fail({404, "NotFound", "not_found", "invalid_request_error",
                  "No route for " + request.method + " " + request.path});
@@ -120,9 +120,17 @@ void Gateway::Serve(const HttpRequest& request, HttpResponder respond) {
   if (Status planned = Plan(kind, request, plan, model); !planned.ok()) {
     return fail(BadRequest(planned.message()));
   }
-  if (std::optional<GatewayError> refused = Admit(model, plan)) return fail(*refused);
-  if (plan.settlement.admission() == Admission::kOverflow) deps_.metrics->RecordOverflow();
-  ProxyCall::Start(proxy_deps_, std::move(plan), std::move(respond));
+  if (std::optional<GatewayError> refused = Route(model, plan)) return fail(*refused);
+  Admit(std::move(plan), std::move(respond));  // gateway_admission.cc
+}
+
+void Gateway::Refuse(const ProxyPlan& plan, const GatewayError& error,
+                     HttpResponder& respond) const {
+  HttpResponse response = ErrorResponse(plan.api, error, plan.request_id);
+  response.headers.emplace_back("X-Request-Id", plan.request_id);
+  if (error.http_status == 429) deps_.metrics->RecordThrottled();
+  deps_.metrics->RecordRequest(plan.api, error.http_status, 0, 0);
+  respond(std::move(response));
 }
 
 Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
@@ -139,6 +147,25 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
     plan.native = std::move(call);
     return Status::Ok();
   }
+  bool chat = kind == Kind::kChat;
+  plan.target = chat ? "/v1/chat/completions" : "/v1/completions";
+  if (std::optional<SkimmedRequest> skim = SkimOpenAiRequest(request.body, chat)) {
+    // The usual request, read without building its tree (request_skim.h).
+    model = std::move(skim->model);
+    plan.stream = skim->stream;
+    plan.estimate.input = skim->prompt_tokens;
+    plan.max_tokens = skim->max_tokens;
+    plan.thinking_requested = skim->thinking_requested;
+    plan.body = plan.stream ? WithUsageRequested(request.body) : request.body;
+    return Status::Ok();
+  }
+  return PlanFromTree(chat, request, plan, model);
+}
+
+// What the skimmer leaves: a body to rewrite (enable_thinking, stream_options), unusual shapes,
+// and invalid ones, whose errors the full parser words.
+Status Gateway::PlanFromTree(bool chat, const HttpRequest& request, ProxyPlan& plan,
+                             std::string& model) const {
   ASSIGN_OR_RETURN(nlohmann::json body, ParseRequestJson(request.body));
   if (!body.is_object()) return InvalidArgument("the request body must be a JSON object");
   auto model_field = body.find("model");
@@ -150,16 +177,11 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
   bool rewritten = EngineThinkingForm(body);  // engine_answers.h
   auto stream = body.find("stream");
   plan.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
-  bool chat = kind == Kind::kChat;
-  plan.target = chat ? "/v1/chat/completions" : "/v1/completions";
   plan.estimate.input =
       chat ? EstimateChatPromptTokens(body.value("messages", nlohmann::json()))
            : EstimateCompletionPromptTokens(body.value("prompt", nlohmann::json()));
   if (plan.stream && !body.contains("stream_options") && !rewritten) {
-    // The usual case, without a second serialization: the engine must send its usage chunk.
-    size_t close = request.body.find_last_of('}');
-    plan.body = request.body.substr(0, close) + R"(,"stream_options":{"include_usage":true})" +
-                request.body.substr(close);
+    plan.body = WithUsageRequested(request.body);
   } else if (plan.stream) {
     nlohmann::json& options = body["stream_options"];
     if (!options.is_null() && !options.is_object()) {
@@ -183,7 +205,7 @@ Status Gateway::Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan,
   return Status::Ok();
 }
 
-std::optional<GatewayError> Gateway::Admit(const std::string& model, ProxyPlan& plan) const {
+std::optional<GatewayError> Gateway::Route(const std::string& model, ProxyPlan& plan) const {
   plan.route = deps_.routes->Find(model);
   if (!plan.route || plan.route->workspace_id != plan.caller.workspace_id) {
     return UnknownModel(model);
@@ -195,28 +217,6 @@ std::optional<GatewayError> Gateway::Admit(const std::string& model, ProxyPlan& 
   }
   plan.estimate.output = route.state->outputs.Estimate(plan.max_tokens);
   plan.thinking = plan.thinking_requested.value_or(route.thinking_enabled);
-  RateLimiter& limiter = route.state->limiter;
-  Reservation reservation =
-      limiter.Reserve(plan.estimate, SteadyMillis(deps_.clock->MonotonicNow()));
-  // Shared limits: an instance that has no budget yet while its lease is under way (the start of
-  // traffic, a burst past the prefetch) waits for the lease, one database round trip, rather
-  // than refuse a request the limit has room for. Bounded: the network thread waits at most
-  // kLeaseWait per request, only while a lease is really under way, and after a wait that ran
-  // out not again for a second (RateLimiter::AwaitLease; docs/operations.md).
-  for (int tries = 0; reservation.lease_pending && tries < 3; ++tries) {
-    if (!limiter.AwaitLease(reservation.lease_answers, kLeaseWait / 3,
-                            SteadyMillis(deps_.clock->MonotonicNow()))) {
-      break;
-    }
-    reservation = limiter.Reserve(plan.estimate, SteadyMillis(deps_.clock->MonotonicNow()));
-  }
-  if (reservation.admission == Admission::kThrottled) {
-    return RateLimited(static_cast<int>(reservation.retry_after_s), reservation.reason);
-  }
-  // From here on the request owes a settlement, whatever happens to it.
-  plan.settlement = Settlement({deps_.usage, deps_.metrics, deps_.clock},
-                               {plan.api, plan.route, plan.caller.key_id, std::move(reservation),
-                                plan.arrived, plan.stream, plan.thinking});
   return std::nullopt;
 }
 

@@ -8,6 +8,10 @@
 // pool (the routing table is in memory, the engines are called asynchronously).
 #pragma once
 
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "gateway/gateway_metrics.h"
@@ -46,8 +50,23 @@ class Gateway {
                   const std::string& request_id, HttpResponder respond);
   // Reads the body into `plan` (target, body for the engine, estimates); InvalidArgument.
   Status Plan(Kind kind, const HttpRequest& request, ProxyPlan& plan, std::string& model) const;
-  // Routing and admission; fills plan.route and plan.reservation.
-  std::optional<GatewayError> Admit(const std::string& model, ProxyPlan& plan) const;
+  Status PlanFromTree(bool chat, const HttpRequest& request, ProxyPlan& plan,
+                      std::string& model) const;
+  // Routing: fills plan.route, the output estimate and plan.thinking; the refusal, if any.
+  std::optional<GatewayError> Route(const std::string& model, ProxyPlan& plan) const;
+  // Answers a request the gateway refuses itself, and counts it.
+  void Refuse(const ProxyPlan& plan, const GatewayError& error, HttpResponder& respond) const;
+
+  // Admission (gateway_admission.cc): a reservation under the deployment's limits, then the
+  // ProxyCall, or a refusal. A shared limit whose lease is under way parks the request on its
+  // event loop until the lease is answered (at most kLeaseWait), without blocking the thread.
+  struct LeaseWait;
+  void Admit(ProxyPlan plan, HttpResponder respond);
+  void ParkForLease(std::shared_ptr<LeaseWait> wait);
+  void PollLease(const std::shared_ptr<LeaseWait>& wait);
+  void WaitForLeaseBlocking(LeaseWait& wait);
+  void Proceed(ProxyPlan plan, HttpResponder respond, Reservation reservation);
+  int64_t NowMs() const { return SteadyMillis(deps_.clock->MonotonicNow()); }
 
   GatewayDeps deps_;
   ProxyDeps proxy_deps_;

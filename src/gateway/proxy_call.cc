@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
+#include "common/recycling_allocator.h"
 #include "gateway/engine_answers.h"
 #include "gateway/usage_scan.h"
 
@@ -41,7 +42,8 @@ void ProxyCall::Guarded(const char* step, Step&& run) {
 }
 
 void ProxyCall::Start(const ProxyDeps& deps, ProxyPlan plan, HttpResponder respond) {
-  auto call = std::make_shared<ProxyCall>(deps, std::move(plan), std::move(respond));
+  auto call = std::allocate_shared<ProxyCall>(RecyclingAllocator<ProxyCall>(), deps,
+                                              std::move(plan), std::move(respond));
   call->Guarded("send", [&] { call->TrySend(); });
 }
 
@@ -103,7 +105,9 @@ void ProxyCall::TrySend() {
   request.port = endpoint->port;
   request.host = endpoint->host;
   request.target = plan_.target;
-  request.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", plan_.request_id}};
+  request.headers.reserve(2);  // emplaced: an initializer list would copy each string twice
+  request.headers.emplace_back("Content-Type", "application/json");
+  request.headers.emplace_back("X-Request-Id", plan_.request_id);
   request.body = plan_.body;  // kept: another replica may need it
   if (!endpoint->model.empty()) request.body = WithModel(request.body, endpoint->model);
   if (tried_.empty()) overhead_ += now - plan_.arrived;

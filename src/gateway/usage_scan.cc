@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/json_skim.h"
 #include "gateway/native_protocol.h"
 
 namespace berth {
@@ -30,6 +31,39 @@ size_t ObjectEnd(std::string_view text, size_t open) {
   return std::string_view::npos;
 }
 
+// The skimmer's answer (tokens nullopt: no counts), or nullopt when the full parser must decide.
+struct SkimmedUsage {
+  std::optional<TokenCount> tokens;
+};
+
+// OpenAiUsage of {"usage": object} without building the object's tree.
+std::optional<SkimmedUsage> SkimUsage(std::string_view object) {
+  std::optional<JsonSpan> usage = SkimJson(object);
+  if (!usage || usage->kind != JsonKind::kObject) return std::nullopt;
+  std::optional<JsonSpan> prompt, completion;
+  JsonCursor cursor(*usage);
+  std::string_view key;
+  bool escaped = false;
+  JsonSpan value;
+  while (cursor.NextMember(key, escaped, value)) {
+    if (escaped) return std::nullopt;
+    std::optional<JsonSpan>* field = key == "prompt_tokens"       ? &prompt
+                                     : key == "completion_tokens" ? &completion
+                                                                  : nullptr;
+    if (field == nullptr) continue;
+    if (field->has_value()) return std::nullopt;  // repeated: the full parser's rule decides
+    *field = value;
+  }
+  if (!prompt || !completion || prompt->kind != JsonKind::kInteger ||
+      completion->kind != JsonKind::kInteger) {
+    return SkimmedUsage{};
+  }
+  std::optional<int64_t> input = IntegerValue(*prompt);
+  std::optional<int64_t> output = IntegerValue(*completion);
+  if (!input || !output) return std::nullopt;
+  return SkimmedUsage{TokenCount{*input, *output}};
+}
+
 }  // namespace
 
 std::optional<TokenCount> ScanUsage(std::string_view json_text) {
@@ -39,7 +73,9 @@ std::optional<TokenCount> ScanUsage(std::string_view json_text) {
   if (open == std::string_view::npos || json_text[open] != '{') return std::nullopt;
   size_t end = ObjectEnd(json_text, open);
   if (end == std::string_view::npos) return std::nullopt;
-  nlohmann::json usage = nlohmann::json::parse(json_text.substr(open, end - open), nullptr,
+  const std::string_view object = json_text.substr(open, end - open);
+  if (std::optional<SkimmedUsage> skimmed = SkimUsage(object)) return skimmed->tokens;
+  nlohmann::json usage = nlohmann::json::parse(object, nullptr,
                                                /*allow_exceptions=*/false);
   if (!usage.is_object()) return std::nullopt;
   return OpenAiUsage(nlohmann::json{{"usage", std::move(usage)}});

@@ -1,6 +1,9 @@
 #include "http/connection_pool.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "http/io_loops.h"
 
@@ -19,12 +22,14 @@ std::optional<tcp::socket> ConnectionPool::Take(const Key& key) {
 
 void ConnectionPool::Put(const Key& key, tcp::socket socket, bool server_loop) {
   auto entry = std::make_shared<IdleConnection>(std::move(socket));
-  // Started before the entry is visible to Take(), so no other thread touches the socket yet;
-  // the handler runs on this same executor, so not before this returns.
-  entry->socket.async_wait(tcp::socket::wait_read,
-                           [weak = weak_from_this(), key, entry](error_code) {
-                             if (auto pool = weak.lock()) pool->OnIdleWakeup(key, entry);
-                           });
+  if (!server_loop) {
+    // Started before the entry is visible to Take(), so no other thread touches the socket yet;
+    // the handler runs on this same executor, so not before this returns.
+    entry->socket.async_wait(tcp::socket::wait_read,
+                             [weak = weak_from_this(), key, entry](error_code) {
+                               if (auto pool = weak.lock()) pool->OnIdleWakeup(key, entry);
+                             });
+  }
   std::lock_guard lock(mu_);
   if (server_loop && watched_.insert(key.first).second) {
     // A server's loop may end before this pool: drop its connections first.
@@ -32,6 +37,8 @@ void ConnectionPool::Put(const Key& key, tcp::socket socket, bool server_loop) {
     OnIoLoopEnd(key.first, [weak, loop = key.first] {
       if (auto pool = weak.lock()) pool->DropLoop(loop);
     });
+    sweeps_[key.first] = std::make_unique<asio::steady_timer>(*key.first);
+    ScheduleSweep(key.first);
   }
   std::vector<Entry>& list = idle_[key];
   if (list.size() >= max_idle_) return Release(entry);
@@ -72,6 +79,36 @@ void ConnectionPool::OnIdleWakeup(const Key& key, const Entry& entry) {
   entry->socket.close(ignored);  // on its executor: this handler runs there
 }
 
+void ConnectionPool::ScheduleSweep(asio::io_context* loop) {
+  asio::steady_timer& timer = *sweeps_[loop];
+  timer.expires_after(kIdleCheckInterval);
+  timer.async_wait([weak = weak_from_this(), loop](error_code ec) {
+    if (ec) return;
+    if (auto pool = weak.lock()) pool->Sweep(loop);
+  });
+}
+
+// On `loop`'s thread, which alone uses its idle sockets: a socket that reads anything (the
+// engine's FIN, or bytes nobody asked for) without waiting is no longer usable.
+void ConnectionPool::Sweep(asio::io_context* loop) {
+  std::lock_guard lock(mu_);
+  if (!sweeps_.contains(loop)) return;
+  for (auto it = idle_.lower_bound({loop, {}}); it != idle_.end() && it->first.first == loop;
+       ++it) {
+    std::erase_if(it->second, [&](const Entry& entry) {
+      char byte;
+      const ssize_t got = ::recv(entry->socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
+      entry->taken = true;
+      error_code ignored;
+      entry->socket.close(ignored);
+      --count_;
+      return true;
+    });
+  }
+  ScheduleSweep(loop);
+}
+
 // Closes a socket that may have its idle wait pending, from any thread. Called under mu_, which
 // also keeps a server's loop alive meanwhile (DropLoop takes mu_ before the loop ends).
 void ConnectionPool::Release(const Entry& entry) {
@@ -99,6 +136,7 @@ void ConnectionPool::DropLoop(asio::io_context* loop) {
     it = idle_.erase(it);
   }
   watched_.erase(loop);
+  sweeps_.erase(loop);  // the loop has stopped: its pending wait is destroyed with it
 }
 
 }  // namespace berth::http_internal

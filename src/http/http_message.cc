@@ -110,6 +110,81 @@ BeastResponse ToBeastResponse(HttpResponse response, const ResponseFraming& fram
   return out;
 }
 
+void SerializeResponse(HttpResponse& response, const ResponseFraming& framing, std::string& head,
+                       std::string& body) {
+  const unsigned status =
+      static_cast<unsigned>(IsValidStatus(response.status) ? response.status : 500);
+  head.clear();
+  head += framing.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  head += std::to_string(status);
+  head += ' ';
+  const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+  head.append(reason.data(), reason.size());
+  head += "\r\nServer: berth\r\n";
+  // As FillHead: a Content-Type header of the handler's replaces response.content_type, and (as
+  // Beast's set() does) moves to where that header is.
+  std::string_view content_type;
+  size_t content_type_at = 0;  // where it goes among the handler's headers (index + 1), 0: first
+  if (!response.content_type.empty() && IsSafeHeader("Content-Type", response.content_type)) {
+    content_type = response.content_type;
+  }
+  for (size_t i = 0; i < response.headers.size(); ++i) {
+    const auto& [name, value] = response.headers[i];
+    if (!IsManagedHeader(name) && IsSafeHeader(name, value) &&
+        EqualsIgnoreCase(name, "Content-Type")) {
+      content_type = value;
+      content_type_at = i + 1;
+    }
+  }
+  auto add = [&](std::string_view name, std::string_view value) {
+    head.append(name).append(": ").append(value).append("\r\n");
+  };
+  if (!content_type.empty() && content_type_at == 0) add("Content-Type", content_type);
+  for (size_t i = 0; i < response.headers.size(); ++i) {
+    const auto& [name, value] = response.headers[i];
+    if (IsManagedHeader(name) || !IsSafeHeader(name, value)) continue;
+    if (!EqualsIgnoreCase(name, "Content-Type")) {
+      add(name, value);
+    } else if (i + 1 == content_type_at) {
+      add("Content-Type", content_type);
+    }
+  }
+  if (framing.version == 11 && !framing.keep_alive) add("Connection", "close");
+  if (framing.version == 10 && framing.keep_alive) add("Connection", "keep-alive");
+  body.clear();
+  if (!StatusForbidsBody(static_cast<int>(status))) {
+    add("Content-Length", std::to_string(response.body.size()));
+    if (!framing.head) body = std::move(response.body);
+  }
+  head += "\r\n";
+}
+
+bool SerializeUpstreamHead(std::string_view method, std::string_view target, std::string_view host,
+                           const HeaderList& headers, size_t body_size, std::string& head) {
+  for (size_t i = 0; i < headers.size(); ++i) {
+    const auto& [name, value] = headers[i];
+    if (IsManagedHeader(name) || EqualsIgnoreCase(name, "Host") || !IsSafeHeader(name, value) ||
+        name.find_first_of("\r\n") != std::string::npos) {
+      return false;
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (EqualsIgnoreCase(headers[j].first, name)) return false;
+    }
+  }
+  const http::verb verb = http::string_to_verb({method.data(), method.size()});
+  const auto verb_text = http::to_string(verb == http::verb::unknown ? http::verb::post : verb);
+  head.clear();
+  head.append(verb_text.data(), verb_text.size()).append(" ").append(target);
+  head.append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+  for (const auto& [name, value] : headers)
+    head.append(name).append(": ").append(value).append("\r\n");
+  const bool length = body_size > 0 || verb == http::verb::unknown || verb == http::verb::post ||
+                      verb == http::verb::put || verb == http::verb::options;
+  if (length) head.append("Content-Length: ").append(std::to_string(body_size)).append("\r\n");
+  head.append("\r\n");
+  return true;
+}
+
 StreamHead ToStreamHead(const HttpResponse& response, const ResponseFraming& framing) {
   StreamHead head;
   FillHead(response, framing.version, head.message);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "http/beast_asio.h"
@@ -25,6 +26,21 @@ struct ResponseFraming {
 // Content-Length and Connection. Headers berth manages itself, or that contain CR/LF, are
 // dropped. May throw std::bad_alloc only.
 BeastResponse ToBeastResponse(HttpResponse response, const ResponseFraming& framing);
+
+// ToBeastResponse's message as Beast writes it, without building it: `head` gets the status line
+// and the headers (same order, same names) and the blank line, `body` what follows (empty for
+// HEAD and for statuses without a body). `head` is cleared first (its storage is reused).
+void SerializeResponse(HttpResponse& response, const ResponseFraming& framing, std::string& head,
+                       std::string& body);
+
+// The head of a request the upstream client sends, as Beast writes a message built the client's
+// way (Host, the given headers set in order, keep-alive, prepare_payload): request line, Host,
+// `headers`, Content-Length (when the body is not empty, or for POST, PUT and OPTIONS) and the
+// blank line, into `head` (cleared first). False (head unspecified) when the headers name Host,
+// Content-Length, Connection or Transfer-Encoding, repeat a name, or hold CR or LF: Beast's
+// rules for those are left to Beast.
+bool SerializeUpstreamHead(std::string_view method, std::string_view target, std::string_view host,
+                           const HeaderList& headers, size_t body_size, std::string& head);
 
 // The head of a streamed response (HttpResponse::on_stream set).
 struct StreamHead {

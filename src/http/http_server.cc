@@ -24,6 +24,7 @@ namespace berth {
 namespace {
 
 namespace asio = boost::asio;
+using http_internal::DeadlineSweep;
 using http_internal::error_code;
 using http_internal::HttpSession;
 using http_internal::RunIoLoopEndHooks;
@@ -58,7 +59,9 @@ class BeastHttpServer final : public HttpServer {
       : shared_(std::move(shared)),
         loops_(MakeLoops(ThreadCount(shared_->options))),
         acceptor_(std::make_unique<tcp::acceptor>(*loops_.front())),
-        accept_retry_(std::make_unique<asio::steady_timer>(acceptor_->get_executor())) {}
+        accept_retry_(std::make_unique<asio::steady_timer>(acceptor_->get_executor())) {
+    for (const auto& loop : loops_) sweeps_.push_back(std::make_unique<DeadlineSweep>(*loop));
+  }
   ~BeastHttpServer() override { Stop(); }
 
   Status Listen();
@@ -71,6 +74,7 @@ class BeastHttpServer final : public HttpServer {
   void DoAccept();
   void OnAccept(asio::io_context& loop, error_code ec, tcp::socket socket);
   void StartSession(asio::io_context& loop, tcp::socket socket);
+  DeadlineSweep& SweepOf(const asio::io_context& loop);
   void AcceptBurst();
   void Shed(tcp::socket socket);
   void CloseAcceptor();
@@ -79,9 +83,12 @@ class BeastHttpServer final : public HttpServer {
   int InFlight();
   void AbortInFlight();
   void EndIo();
+  void ReleaseSessions();
   bool OnServerThread() const;
 
   const std::shared_ptr<ServerShared> shared_;
+  // Each loop's deadlines; they outlive the loops, whose destruction may end sessions.
+  std::vector<std::unique_ptr<DeadlineSweep>> sweeps_;
   // Declared before the objects that use them, so they are destroyed after them.
   std::vector<std::unique_ptr<asio::io_context>> loops_;
   size_t next_loop_ = 0;  // where the next connection goes; used on the first loop
@@ -139,9 +146,10 @@ Status BeastHttpServer::Listen() {
 void BeastHttpServer::Run() {
   DoAccept();
   threads_.reserve(loops_.size());
-  for (const auto& loop : loops_) {
-    threads_.emplace_back([ioc = loop.get()] {
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    threads_.emplace_back([ioc = loops_[i].get(), sweep = sweeps_[i].get()] {
       SetCurrentIoLoop(ioc);
+      http_internal::SetCurrentDeadlineSweep(sweep);
       // The work guard keeps run() going while no connection is open; Stop() ends it.
       auto work = asio::make_work_guard(*ioc);
       http_internal::RunIoLoop(*ioc, "http server");
@@ -184,10 +192,16 @@ void BeastHttpServer::StartSession(asio::io_context& loop, tcp::socket socket) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   try {
-    std::make_shared<HttpSession>(loop, std::move(socket), shared_)->Start();
+    std::make_shared<HttpSession>(loop, SweepOf(loop), std::move(socket), shared_)->Start();
   } catch (const std::exception& e) {
     LOG_ERROR("http: cannot start a session: {}", e.what());
   }
+}
+
+DeadlineSweep& BeastHttpServer::SweepOf(const asio::io_context& loop) {
+  size_t i = 0;
+  while (loops_[i].get() != &loop) ++i;
+  return *sweeps_[i];
 }
 
 // Connections that arrived together (512 streams opened at once) are taken in one go while the
@@ -304,10 +318,25 @@ void BeastHttpServer::Stop() {
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
   for (const auto& loop : loops_) RunIoLoopEndHooks(loop.get());
+  ReleaseSessions();
+  for (const auto& sweep : sweeps_) sweep->StopTimer();
   // Sessions still parked in the loops are destroyed with them, closing their sockets.
   accept_retry_.reset();
   acceptor_.reset();
   loops_.clear();
+}
+
+// Sessions still waiting for their handler hold themselves (HttpSession::answering_); with the
+// loops stopped they are let go, to be destroyed here or with the loops' pending handlers.
+void BeastHttpServer::ReleaseSessions() {
+  std::vector<std::shared_ptr<HttpSession>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(shared_->sessions_mu);
+    for (const auto& [raw, weak] : shared_->sessions) {
+      if (auto session = weak.lock()) sessions.push_back(std::move(session));
+    }
+  }
+  for (const auto& session : sessions) session->ReleaseForShutdown();
 }
 
 bool BeastHttpServer::OnServerThread() const {

@@ -20,6 +20,7 @@
 
 #include "common/status.h"
 #include "http/beast_asio.h"
+#include "http/deadline_sweep.h"
 #include "http/http_server.h"
 #include "http/http_stream.h"
 #include "http/http_types.h"
@@ -51,8 +52,10 @@ struct ServerShared {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  // `socket` runs on `loop`, which one server thread runs (so the session needs no strand).
-  HttpSession(asio::io_context& loop, tcp::socket socket, std::shared_ptr<ServerShared> shared);
+  // `socket` runs on `loop`, which one server thread runs (so the session needs no strand);
+  // `sweep` is that loop's.
+  HttpSession(asio::io_context& loop, DeadlineSweep& sweep, tcp::socket socket,
+              std::shared_ptr<ServerShared> shared);
   ~HttpSession();
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
@@ -76,6 +79,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // already under way are left to their producer.
   void AbortForShutdown();
 
+  // After the loops have stopped, from the stopping thread: lets a session still waiting for its
+  // handler go with its loop.
+  void ReleaseForShutdown() { answering_.reset(); }
+
  private:
   enum class ReadPhase { kHeader, kBody };
 
@@ -96,11 +103,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bool complete = false;  // all written; waiting for the watching read to stop
   };
 
-  // One deadline guards each async operation; when it fires the operation is cancelled and its
-  // handler sees `timed_out`.
+  // One deadline guards each async operation (checked by the loop's DeadlineSweep); when it
+  // passes the operation is cancelled and its handler sees `timed_out`.
   void ArmDeadline(std::chrono::milliseconds timeout);
   bool DisarmDeadline();  // returns whether the deadline had fired
-  void OnDeadline(uint64_t generation, error_code ec);
+  void OnDeadline();
 
   void DoWaitIdle();
   void OnIdleRead(error_code ec, size_t bytes);
@@ -139,16 +146,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   const std::shared_ptr<ServerShared> shared_;
   asio::io_context& loop_;
   tcp::socket socket_;
-  asio::steady_timer deadline_;
-  asio::steady_timer response_wait_;  // a pending wait keeps the session alive for the handler
+  DeadlineSweep::Entry deadline_;  // after socket_: leaves the sweep before the socket goes
+  // The session itself, from the request's dispatch until its response is written (a stream's
+  // too): the handler holds only a weak reference, and no socket operation may be pending
+  // meanwhile. Released by the server's Stop() for sessions its loops leave behind.
+  std::shared_ptr<HttpSession> answering_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  BeastResponse response_;  // the response being written
+  std::string write_head_;  // the whole response being written: its head
+  std::string write_body_;  // and its body
   Stream stream_;
   std::string remote_address_;
   std::array<char, 4096> drain_{};
 
-  uint64_t deadline_generation_ = 0;
   bool timed_out_ = false;  // the armed deadline fired
   bool awaiting_response_ = false;
   bool counted_in_flight_ = false;

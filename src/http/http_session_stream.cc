@@ -160,7 +160,7 @@ void HttpSession::AfterStream() {
   stream_.channel.reset();
   stream_.active = false;
   stream_.complete = false;
-  response_wait_.cancel();
+  std::shared_ptr<HttpSession> self = std::move(answering_);  // holds `this` to the end
   EndInFlight();
   if (!keep_alive || shared_->stopping) return ShutdownAndLinger();
   DoWaitIdle();

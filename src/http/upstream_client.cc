@@ -11,14 +11,18 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/recycling_allocator.h"
 #include "http/beast_asio.h"
 #include "http/connection_pool.h"
+#include "http/deadline_sweep.h"
+#include "http/http_message.h"
 #include "http/io_loops.h"
 
 namespace berth {
 namespace {
 
 using http_internal::ConnectionPool;
+using http_internal::DeadlineSweep;
 using http_internal::error_code;
 using http_internal::tcp;
 namespace asio = http_internal::asio;
@@ -88,7 +92,13 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
         handlers_(std::move(handlers)),
         socket_(idle ? std::move(*idle) : tcp::socket(executor_)),
         timer_(executor_),
-        reused_(socket_.is_open()) {}
+        reused_(socket_.is_open()) {
+    // On a server's loop the loop's sweep keeps the deadline: no timer armed and cancelled for
+    // every read (one per chunk of a stream).
+    if (DeadlineSweep* sweep = server_loop ? http_internal::CurrentDeadlineSweep() : nullptr) {
+      deadline_.emplace(*sweep, [this] { OnDeadline(); });
+    }
+  }
 
   void Start() {
     BuildRequest();
@@ -104,9 +114,16 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   std::string Address() const { return request_.host.empty() ? "127.0.0.1" : request_.host; }
 
   void BuildRequest() {
+    const std::string host = Address() + ":" + std::to_string(request_.port);
+    // The usual request is written by hand (as Beast would: http_message.h), without Beast's
+    // header map and serializer; Beast keeps the unusual ones.
+    by_hand_ =
+        http_internal::SerializeUpstreamHead(request_.method, request_.target, host,
+                                             request_.headers, request_.body.size(), request_head_);
+    if (by_hand_) return;
     http::verb verb = http::string_to_verb(request_.method);
     beast_request_ = {verb == http::verb::unknown ? http::verb::post : verb, request_.target, 11};
-    beast_request_.set(http::field::host, Address() + ":" + std::to_string(request_.port));
+    beast_request_.set(http::field::host, host);
     for (const auto& [name, value] : request_.headers) beast_request_.set(name, value);
     beast_request_.body() = std::move(request_.body);
     beast_request_.keep_alive(true);
@@ -119,7 +136,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
       self->cancelled_ = true;
       self->shutdown_ = shutdown;
       self->CloseSocket();
-      self->timer_.cancel();
+      self->Disarm();
     });
   }
 
@@ -127,7 +144,8 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   void Connect() {
     if (reused_) {
       error_code ignored;
-      socket_.cancel(ignored);  // the pool's idle wait: its handler sees the socket was taken
+      // The pool's idle wait (none on a server's loop): its handler sees the socket was taken.
+      if (!server_loop_) socket_.cancel(ignored);
       Write();
       return;
     }
@@ -137,7 +155,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     if (bad_host) return Fail("bad engine address", bad_host, /*nothing_sent=*/true);
     tcp::endpoint endpoint(address, static_cast<unsigned short>(request_.port));
     socket_.async_connect(endpoint, [self = shared_from_this()](error_code ec) {
-      self->timer_.cancel();
+      self->Disarm();
       if (ec) return self->Fail("cannot connect", ec, /*nothing_sent=*/true);
       error_code ignored;
       self->socket_.set_option(tcp::no_delay(true), ignored);
@@ -147,10 +165,14 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
 
   void Write() {
     Arm(request_.read_timeout);
-    http::async_write(socket_, beast_request_, [self = shared_from_this()](error_code ec, size_t) {
+    auto on_written = [self = shared_from_this()](error_code ec, size_t) {
       if (ec) return self->RetryOrFail("cannot send", ec);
       self->ReadHeader();
-    });
+    };
+    if (!by_hand_) return http::async_write(socket_, beast_request_, std::move(on_written));
+    const std::array<asio::const_buffer, 2> buffers = {asio::buffer(request_head_),
+                                                       asio::buffer(request_.body)};
+    asio::async_write(socket_, buffers, std::move(on_written));
   }
 
   void ReadHeader() {
@@ -167,11 +189,19 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
 
   void OnHeader() {
     got_bytes_ = true;
-    HeaderList headers;
-    for (const auto& field : parser_->get()) {
-      headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    if (handlers_.on_head) {
+      // Assigned into the thread's list, whose strings keep their storage from call to call.
+      thread_local HeaderList headers;
+      size_t n = 0;
+      for (const auto& field : parser_->get()) {
+        if (n == headers.size()) headers.emplace_back();
+        headers[n].first.assign(field.name_string().data(), field.name_string().size());
+        headers[n].second.assign(field.value().data(), field.value().size());
+        ++n;
+      }
+      headers.resize(n);
+      handlers_.on_head(parser_->get().result_int(), headers);
     }
-    if (handlers_.on_head) handlers_.on_head(parser_->get().result_int(), headers);
     ReadBody();
   }
 
@@ -196,7 +226,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   }
 
   void Complete() {
-    timer_.cancel();
+    Disarm();
     if (parser_->get().keep_alive() && !cancelled_ && buffer_.size() == 0) {
       pool_->Put({&loop_, {request_.host, request_.port}}, std::move(socket_), server_loop_);
     } else {
@@ -220,7 +250,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   }
 
   void Fail(const char* what, error_code ec, bool nothing_sent) {
-    timer_.cancel();
+    Disarm();
     CloseSocket();
     if (cancelled_)
       return Done(Aborted(shutdown_ ? kShutdownAbortMessage : "cancelled"), nothing_sent);
@@ -239,12 +269,22 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   }
 
   void Arm(std::chrono::milliseconds timeout) {
+    if (deadline_) return deadline_->Arm(timeout);
     timer_.expires_after(timeout);
     timer_.async_wait([self = shared_from_this()](error_code ec) {
-      if (ec || self->done_) return;  // cancelled: the operation finished first
-      self->timed_out_ = true;
-      self->CloseSocket();
+      if (!ec) self->OnDeadline();  // else cancelled: the operation finished first
     });
+  }
+
+  void Disarm() {
+    if (deadline_) return deadline_->Disarm();
+    timer_.cancel();
+  }
+
+  void OnDeadline() {
+    if (done_) return;
+    timed_out_ = true;
+    CloseSocket();
   }
 
   void CloseSocket() {
@@ -262,7 +302,9 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   tcp::socket socket_;
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
-  http::request<http::string_body> beast_request_;
+  http::request<http::string_body> beast_request_;  // unless by_hand_
+  bool by_hand_ = false;                            // request_head_ and request_.body go out
+  std::string request_head_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
   ChunkPtr chunk_;  // from the thread's cache once the body is read
   bool reused_;     // the connection was kept alive from an earlier call
@@ -271,6 +313,8 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   bool shutdown_ = false;  // cancelled by AbortAll
   bool timed_out_ = false;
   bool done_ = false;
+  // Last, so it leaves the sweep before the rest of the call goes.
+  std::optional<DeadlineSweep::Entry> deadline_;
 };
 
 class BeastUpstreamClient final : public UpstreamClient {
@@ -298,8 +342,9 @@ class BeastUpstreamClient final : public UpstreamClient {
     asio::io_context& loop = server_loop ? *server_loop : ioc_;
     Shard& shard = ShardOf(&loop);
     std::optional<tcp::socket> idle = shard.pool->Take({&loop, {request.host, request.port}});
-    auto call = std::make_shared<Call>(loop, server_loop != nullptr, std::move(idle), shard.pool,
-                                       std::move(request), std::move(handlers));
+    auto call = std::allocate_shared<Call>(RecyclingAllocator<Call>(), loop, server_loop != nullptr,
+                                           std::move(idle), shard.pool, std::move(request),
+                                           std::move(handlers));
     call->Start();
     Track(shard, call);
     return call;

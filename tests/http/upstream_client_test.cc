@@ -228,6 +228,29 @@ TEST(UpstreamClientTest, QuietEngineHitsTheReadTimeout) {
   EXPECT_FALSE(c.nothing_sent);
 }
 
+// From a server's loop the deadline is kept by that loop's sweep instead of a timer per read.
+TEST(UpstreamClientTest, QuietEngineHitsTheReadTimeoutFromAServerLoop) {
+  Upstream upstream;
+  auto client = StartUpstreamClient();
+  HttpServerOptions options = TestOptions([&](HttpRequest, HttpResponder respond) {
+    UpstreamRequest r = Post(upstream.port(), "/late");
+    r.read_timeout = milliseconds(100);
+    client->Send(r, {nullptr, nullptr, [respond](const Status& status, bool) {
+                       HttpResponse response;
+                       response.status = status.code() == StatusCode::kDeadlineExceeded ? 504 : 200;
+                       respond(std::move(response));
+                     }});
+  });
+  auto front = Start(options);
+  ASSERT_NE(front, nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = testing::RoundTrip(front->port(), "GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 504);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2000));
+  front->Stop();
+}
+
 TEST(UpstreamClientTest, ManyConcurrentStreams) {
   Upstream upstream;
   auto client = StartUpstreamClient({2, 256});
@@ -273,6 +296,36 @@ TEST(UpstreamClientTest, CallsFromAServerThreadStayOnItsLoop) {
   EXPECT_EQ(client->IdleConnections(), 1u);  // one connection, on the front's only loop
   front->Stop();
   EXPECT_EQ(client->IdleConnections(), 0u);  // dropped before the loop went away
+}
+
+// On a server's loop the pool's sweep (not a wait per connection) notices an engine that closed
+// its idle connection, within about kIdleCheckInterval.
+TEST(UpstreamClientTest, ServerLoopDropsAnIdleConnectionTheEngineClosed) {
+  auto upstream = std::make_unique<Upstream>();
+  const int port = upstream->port();
+  auto client = StartUpstreamClient();
+  HttpServerOptions options = TestOptions([&](HttpRequest, HttpResponder respond) {
+    client->Send(Post(port, "/json"), {nullptr, nullptr, [respond](const Status& status, bool) {
+                                         HttpResponse response;
+                                         response.status = status.ok() ? 200 : 502;
+                                         respond(std::move(response));
+                                       }});
+  });
+  options.threads = 1;
+  auto front = Start(options);
+  ASSERT_NE(front, nullptr);
+  auto r = testing::RoundTrip(front->port(), "GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(client->IdleConnections(), 1u);
+  upstream.reset();  // the engine exits: it closes its side of the idle connection
+  const auto start = std::chrono::steady_clock::now();
+  while (client->IdleConnections() != 0 &&
+         std::chrono::steady_clock::now() - start < milliseconds(5000)) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ(client->IdleConnections(), 0u) << "an idle connection to a gone engine stayed";
+  front->Stop();
 }
 
 // Descriptors this process has open.

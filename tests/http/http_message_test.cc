@@ -1,0 +1,129 @@
+// SerializeResponse against Beast: the head and body the session writes itself must be the bytes
+// Beast's serializer writes for ToBeastResponse's message, for every framing and header edge.
+#include "http/http_message.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace berth::http_internal {
+namespace {
+
+std::string ByBeast(HttpResponse response, const ResponseFraming& framing) {
+  std::ostringstream out;
+  out << ToBeastResponse(std::move(response), framing);
+  return out.str();
+}
+
+std::string BySerializer(HttpResponse response, const ResponseFraming& framing) {
+  std::string head = "stale bytes from the last response";
+  std::string body;
+  SerializeResponse(response, framing, head, body);
+  return head + body;
+}
+
+HttpResponse Response(int status, std::string body, HeaderList headers = {},
+                      std::string content_type = "application/json") {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  response.headers = std::move(headers);
+  response.content_type = std::move(content_type);
+  return response;
+}
+
+TEST(HttpMessageTest, SerializedResponsesAreWhatBeastWrites) {
+  const std::vector<HttpResponse> responses = {
+      Response(200, R"({"ok":true})"),
+      Response(200, "", {}, ""),
+      Response(404, "not here", {{"X-Request-Id", "abc"}, {"x-custom", "1"}}),
+      Response(429, "slow down", {{"Retry-After", "3"}, {"X-Request-Id", "r"}}),
+      Response(200, "text", {{"content-type", "text/plain"}, {"X-A", "b"}}),
+      Response(200, "x",
+               {{"X-A", "1"},
+                {"Content-Type", "a/b"},
+                {"X-B", "2"},
+                {"CONTENT-TYPE", "c/d"},
+                {"X-C", "3"}}),
+      Response(200, "x",
+               {{"Content-Length", "99"},
+                {"Connection", "keep-alive"},
+                {"Transfer-Encoding", "chunked"},
+                {"Server", "evil"}}),
+      Response(200, "x", {{"Bad Name", "v"}, {"X-Evil", "a\r\nInjected: 1"}, {"", "v"}}),
+      Response(200, "x", {}, "text/html\r\nX: y"),
+      Response(204, "ignored"),
+      Response(304, "ignored", {{"ETag", "\"1\""}}),
+      Response(101, ""),
+      Response(999, "invalid status becomes 500"),
+      Response(599, "the last valid status"),
+      Response(503, std::string(100000, 'z'), {{"Retry-After", "1"}}),
+  };
+  const std::vector<ResponseFraming> framings = {
+      {11, true, false},  {11, false, false}, {10, true, false},
+      {10, false, false}, {11, true, true},   {10, false, true},
+  };
+  for (const HttpResponse& response : responses) {
+    for (const ResponseFraming& framing : framings) {
+      SCOPED_TRACE(std::to_string(response.status) + " v" + std::to_string(framing.version) +
+                   (framing.keep_alive ? " keep-alive" : " close") + (framing.head ? " HEAD" : ""));
+      EXPECT_EQ(BySerializer(response, framing), ByBeast(response, framing));
+    }
+  }
+}
+
+// The upstream client's Beast message, built as it builds it.
+std::string UpstreamByBeast(const std::string& method, const std::string& target,
+                            const std::string& host, const HeaderList& headers,
+                            const std::string& body) {
+  const http::verb verb = http::string_to_verb(method);
+  BeastRequest request{verb == http::verb::unknown ? http::verb::post : verb, target, 11};
+  request.set(http::field::host, host);
+  for (const auto& [name, value] : headers) request.set(name, value);
+  request.body() = body;
+  request.keep_alive(true);
+  request.prepare_payload();
+  std::ostringstream out;
+  out << request.base();
+  return out.str();
+}
+
+TEST(HttpMessageTest, UpstreamHeadsAreWhatBeastWrites) {
+  struct Case {
+    std::string method;
+    HeaderList headers;
+    std::string body;
+  };
+  const std::vector<Case> cases = {
+      {"POST", {{"Content-Type", "application/json"}, {"X-Request-Id", "id-1"}}, R"({"a":1})"},
+      {"POST", {}, ""},
+      {"GET", {{"Authorization", "Bearer k"}}, ""},
+      {"GET", {}, "a body"},
+      {"DELETE", {}, ""},
+      {"PUT", {}, ""},
+      {"OPTIONS", {}, ""},
+      {"PATCH", {{"X-A", "1"}}, "x"},
+      {"BREW", {{"x-lower", "v"}}, "coffee"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.method + " " + std::to_string(c.headers.size()) + " " + c.body);
+    std::string head = "stale";
+    ASSERT_TRUE(SerializeUpstreamHead(c.method, "/v1/x?y=1", "127.0.0.1:8000", c.headers,
+                                      c.body.size(), head));
+    EXPECT_EQ(head, UpstreamByBeast(c.method, "/v1/x?y=1", "127.0.0.1:8000", c.headers, c.body));
+  }
+  std::string head;
+  for (const HeaderList& unusual : std::vector<HeaderList>{{{"Host", "h"}},
+                                                           {{"content-length", "1"}},
+                                                           {{"Connection", "close"}},
+                                                           {{"Transfer-Encoding", "chunked"}},
+                                                           {{"X-A", "1"}, {"x-a", "2"}},
+                                                           {{"X-A", "1\r\nX-B: 2"}}}) {
+    EXPECT_FALSE(SerializeUpstreamHead("POST", "/", "h:1", unusual, 0, head));
+  }
+}
+
+}  // namespace
+}  // namespace berth::http_internal

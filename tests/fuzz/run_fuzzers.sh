@@ -9,7 +9,7 @@ build=$(cd "${1:?usage: run_fuzzers.sh BUILD_DIR [SECONDS_PER_TARGET]}" && pwd)
 seconds=${2:-10}
 here=$(cd "$(dirname "$0")" && pwd)
 targets=(fuzz_http_request fuzz_api_codec fuzz_native_protocol fuzz_sse fuzz_engines_config
-         fuzz_catalog fuzz_kubeconfig)
+         fuzz_catalog fuzz_kubeconfig fuzz_request_skim)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 artifacts="$build/fuzz-artifacts"

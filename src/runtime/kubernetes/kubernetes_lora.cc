@@ -4,6 +4,7 @@
 // come later or restart (docs/kubernetes.md, "lora").
 #include <algorithm>
 #include <mutex>
+#include <utility>
 
 #include "common/log.h"
 #include "common/sha256.h"
@@ -68,6 +69,10 @@ Status KubernetesRuntime::AttachAdapter(const ReplicaSpec& spec) {
   {
     std::lock_guard lock(mu_);
     auto it = pools_.find(spec.base_model);
+    if (it != pools_.end() && it->second.deleting) {
+      return Unavailable("the " + spec.base_model +
+                         " lora pool is being deleted as idle; it is applied again next");
+    }
     if (it != pools_.end()) d = it->second.d;
     current = it != pools_.end() && (d.replicas == t.lora_pool.replicas || !d.refused.empty());
   }
@@ -86,8 +91,11 @@ Status KubernetesRuntime::AttachAdapter(const ReplicaSpec& spec) {
   std::string waiting;
   {
     std::lock_guard lock(mu_);
+    // Deleted as idle since the look above: the next attach applies it again.
+    bool vanished = current && !pools_.count(spec.base_model);
     Pool& pool = pools_[spec.base_model];
-    if (!current) pool.d = d;
+    if (!current || vanished) pool.d = d;
+    if (vanished) pool.d.replicas = 0;
     pool.kind = t.kind;
     if (!attached_.count(spec.deployment_uid)) {
       LOG_INFO("adapter {} attached to the {} lora pool ({})", spec.deployed_model, spec.base_model,
@@ -328,21 +336,38 @@ void KubernetesRuntime::ApplyAdapterJob(const AdapterJob& job) {
 
 // An adopted pool no lora deployment attaches to within the grace (its deployments were
 // deleted while berth was away) is deleted.
+// A pool is marked while its Deployment is deleted, so an attach meanwhile waits (Unavailable)
+// instead of counting on a Deployment about to go; one that slipped in just before the mark
+// finds the pool to apply again.
 void KubernetesRuntime::DeleteIdlePools(SteadyTime now) {
-  std::vector<std::string> idle;
+  std::vector<std::pair<std::string, std::string>> idle;  // base model, Deployment
   {
     std::lock_guard lock(mu_);
-    for (auto it = pools_.begin(); it != pools_.end();) {
-      bool expired =
-          it->second.adapters.empty() && now - it->second.idle_since >= options_.idle_pool_grace;
-      if (expired) idle.push_back(it->second.d.name);
-      it = expired ? pools_.erase(it) : std::next(it);
+    for (auto& [base, pool] : pools_) {
+      if (pool.deleting || !pool.adapters.empty() ||
+          now - pool.idle_since < options_.idle_pool_grace) {
+        continue;
+      }
+      pool.deleting = true;
+      idle.emplace_back(base, pool.d.name);
     }
   }
-  for (const std::string& name : idle) {
+  for (const auto& [base, name] : idle) {
     LOG_INFO("deleting the lora pool Deployment {}: no lora deployment uses it", name);
     Status deleted = DeleteDeployment(name);
     if (!deleted.ok()) LOG_WARN("deleting {}: {}", name, deleted.ToString());
+    std::lock_guard lock(mu_);
+    auto it = pools_.find(base);
+    if (it == pools_.end()) continue;
+    Pool& pool = it->second;
+    pool.deleting = false;
+    if (!deleted.ok()) {
+      pool.idle_since = now;  // tried again after another grace
+    } else if (pool.adapters.empty()) {
+      pools_.erase(it);
+    } else {
+      pool.d.replicas = 0;  // an adapter came just before the mark: applied again next
+    }
   }
 }
 

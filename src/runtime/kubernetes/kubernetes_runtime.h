@@ -137,6 +137,7 @@ class KubernetesRuntime : public RuntimeAdapter {
     EngineKind kind = EngineKind::kOpenAI;
     std::map<std::string, Adapter> adapters;  // by deployment uid
     SteadyTime idle_since;                    // adopted without adapters: deleted after grace
+    bool deleting = false;                    // DeleteIdlePools is deleting its Deployment
   };
   struct AdapterJob {
     std::string base_model;

@@ -1,6 +1,7 @@
 #include "fake_kube_api.h"
 
 #include <chrono>
+#include <utility>
 
 namespace berth {
 namespace {
@@ -94,6 +95,12 @@ void FakeKubeApi::DeletePodLocked(const std::string& name) {
 }
 
 StatusOr<KubeResponse> FakeKubeApi::Call(const KubeRequest& request) {
+  std::function<void()> hook;
+  if (request.method == "DELETE" && request.path.find("/deployments/") != std::string::npos) {
+    std::lock_guard lock(mu_);
+    hook = std::exchange(before_delete_, nullptr);
+  }
+  if (hook) hook();
   std::lock_guard lock(mu_);
   calls_.push_back(request.method + " " + request.path);
   if (unreachable_) return Unavailable("cannot connect to the fake apiserver");

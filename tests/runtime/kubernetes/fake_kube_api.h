@@ -8,6 +8,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -41,6 +42,12 @@ class FakeKubeApi : public KubeTransport {
   void SetUnreachable(bool unreachable);
   void SetForbidden(const std::string& verb_and_resource);  // e.g. "PATCH deployments"
   void RejectApplies(const std::string& message);           // 422 on every apply
+  // Runs `hook` (once) when a DELETE of a Deployment arrives, before the fake handles it and
+  // without its lock: what the caller does meanwhile happens while the delete is in flight.
+  void BeforeNextDeploymentDelete(std::function<void()> hook) {
+    std::lock_guard l(mu_);
+    before_delete_ = std::move(hook);
+  }
   // When true, an expired watch is refused with HTTP 410 instead of a 200 stream with ERROR.
   void ExpireAsHttp(bool http) {
     std::lock_guard l(mu_);
@@ -85,6 +92,7 @@ class FakeKubeApi : public KubeTransport {
   bool cancelled_ = false;
   bool unreachable_ = false;
   bool expire_as_http_ = false;
+  std::function<void()> before_delete_;
   std::string forbidden_;
   std::string reject_applies_;
 };

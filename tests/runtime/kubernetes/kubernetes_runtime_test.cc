@@ -523,6 +523,27 @@ TEST_F(KubernetesRuntimeTest, AnInstanceThatDoesNotActReadsTheAdaptersThePoolPod
   EXPECT_TRUE(Eventually([&] { return seen("ua").empty() && seen("ub").size() == 1; }));
 }
 
+// An attach that comes while an idle pool's Deployment is being deleted waits, and the next one
+// applies the pool again (it used to count on the Deployment about to go, and stayed without it).
+TEST_F(KubernetesRuntimeTest, AnAttachWhileAnIdlePoolIsDeletedWaitsThenAppliesItAgain) {
+  ASSERT_TRUE(runtime_->AttachAdapter(LoraSpec("ft-a", "ua")).ok());
+  ASSERT_TRUE(Eventually([&] { return api_->Deployments().size() == 1; }));
+  runtime_.reset();
+  Open();  // adopts the pool, with no adapter attached
+  Status during = Status::Ok();
+  api_->BeforeNextDeploymentDelete(
+      [&] { during = runtime_->AttachAdapter(LoraSpec("ft-a", "ua")); });
+  clock_.Advance(std::chrono::seconds(61));  // past the idle grace: the loader deletes it
+  ASSERT_TRUE(Eventually([&] { return api_->Deployments().empty(); }));
+  EXPECT_EQ(during.code(), StatusCode::kUnavailable) << during.ToString();
+  EXPECT_NE(during.message().find("being deleted"), std::string::npos) << during.ToString();
+  ASSERT_TRUE(runtime_->AttachAdapter(LoraSpec("ft-a", "ua")).ok());
+  EXPECT_EQ(api_->Deployments().size(), 1u);
+  ASSERT_TRUE(Eventually([&] { return api_->Pods().size() == 1; }));
+  api_->SetPodReady(OnlyPod(), "10.0.0.4", true);
+  EXPECT_TRUE(Eventually([&] { return List("ua")[0].state == ReplicaState::kReady; }));
+}
+
 // A Role from before adapters were recorded on pods (no patch pods): the adapter still serves
 // from the instance that loaded it.
 TEST_F(KubernetesRuntimeTest, AnAdapterServesWhenTheRoleCannotPatchPods) {

@@ -54,14 +54,26 @@ def cmdline(pid):
         return []
 
 
-def engine_pids(served_model_name):
-    """Pids of engine-sim processes serving this model, found through /proc."""
+def parent_pid(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def engine_pids(served_model_name, parent=None):
+    """Pids of engine-sim processes serving this model, found through /proc; with `parent`,
+    only that berth's children (a name every deployment shares, such as a lora pool's base
+    model, is also served by the engines of tests running at the same time, e.g. the
+    Kubernetes test's pool pods)."""
     pids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             args = cmdline(int(entry))
             if (b"engine-sim" in args and served_model_name.encode() in args
-                    and process_alive(int(entry))):
+                    and process_alive(int(entry))
+                    and (parent is None or parent_pid(int(entry)) == parent)):
                 pids.append(int(entry))
     return sorted(pids)
 
@@ -341,7 +353,7 @@ class SharedPoolAndSizingTest(ProcessRuntimeTestCase):
         self.assertEqual(len(ra), 1, ra)
         self.assertEqual((ra[0]["pid"], ra[0]["port"]), (rb[0]["pid"], rb[0]["port"]))
         self.assertEqual(ra[0]["pool"], "qwen3-8b")
-        self.assertEqual(engine_pids("qwen3-8b"), [ra[0]["pid"]])
+        self.assertEqual(engine_pids("qwen3-8b", parent=server.proc.pid), [ra[0]["pid"]])
         port, pid = ra[0]["port"], ra[0]["pid"]
         status, models = engine_get(port, "/v1/models")
         self.assertEqual(status, 200, models)

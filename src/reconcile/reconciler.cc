@@ -210,6 +210,11 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
   Observation first = Observe(d, found);
   Deployment after = d;
   if (!first.failure.empty()) ApplyObservation(first, after);
+  // Stopped or deleted: the gateway stops routing to the replicas before they are stopped, so a
+  // request meanwhile is told the deployment's state rather than refused by a dying engine.
+  if (options_.routes && d.desired != DesiredState::kRunning && !found.empty()) {
+    options_.routes->Publish(d, {});
+  }
   Status planned = ApplyPlan(after, found);
   NoteWaiting(d, planned);
   if (!planned.ok()) {

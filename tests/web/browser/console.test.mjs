@@ -231,6 +231,7 @@ test('the console, end to end', async (t) => {
   await t.test('billing: totals, chart and the CSV the API returned', async () => {
     await page.locator('nav a', { hasText: 'Usage & billing' }).click();
     await page.locator('#bill-total', { hasText: '$' }).waitFor();
+    await page.locator('.chart canvas').first().waitFor();  // drawn once its usage has loaded
     assert.equal(await page.locator('.chart canvas').count(), 1);
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button', { hasText: 'Export CSV' }).click()]);
     const csv = readFileSync(await download.path(), 'utf8');

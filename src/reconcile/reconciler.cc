@@ -241,10 +241,13 @@ StatusOr<std::optional<Millis>> Reconciler::Reconcile(const std::string& deploye
 
   ApplyObservation(observed, after);
   after.modified = clock_.Now();
+  // The route first: a client that reads RUNNING (or a new ready_capacity) finds the gateway
+  // already serving those replicas. A write that fails leaves a route that still describes the
+  // replicas as they are; the next pass publishes again.
+  if (options_.routes) options_.routes->Publish(after, replicas);
   Status written = WriteObservation(d, after);
   if (written.code() == StatusCode::kAborted) return Again(Millis(0));
   RETURN_IF_ERROR(written);
-  if (options_.routes) options_.routes->Publish(after, replicas);
   if (Converged(after, observed)) return Again();
   return Again(options_.converge_poll);
 }

@@ -15,7 +15,8 @@ namespace berth {
 class RoutePublisher {
  public:
   virtual ~RoutePublisher() = default;
-  // The deployment as last written, and the replicas the runtime reports for it.
+  // The deployment as the pass is about to write it, and the replicas the runtime reports for
+  // it.
   virtual void Publish(const Deployment& d, const std::vector<ReplicaInfo>& replicas) = 0;
   // The deployment is gone (deleted).
   virtual void Withdraw(const std::string& deployed_model) = 0;

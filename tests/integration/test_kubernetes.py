@@ -32,6 +32,7 @@ DEPLOYMENTS = "/api/v1/deployments"
 CHAT = "/compatible-mode/v1/chat/completions"
 NATIVE = "/api/v1/services/aigc/text-generation/generation"
 WATCH_TIMEOUT_S = 3
+ROUTE_FOLLOWS_S = 2.0
 
 
 def dpath(dm, action=""):
@@ -125,9 +126,18 @@ class KubernetesRuntimeTest(h.BerthTestCase):
             self.replicas(server, dm), "\n  ".join(pods), server.log_tail(30))
 
     def infer(self, server, dm):
-        r = server.post(CHAT, {"model": dm, "max_tokens": 3,
-                               "messages": [{"role": "user", "content": "hi"}]})
-        self.assertEqual(r.status, 200, r)
+        # Called once berth's /replicas (the runtime's view, read at once) shows the pods ready.
+        # The gateway's routing table follows in the reconcile pass the change triggers, within
+        # a second by the bound (2 s here: ASan and the parallel suite slow the pass),
+        # so a 503 "no ready replica" is tried again until then (the CI failure of stop 17).
+        deadline = time.monotonic() + ROUTE_FOLLOWS_S
+        while True:
+            r = server.post(CHAT, {"model": dm, "max_tokens": 3,
+                                   "messages": [{"role": "user", "content": "hi"}]})
+            if "no ready replica" not in r.text or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(r.status, 200, "%s\n%s" % (r, self.diagnosis(server, dm)))
         self.assertEqual(r.json["usage"]["completion_tokens"], 3, r.text)
         r = server.post(NATIVE, {"model": dm, "input": {"messages": [
             {"role": "user", "content": "hi"}]}, "parameters": {"max_tokens": 3}})

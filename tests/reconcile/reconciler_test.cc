@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -327,6 +328,41 @@ TEST_F(ReconcilerTest, ListThatFailsIsUnknownNotZeroReplicas) {
   EXPECT_EQ(Reconcile(), Again());
   EXPECT_EQ(runtime_.started().size(), 2u);
   EXPECT_EQ(routes.published().back(), std::make_pair(4, size_t{2}));
+}
+
+// Reads the stored record each time a route is published, as a client could at that moment.
+class StoreReadingRoutes : public RoutePublisher {
+ public:
+  explicit StoreReadingRoutes(Store& store) : store_(store) {}
+  void Publish(const Deployment& d, const std::vector<ReplicaInfo>& replicas) override {
+    StatusOr<Deployment> stored = store_.GetDeployment(d.deployed_model);
+    size_t ready = std::count_if(replicas.begin(), replicas.end(), [](const ReplicaInfo& r) {
+      return r.state == ReplicaState::kReady;
+    });
+    if (stored.ok()) seen_.push_back({stored->status, ready});
+  }
+  void Withdraw(const std::string&) override {}
+  // (the stored status when a route was published, that route's ready replicas)
+  std::vector<std::pair<DeploymentStatus, size_t>> seen_;
+
+ private:
+  Store& store_;
+};
+
+TEST_F(ReconcilerTest, TheRouteServesBeforeTheStatusSaysRunning) {
+  StoreReadingRoutes routes(*store_);
+  ReconcilerOptions options;
+  options.routes = &routes;
+  reconciler_ = std::make_unique<Reconciler>(*store_, runtime_, clock_, options);
+  RunToReady();
+  ASSERT_EQ(Get().status, DeploymentStatus::kRunning);
+  // The pass that wrote RUNNING had published its two ready replicas while the record still
+  // said PENDING: a client that waits for RUNNING and then calls the model is served.
+  ASSERT_GE(routes.seen_.size(), 2u);
+  auto first_ready = std::find_if(routes.seen_.begin(), routes.seen_.end(),
+                                  [](const auto& seen) { return seen.second == 2; });
+  ASSERT_NE(first_ready, routes.seen_.end());
+  EXPECT_EQ(first_ready->first, DeploymentStatus::kPending);
 }
 
 TEST_F(ReconcilerTest, ListThatFailsIsRetriedWithBackoffOnTheMonotonicClock) {

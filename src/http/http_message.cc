@@ -197,6 +197,21 @@ StreamHead ToStreamHead(const HttpResponse& response, const ResponseFraming& fra
   return head;
 }
 
+void SerializeStreamHead(http::response<http::empty_body>& message, std::string& out) {
+  out.clear();
+  http::response_serializer<http::empty_body> serializer(message);
+  serializer.split(true);  // the head only: a chunked body's last chunk is the stream's to write
+  error_code ec;
+  while (!serializer.is_header_done() && !ec) {
+    serializer.next(ec, [&](error_code&, const auto& buffers) {
+      for (const auto buffer : beast::buffers_range_ref(buffers)) {
+        out.append(static_cast<const char*>(buffer.data()), buffer.size());
+      }
+      serializer.consume(beast::buffer_bytes(buffers));
+    });
+  }
+}
+
 HttpResponse ServerErrorResponse(const HttpServerOptions& options, const Status& status,
                                  int fallback_status) {
   try {

@@ -53,6 +53,9 @@ struct StreamHead {
 // response with a body is not kept alive, since only closing the connection can end it.
 StreamHead ToStreamHead(const HttpResponse& response, const ResponseFraming& framing);
 
+// The bytes Beast writes for `message`'s head (async_write_header), into `out` (cleared first).
+void SerializeStreamHead(http::response<http::empty_body>& message, std::string& out);
+
 // The response for a request the server rejects itself: options.error_response(status) if set
 // and well-formed, otherwise a plain-text response with `fallback_status`. Never throws.
 HttpResponse ServerErrorResponse(const HttpServerOptions& options, const Status& status,

@@ -16,7 +16,7 @@ class ResponderState {
                  std::shared_ptr<ServerShared> shared)
       : loop_(loop), session_(std::move(session)), shared_(std::move(shared)) {}
   ~ResponderState() {
-    if (!called_.exchange(true)) Deliver(std::nullopt);
+    if (!called_.exchange(true)) Deliver(std::nullopt, /*may_run_now=*/false);
   }
   ResponderState(const ResponderState&) = delete;
   ResponderState& operator=(const ResponderState&) = delete;
@@ -26,11 +26,20 @@ class ResponderState {
       LOG_WARN("http: responder called more than once; ignoring the extra response");
       return;
     }
-    Deliver(std::move(response));
+    Deliver(std::move(response), /*may_run_now=*/true);
   }
 
  private:
-  void Deliver(std::optional<HttpResponse> response) noexcept {
+  // A response given on the session's own loop (the gateway answers there, from the engine
+  // call's completion) is written now, saving a turn of the loop; one given inside the session's
+  // handler call, or by a responder dropped unanswered, is posted as before, so the session
+  // never runs its write inside its own handler call or a destructor.
+  void Deliver(std::optional<HttpResponse> response, bool may_run_now) noexcept {
+    if (may_run_now && CurrentIoLoop() == &loop_) {
+      std::shared_ptr<HttpSession> session = session_.lock();
+      if (!session) return;
+      if (!session->in_handler()) return session->OnResponse(std::move(response));
+    }
     try {
       PostToSession(*shared_, loop_, session_,
                     [response = std::move(response)](HttpSession& session) mutable {

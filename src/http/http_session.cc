@@ -9,6 +9,7 @@
 #include "http/http_message.h"
 #include "http/http_responder.h"
 #include "http/request_checks_internal.h"
+#include "http/send_now.h"
 
 namespace berth::http_internal {
 namespace {
@@ -189,14 +190,17 @@ void HttpSession::Dispatch() {
 
 void HttpSession::CallHandler(HttpRequest request) {
   HttpResponder responder = MakeResponder(loop_, weak_from_this(), shared_);
+  in_handler_ = true;
   try {
     shared_->options.handler(std::move(request), responder);
+    in_handler_ = false;
     return;
   } catch (const std::exception& e) {
     LOG_ERROR("http: handler threw: {}", e.what());
   } catch (...) {
     LOG_ERROR("http: handler threw a non-standard exception");
   }
+  in_handler_ = false;
   responder(ServerErrorResponse(shared_->options, Internal("the request handler failed"), 500));
 }
 
@@ -227,10 +231,12 @@ void HttpSession::DoWrite(HttpResponse response, bool keep_alive) {
     EndInFlight();
     return Close();
   }
+  write_buffers_.assign({asio::buffer(write_head_), asio::buffer(write_body_)});
+  // Written at once when the socket takes it all (most responses): no completion to wait for.
+  // This runs in a handler that holds the session, and OnWrite only starts the next read.
+  if (SendNow(socket_, write_buffers_)) return OnWrite({}, keep_alive);
   ArmDeadline(counted_in_flight_ ? shared_->options.body_timeout : kErrorWriteTimeout);
-  const std::array<asio::const_buffer, 2> buffers = {asio::buffer(write_head_),
-                                                     asio::buffer(write_body_)};
-  asio::async_write(socket_, buffers,
+  asio::async_write(socket_, write_buffers_,
                     [self = shared_from_this(), keep_alive](error_code ec, size_t) {
                       self->OnWrite(ec, keep_alive);
                     });

@@ -71,6 +71,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // responder without answering.
   void OnResponse(std::optional<HttpResponse> response);
 
+  // Whether the request handler is running (on the session's loop): a response it gives
+  // synchronously is posted, not written inside the handler call.
+  bool in_handler() const { return in_handler_; }
+
   // Called on the session's loop when the stream's writer has queued data or ended the body.
   void PumpStream();
 
@@ -89,8 +93,6 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // The streamed response being written, if any.
   struct Stream {
     std::shared_ptr<StreamChannel> channel;  // null for a head-only response
-    http::response<http::empty_body> head;
-    std::optional<http::response_serializer<http::empty_body>> head_serializer;
     std::vector<std::string> pieces;  // the batch being written, with its chunk framing
     std::vector<std::string> chunk_sizes;
     std::vector<asio::const_buffer> buffers;
@@ -101,6 +103,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bool writing = false;   // the head or a batch is being written
     bool watching = false;  // a read is outstanding to notice the client leaving
     bool complete = false;  // all written; waiting for the watching read to stop
+    int direct_depth = 0;   // DoStreamWrites nested by writes done at once (SendNow)
   };
 
   // One deadline guards each async operation (checked by the loop's DeadlineSweep); when it
@@ -153,14 +156,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::shared_ptr<HttpSession> answering_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::string write_head_;  // the whole response being written: its head
+  std::string write_head_;  // the whole response being written (or a stream's): its head
   std::string write_body_;  // and its body
+  std::vector<asio::const_buffer> write_buffers_;  // what of the two is still to be written
   Stream stream_;
   std::string remote_address_;
   std::array<char, 4096> drain_{};
 
   bool timed_out_ = false;  // the armed deadline fired
   bool awaiting_response_ = false;
+  bool in_handler_ = false;  // CallHandler is running the handler
   bool counted_in_flight_ = false;
   bool keep_alive_ = false;  // of the current request
   bool head_ = false;        // the current request is HEAD

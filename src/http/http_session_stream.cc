@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "http/http_message.h"
 #include "http/http_session.h"
+#include "http/send_now.h"
 
 namespace berth::http_internal {
 namespace {
@@ -17,6 +18,8 @@ constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 // A client may pipeline its next request while the stream runs; it is kept for afterwards.
 constexpr size_t kWatchReadBytes = 1024;
+// Batches written at once (SendNow) one inside another before one waits for the loop.
+constexpr int kMaxDirectWrites = 4;
 
 }  // namespace
 
@@ -24,23 +27,29 @@ void HttpSession::StartStream(HttpResponse response, bool keep_alive) {
   StreamHead head;
   try {
     head = ToStreamHead(response, {version_, keep_alive, head_});
+    SerializeStreamHead(head.message, write_head_);
   } catch (const std::exception& e) {
     LOG_ERROR("http: cannot build a stream head: {}", e.what());
     EndInFlight();
     return Close();
   }
-  stream_.head = std::move(head.message);
   stream_.chunked = head.chunked && head.has_body;
-  stream_.keep_alive = stream_.head.keep_alive();
+  stream_.keep_alive = head.message.keep_alive();
   stream_.channel = head.has_body ? std::make_shared<StreamChannel>() : nullptr;
   stream_.active = true;
   stream_.complete = false;
-  stream_.head_serializer.emplace(stream_.head);
   stream_.writing = true;
-  ArmDeadline(shared_->options.body_timeout);
-  http::async_write_header(
-      socket_, *stream_.head_serializer,
-      [self = shared_from_this()](error_code ec, size_t) { self->OnStreamHead(ec); });
+  stream_.buffers.assign({asio::buffer(write_head_)});
+  // The head goes at once when the socket takes it (the usual case); OnStreamHead then finds
+  // nothing queued yet, and the first write of the producer (CallOnStream) is sent at once too.
+  if (SendNow(socket_, stream_.buffers)) {
+    OnStreamHead({});
+  } else {
+    ArmDeadline(shared_->options.body_timeout);
+    asio::async_write(
+        socket_, stream_.buffers,
+        [self = shared_from_this()](error_code ec, size_t) { self->OnStreamHead(ec); });
+  }
   if (!stream_.channel) return;  // HEAD, 204, 304: the head is the whole response
   DoStreamWatch();
   CallOnStream(std::move(response.on_stream));
@@ -60,7 +69,7 @@ void HttpSession::CallOnStream(std::function<void(std::shared_ptr<HttpStreamWrit
 void HttpSession::OnStreamHead(error_code ec) {
   const bool timed_out = DisarmDeadline();
   stream_.writing = false;
-  stream_.head_serializer.reset();
+  stream_.buffers.clear();
   if (!stream_.active) return;
   if (ec) return StreamGone(timed_out ? "the head was not written in time" : ec.message());
   if (!stream_.channel) return CompleteStream();
@@ -98,6 +107,15 @@ void HttpSession::DoStreamWrite(StreamChannel::Batch batch) {
   FrameBatch(batch);
   if (stream_.buffers.empty()) return OnStreamWrite({}, end);
   stream_.writing = true;
+  // A chunk the socket takes at once is done here: no completion to queue and wait for. Nested
+  // at most kMaxDirectWrites deep (OnStreamWrite takes the next batch), so a producer on another
+  // thread that keeps queueing cannot grow the stack; past that the loop's turn comes first.
+  if (stream_.direct_depth < kMaxDirectWrites && SendNow(socket_, stream_.buffers)) {
+    ++stream_.direct_depth;
+    OnStreamWrite({}, end);
+    --stream_.direct_depth;
+    return;
+  }
   ArmDeadline(shared_->options.body_timeout);
   asio::async_write(
       socket_, stream_.buffers,

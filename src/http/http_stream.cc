@@ -123,6 +123,13 @@ class SessionStreamWriter final : public HttpStreamWriter {
 
  private:
   void Wake() noexcept {
+    // On the session's own loop (the gateway's engine calls run there) the batch is written now,
+    // within the producer's call: no turn of the loop in between. Nothing the session does here
+    // calls back into the producer (a write's error is reported later, by the loop).
+    if (CurrentIoLoop() == &loop_) {
+      if (std::shared_ptr<HttpSession> session = session_.lock()) session->PumpStream();
+      return;
+    }
     try {
       PostToSession(*shared_, loop_, session_, [](HttpSession& session) { session.PumpStream(); });
     } catch (const std::exception& e) {

@@ -17,6 +17,7 @@
 #include "http/deadline_sweep.h"
 #include "http/http_message.h"
 #include "http/io_loops.h"
+#include "http/send_now.h"
 
 namespace berth {
 namespace {
@@ -170,9 +171,10 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
       self->ReadHeader();
     };
     if (!by_hand_) return http::async_write(socket_, beast_request_, std::move(on_written));
-    const std::array<asio::const_buffer, 2> buffers = {asio::buffer(request_head_),
-                                                       asio::buffer(request_.body)};
-    asio::async_write(socket_, buffers, std::move(on_written));
+    request_buffers_.assign({asio::buffer(request_head_), asio::buffer(request_.body)});
+    // Sent at once when the socket takes it all (the usual case): no completion to wait for.
+    if (http_internal::SendNow(socket_, request_buffers_)) return ReadHeader();
+    asio::async_write(socket_, request_buffers_, std::move(on_written));
   }
 
   void ReadHeader() {
@@ -305,6 +307,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   http::request<http::string_body> beast_request_;  // unless by_hand_
   bool by_hand_ = false;                            // request_head_ and request_.body go out
   std::string request_head_;
+  std::vector<asio::const_buffer> request_buffers_;  // what of the request is still to be sent
   std::optional<http::response_parser<http::buffer_body>> parser_;
   ChunkPtr chunk_;  // from the thread's cache once the body is read
   bool reused_;     // the connection was kept alive from an earlier call

@@ -127,3 +127,25 @@ TEST(HttpMessageTest, UpstreamHeadsAreWhatBeastWrites) {
 
 }  // namespace
 }  // namespace berth::http_internal
+
+namespace berth::http_internal {
+namespace {
+
+TEST(HttpMessageTest, AStreamHeadIsItsHeaderAsBeastWritesIt) {
+  for (const ResponseFraming& framing :
+       {ResponseFraming{11, true, false}, ResponseFraming{11, false, false},
+        ResponseFraming{10, true, false}, ResponseFraming{11, true, true}}) {
+    HttpResponse response = Response(200, "", {{"X-Request-Id", "r-1"}}, "text/event-stream");
+    StreamHead head = ToStreamHead(response, framing);
+    std::ostringstream beast;
+    beast << head.message.base();
+    std::string ours = "stale bytes";
+    SerializeStreamHead(head.message, ours);
+    EXPECT_EQ(ours, beast.str());
+    EXPECT_TRUE(ours.ends_with("\r\n\r\n")) << ours;
+    EXPECT_EQ(ours.find("0\r\n\r\n"), std::string::npos) << "no last chunk in a head";
+  }
+}
+
+}  // namespace
+}  // namespace berth::http_internal

@@ -232,9 +232,13 @@ void HttpSession::DoWrite(HttpResponse response, bool keep_alive) {
     return Close();
   }
   write_buffers_.assign({asio::buffer(write_head_), asio::buffer(write_body_)});
-  // Written at once when the socket takes it all (most responses): no completion to wait for.
-  // This runs in a handler that holds the session, and OnWrite only starts the next read.
-  if (SendNow(socket_, write_buffers_)) return OnWrite({}, keep_alive);
+  // Written at once when the socket takes it all (most responses), without Asio's write
+  // operation. The next read starts a turn of the loop later, as after an async_write: started at
+  // once, it would only find the client's next request not sent yet (a wasted read).
+  if (SendNow(socket_, write_buffers_)) {
+    asio::post(loop_, [self = shared_from_this(), keep_alive] { self->OnWrite({}, keep_alive); });
+    return;
+  }
   ArmDeadline(counted_in_flight_ ? shared_->options.body_timeout : kErrorWriteTimeout);
   asio::async_write(socket_, write_buffers_,
                     [self = shared_from_this(), keep_alive](error_code ec, size_t) {

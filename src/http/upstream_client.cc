@@ -172,8 +172,12 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     };
     if (!by_hand_) return http::async_write(socket_, beast_request_, std::move(on_written));
     request_buffers_.assign({asio::buffer(request_head_), asio::buffer(request_.body)});
-    // Sent at once when the socket takes it all (the usual case): no completion to wait for.
-    if (http_internal::SendNow(socket_, request_buffers_)) return ReadHeader();
+    // Sent at once when the socket takes it all (the usual case), without Asio's write
+    // operation. The read for the answer starts a turn of the loop later, as after an
+    // async_write: started at once, it would only find the engine had not answered yet.
+    if (http_internal::SendNow(socket_, request_buffers_)) {
+      return asio::post(executor_, [self = shared_from_this()] { self->ReadHeader(); });
+    }
     asio::async_write(socket_, request_buffers_, std::move(on_written));
   }
 

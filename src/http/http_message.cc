@@ -210,6 +210,7 @@ void SerializeStreamHead(http::response<http::empty_body>& message, std::string&
       serializer.consume(beast::buffer_bytes(buffers));
     });
   }
+  if (ec) throw beast::system_error(ec);  // never half a head on the wire
 }
 
 HttpResponse ServerErrorResponse(const HttpServerOptions& options, const Status& status,

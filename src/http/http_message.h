@@ -54,6 +54,7 @@ struct StreamHead {
 StreamHead ToStreamHead(const HttpResponse& response, const ResponseFraming& framing);
 
 // The bytes Beast writes for `message`'s head (async_write_header), into `out` (cleared first).
+// Throws beast::system_error should Beast's serializer fail.
 void SerializeStreamHead(http::response<http::empty_body>& message, std::string& out);
 
 // The response for a request the server rejects itself: options.error_response(status) if set

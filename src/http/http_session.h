@@ -93,7 +93,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // The streamed response being written, if any.
   struct Stream {
     std::shared_ptr<StreamChannel> channel;  // null for a head-only response
-    std::vector<std::string> pieces;  // the batch being written, with its chunk framing
+    std::vector<std::string> pieces;         // the batch being written, with its chunk framing
     std::vector<std::string> chunk_sizes;
     std::vector<asio::const_buffer> buffers;
     size_t batch_bytes = 0;

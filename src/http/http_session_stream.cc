@@ -46,9 +46,9 @@ void HttpSession::StartStream(HttpResponse response, bool keep_alive) {
     OnStreamHead({});
   } else {
     ArmDeadline(shared_->options.body_timeout);
-    asio::async_write(
-        socket_, stream_.buffers,
-        [self = shared_from_this()](error_code ec, size_t) { self->OnStreamHead(ec); });
+    asio::async_write(socket_, stream_.buffers, [self = shared_from_this()](error_code ec, size_t) {
+      self->OnStreamHead(ec);
+    });
   }
   if (!stream_.channel) return;  // HEAD, 204, 304: the head is the whole response
   DoStreamWatch();

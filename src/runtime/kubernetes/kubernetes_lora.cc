@@ -185,13 +185,14 @@ std::vector<std::string> KubernetesRuntime::PoolAdapterModels(
   if (!deployed_model.starts_with(kPoolModelPrefix)) return models;
   // Those recorded on the pool's pods (what another instance attached, for one that does not
   // act), and those attached here.
-  for (const PodView& pod : cache_->All()) {
+  const std::string base = deployed_model.substr(std::string_view(kPoolModelPrefix).size());
+  for (const PodView& pod : cache_->Pods(LabelValue(PoolSpec(base).deployment_uid))) {
     if (pod.deployed_model != deployed_model) continue;
     for (const auto& [uid, adapter] : pod.adapters) models.push_back(adapter.second);
   }
   {
     std::lock_guard lock(mu_);
-    auto pool = pools_.find(deployed_model.substr(std::string_view(kPoolModelPrefix).size()));
+    auto pool = pools_.find(base);
     if (pool != pools_.end()) {
       for (const auto& [uid, adapter] : pool->second.adapters) {
         models.push_back(adapter.deployed_model);
@@ -242,7 +243,7 @@ Status KubernetesRuntime::AnnotatePod(const std::string& pod, const std::string&
 void KubernetesRuntime::ObservedAdapterView(const std::string& uid,
                                             std::vector<ReplicaInfo>& out) const {
   const std::string key = LabelValue(uid);
-  for (const PodView& pod : cache_->All()) {
+  for (const PodView& pod : cache_->ServingAdapter(key)) {
     auto adapter = pod.adapters.find(key);
     if (pod.terminating || adapter == pod.adapters.end()) continue;
     KubeDeployment d;

@@ -63,6 +63,8 @@ Status PodCache::List() {
     std::lock_guard lock(mu_);
     std::map<std::string, PodView> old = std::move(pods_);
     pods_.clear();
+    by_uid_.clear();
+    by_adapter_.clear();
     for (const Json& item : list["items"]) PutLocked(ReadPod(item), changed);
     for (const auto& [name, pod] : old) {
       auto now = pods_.find(name);
@@ -89,7 +91,37 @@ void PodCache::PutLocked(const PodView& pod, std::set<std::string>& changed) {
     unschedulable_.erase(pod.name);
   else if (!unschedulable_.count(pod.name))
     unschedulable_[pod.name] = clock_.MonotonicNow();
-  pods_[pod.name] = pod;
+  if (it != pods_.end()) UnindexLocked(it->second);
+  const PodView& stored = pods_[pod.name] = pod;
+  by_uid_[stored.uid_label].insert(stored.name);
+  for (const auto& [adapter_uid, loaded] : stored.adapters)
+    by_adapter_[adapter_uid].insert(stored.name);
+}
+
+void PodCache::EraseLocked(const std::string& name) {
+  auto it = pods_.find(name);
+  if (it == pods_.end()) return;
+  UnindexLocked(it->second);
+  pods_.erase(it);
+}
+
+void PodCache::UnindexLocked(const PodView& pod) {
+  auto drop = [&](std::map<std::string, std::set<std::string>>& index, const std::string& key) {
+    auto entry = index.find(key);
+    if (entry == index.end()) return;
+    entry->second.erase(pod.name);
+    if (entry->second.empty()) index.erase(entry);
+  };
+  drop(by_uid_, pod.uid_label);
+  for (const auto& [adapter_uid, loaded] : pod.adapters) drop(by_adapter_, adapter_uid);
+}
+
+std::vector<PodView> PodCache::CollectLocked(const std::set<std::string>* names) const {
+  std::vector<PodView> out;
+  if (names == nullptr) return out;
+  out.reserve(names->size());
+  for (const std::string& name : *names) out.push_back(pods_.at(name));
+  return out;
 }
 
 void PodCache::Report(const std::set<std::string>& changed) {
@@ -118,7 +150,7 @@ bool PodCache::OnEvent(std::string_view line, bool& relist) {
       PutLocked(ReadPod(object), changed);
     } else if (type == "DELETED") {
       PodView pod = ReadPod(object);
-      pods_.erase(pod.name);
+      EraseLocked(pod.name);
       unschedulable_.erase(pod.name);
       changed.insert(pod.deployed_model);
     }
@@ -194,9 +226,19 @@ std::vector<PodView> PodCache::Pods(const std::string& uid) const {
   std::vector<PodView> out;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [name, pod] : pods_) {
-      if (pod.uid_label == uid) out.push_back(pod);
-    }
+    auto names = by_uid_.find(uid);
+    out = CollectLocked(names == by_uid_.end() ? nullptr : &names->second);
+  }
+  std::sort(out.begin(), out.end(), OlderFirst);
+  return out;
+}
+
+std::vector<PodView> PodCache::ServingAdapter(const std::string& adapter_uid) const {
+  std::vector<PodView> out;
+  {
+    std::lock_guard lock(mu_);
+    auto names = by_adapter_.find(adapter_uid);
+    out = CollectLocked(names == by_adapter_.end() ? nullptr : &names->second);
   }
   std::sort(out.begin(), out.end(), OlderFirst);
   return out;

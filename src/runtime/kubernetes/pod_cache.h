@@ -40,9 +40,12 @@ class PodCache {
   Status Start();
   void Stop();
 
-  // Pods of one incarnation (by uid label), and all; oldest first.
+  // Pods of one incarnation (by uid label), and all; oldest first. Pods() and ServingAdapter()
+  // read an index: their cost follows the pods they return, not all the pods there are.
   std::vector<PodView> Pods(const std::string& uid) const;
   std::vector<PodView> All() const;
+  // Pool pods whose annotations record the adapter (by its uid label) as loaded; oldest first.
+  std::vector<PodView> ServingAdapter(const std::string& adapter_uid) const;
   // True once a pod of this name was ever seen Ready (crash loops after that are restarts).
   bool EverReady(const std::string& name) const;
   // When the pod was first seen unschedulable (monotonic); nullopt when it is not.
@@ -61,6 +64,11 @@ class PodCache {
   void Loop();
   // Applies one pod under mu_, noting the deployed model in `changed`.
   void PutLocked(const PodView& pod, std::set<std::string>& changed);
+  void EraseLocked(const std::string& name);
+  // Removes `pod` (as stored) from by_uid_ and by_adapter_.
+  void UnindexLocked(const PodView& pod);
+  // Copies of the named pods (none for nullptr).
+  std::vector<PodView> CollectLocked(const std::set<std::string>* names) const;
   void Report(const std::set<std::string>& changed);
 
   KubeTransport& api_;
@@ -70,12 +78,15 @@ class PodCache {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, PodView> pods_;              // by name; guarded by mu_
-  std::set<std::string> ever_ready_;                 // guarded by mu_
-  std::map<std::string, SteadyTime> unschedulable_;  // guarded by mu_
-  std::string resource_version_;                     // guarded by mu_
-  int relists_ = 0;                                  // guarded by mu_
-  bool stopping_ = false;                            // guarded by mu_
+  std::map<std::string, PodView> pods_;  // by name; guarded by mu_
+  // Indexes of pods_ (pod names): by uid label, and by the adapters a pool pod records.
+  std::map<std::string, std::set<std::string>> by_uid_;      // guarded by mu_
+  std::map<std::string, std::set<std::string>> by_adapter_;  // guarded by mu_
+  std::set<std::string> ever_ready_;                         // guarded by mu_
+  std::map<std::string, SteadyTime> unschedulable_;          // guarded by mu_
+  std::string resource_version_;                             // guarded by mu_
+  int relists_ = 0;                                          // guarded by mu_
+  bool stopping_ = false;                                    // guarded by mu_
   std::thread thread_;
 };
 

@@ -523,6 +523,32 @@ TEST_F(KubernetesRuntimeTest, AnInstanceThatDoesNotActReadsTheAdaptersThePoolPod
   EXPECT_TRUE(Eventually([&] { return seen("ua").empty() && seen("ub").size() == 1; }));
 }
 
+// The pod cache's index of adapters by pool pod follows a re-list too: a pool pod deleted (and
+// its events compacted away) while the watch was down leaves no adapter replica behind.
+TEST_F(KubernetesRuntimeTest, AReListDropsTheAdaptersOfPoolPodsThatWentAway) {
+  std::unique_ptr<KubernetesRuntime> follower = OpenAnother();
+  follower->ShareWith([] { return false; });
+  auto seen = [&](const std::string& uid) {
+    auto list = follower->ListReplicas(uid);
+    return list.ok() ? *list : std::vector<ReplicaInfo>{};
+  };
+  engines_->Refuse(true);  // the replacement pod stays without the adapter
+  ASSERT_TRUE(runtime_->AttachAdapter(LoraSpec("ft-a", "ua")).ok());
+  ASSERT_TRUE(Eventually([&] { return api_->Pods().size() == 1; }));
+  std::string pod = OnlyPod();
+  engines_->Refuse(false);
+  api_->SetPodReady(pod, "10.0.0.1", true);
+  ASSERT_TRUE(Eventually([&] { return seen("ua").size() == 1; }));
+  engines_->Refuse(true);
+  api_->HoldWatches(true);
+  api_->EndWatches();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  api_->RemovePod(pod);
+  api_->Compact();
+  api_->HoldWatches(false);
+  EXPECT_TRUE(Eventually([&] { return seen("ua").empty(); })) << seen("ua").size();
+}
+
 // An attach that comes while an idle pool's Deployment is being deleted waits, and the next one
 // applies the pool again (it used to count on the Deployment about to go, and stayed without it).
 TEST_F(KubernetesRuntimeTest, AnAttachWhileAnIdlePoolIsDeletedWaitsThenAppliesItAgain) {

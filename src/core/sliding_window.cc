@@ -1,6 +1,7 @@
 #include "core/sliding_window.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace berth {
 namespace {
@@ -15,8 +16,21 @@ size_t SlotIndex(int64_t second) {
 }  // namespace
 
 int64_t SlidingWindow::Advance(int64_t now_ms) {
-  latest_ms_ = std::max(latest_ms_, now_ms);
-  return FloorDiv(latest_ms_, kSlotMs);
+  if (now_ms <= latest_ms_) return FloorDiv(latest_ms_, kSlotMs);
+  const bool first = latest_ms_ == std::numeric_limits<int64_t>::min();
+  const int64_t was_s = first ? 0 : FloorDiv(latest_ms_, kSlotMs);
+  latest_ms_ = now_ms;
+  const int64_t now_s = FloorDiv(latest_ms_, kSlotMs);
+  if (first || now_s == was_s) return now_s;
+  // The seconds that left the window since the last call leave the running total.
+  if (now_s - was_s >= kSlots) {
+    total_ = 0;
+  } else {
+    for (int64_t s = was_s - kSlots + 1; s <= now_s - kSlots; ++s) {
+      if (const Slot* slot = Live(s)) total_ -= slot->amount;
+    }
+  }
+  return now_s;
 }
 
 const SlidingWindow::Slot* SlidingWindow::Live(int64_t second) const {
@@ -28,19 +42,17 @@ void SlidingWindow::Add(int64_t at_ms, int64_t amount, int64_t now_ms) {
   const int64_t now_s = Advance(now_ms);
   const int64_t at_s = std::min(FloorDiv(at_ms, kSlotMs), now_s);
   if (at_s <= now_s - kSlots) return;
-  // Seconds only grow, so a slot holding another second holds an older, rolled-off one.
+  // Seconds only grow, so a slot holding another second holds an older, rolled-off one, which
+  // Advance already took out of the running total.
   Slot& slot = slots_[SlotIndex(at_s)];
   if (slot.second != at_s) slot = Slot{at_s, 0};
   slot.amount += amount;
+  total_ += amount;
 }
 
 int64_t SlidingWindow::Used(int64_t now_ms) {
-  const int64_t now_s = Advance(now_ms);
-  int64_t used = 0;
-  for (int64_t s = now_s - kSlots + 1; s <= now_s; ++s) {
-    if (const Slot* slot = Live(s)) used += slot->amount;
-  }
-  return used;
+  Advance(now_ms);
+  return total_;
 }
 
 int64_t SlidingWindow::WhenFits(int64_t amount, int64_t limit, int64_t now_ms) {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <utility>
+#include <vector>
+
 namespace berth {
 namespace {
 
@@ -93,6 +97,44 @@ TEST(SlidingWindowTest, WhenFitsCountsARefundedSlotAsItLeaves) {
   EXPECT_EQ(window.WhenFits(50, 100, kT0 + 3'000), kT0 + 60'000);
   EXPECT_EQ(window.WhenFits(60, 100, kT0 + 3'000), kT0 + 60'000);
   EXPECT_EQ(window.WhenFits(70, 100, kT0 + 3'000), kT0 + 62'000);
+}
+
+// Used() keeps a running total; it must always equal the plain sum of what was added within the
+// window, whatever the steps of time (sub-second, a few seconds, over a minute, stale nows).
+TEST(SlidingWindowTest, TheRunningTotalIsTheSumOfWhatIsInTheWindow) {
+  std::mt19937_64 random(12);
+  for (int round = 0; round < 20; ++round) {
+    SlidingWindow window;
+    std::vector<std::pair<int64_t, int64_t>> added;  // (second it counts in, amount)
+    int64_t now = kT0 + static_cast<int64_t>(random() % 1000);
+    int64_t latest = now;
+    for (int step = 0; step < 2000; ++step) {
+      const uint64_t pick = random() % 100;
+      if (pick < 60) {
+        now += static_cast<int64_t>(random() % 300);
+      } else if (pick < 90) {
+        now += static_cast<int64_t>(random() % 5000);
+      } else if (pick < 95) {
+        now += 60'000 + static_cast<int64_t>(random() % 70'000);
+      } else {
+        now -= static_cast<int64_t>(random() % 50);  // a thread that read the clock earlier
+      }
+      latest = std::max(latest, now);
+      const int64_t latest_s = latest / 1000;
+      if (random() % 2 == 0) {
+        const int64_t at = now - static_cast<int64_t>(random() % 70'000);
+        const int64_t amount = static_cast<int64_t>(random() % 200) - 40;  // refunds too
+        window.Add(at, amount, now);
+        const int64_t at_s = std::min(at / 1000, latest_s);
+        if (at_s > latest_s - SlidingWindow::kSlots) added.emplace_back(at_s, amount);
+      }
+      int64_t expected = 0;
+      for (const auto& [second, amount] : added) {
+        if (second > latest_s - SlidingWindow::kSlots) expected += amount;
+      }
+      ASSERT_EQ(window.Used(now), expected) << "round " << round << " step " << step;
+    }
+  }
 }
 
 }  // namespace

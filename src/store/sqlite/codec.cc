@@ -2,6 +2,7 @@
 // ?N parameters, and each record bound to or read from a Statement.
 #include "store/sqlite/codec.h"
 
+#include <array>
 #include <initializer_list>
 
 #include "store/record_codec.h"
@@ -29,9 +30,32 @@ BERTH_SQLITE_SQL(InsertApiKeySql, InsertSql("api_keys", codec::kApiKeyColumns))
 BERTH_SQLITE_SQL(SelectApiKeySql, SelectSql("api_keys", codec::kApiKeyColumns))
 BERTH_SQLITE_SQL(InsertCustomModelSql, InsertSql("custom_models", codec::kCustomModelColumns))
 BERTH_SQLITE_SQL(SelectCustomModelSql, SelectSql("custom_models", codec::kCustomModelColumns))
-BERTH_SQLITE_SQL(InsertUsageSql, InsertSql("usage_records", codec::kUsageColumns))
 BERTH_SQLITE_SQL(SelectUsageSql, SelectSql("usage_records", codec::kUsageColumns))
 #undef BERTH_SQLITE_SQL
+
+const std::string& InsertUsageSql(size_t rows) {
+  static const std::array<std::string, kUsageRowsPerInsert + 1> sql = [] {
+    std::array<std::string, kUsageRowsPerInsert + 1> all;
+    const size_t columns = codec::kUsageColumns.size();
+    for (size_t n = 1; n <= kUsageRowsPerInsert; ++n) {
+      all[n] = "INSERT INTO usage_records (" + ColumnList(codec::kUsageColumns) + ") VALUES ";
+      for (size_t i = 0; i < n; ++i) {
+        if (i > 0) all[n] += ", ";
+        all[n] += codec::Placeholders('?', 1 + i * columns, columns);
+      }
+    }
+    return all;
+  }();
+  return sql.at(rows);
+}
+
+void BindUsageRows(Statement& st, std::span<const UsageRecord> records) {
+  const int columns = static_cast<int>(codec::kUsageColumns.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    Binder b(st, 1 + static_cast<int>(i) * columns, /*static_text=*/true);
+    codec::EncodeUsage(b, records[i]);
+  }
+}
 
 const std::string& UpdateDeploymentSql() {
   static const std::string sql = codec::UpdateDeploymentSql('?');
@@ -57,7 +81,6 @@ BERTH_SQLITE_BIND(Incarnation, BindIncarnation, EncodeIncarnation)
 BERTH_SQLITE_BIND(Workspace, BindWorkspace, EncodeWorkspace)
 BERTH_SQLITE_BIND(ApiKey, BindApiKey, EncodeApiKey)
 BERTH_SQLITE_BIND(CustomModel, BindCustomModel, EncodeCustomModel)
-BERTH_SQLITE_BIND(UsageRecord, BindUsage, EncodeUsage)
 #undef BERTH_SQLITE_BIND
 
 // Each record read from the current row of its select.

@@ -4,6 +4,7 @@
 // Statement; callable from any thread that holds the statement's connection.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -59,9 +60,13 @@ const std::string& SelectCustomModelSql();
 void BindCustomModel(Statement& st, const CustomModel& m);
 StatusOr<CustomModel> ReadCustomModel(const Statement& st);
 
-const std::string& InsertUsageSql();
+// Usage records go in by up to kUsageRowsPerInsert rows per statement (one step, one VM run).
+inline constexpr size_t kUsageRowsPerInsert = 32;
+// The insert of `rows` records (1..kUsageRowsPerInsert).
+const std::string& InsertUsageSql(size_t rows);
 const std::string& SelectUsageSql();
-void BindUsage(Statement& st, const UsageRecord& u);
+// Binds `records` to the insert of records.size() rows; they must outlive the Statement.
+void BindUsageRows(Statement& st, std::span<const UsageRecord> records);
 UsageRecord ReadUsage(const Statement& st);
 
 }  // namespace berth::sqlite

@@ -35,6 +35,9 @@ class Statement {
 
   // Parameters are 1-based, as in SQL's ?N. A failed bind is reported by the next Step/Run.
   void BindText(int index, std::string_view value);
+  // As BindText, without SQLite's copy: `value` must outlive this Statement (whose destruction
+  // clears the bindings).
+  void BindStaticText(int index, std::string_view value);
   void BindInt(int index, int64_t value);
   void BindDouble(int index, double value);
   void BindNull(int index);

@@ -18,7 +18,17 @@ namespace berth::sqlite {
 class Binder {
  public:
   explicit Binder(Statement& st) : st_(st) {}
-  void Text(std::string_view v) { st_.BindText(next_++, v); }
+  // From parameter ?first on; `static_text` binds text without a copy, for records that outlive
+  // the Statement and whose encoder binds only their own members.
+  Binder(Statement& st, int first, bool static_text)
+      : st_(st), next_(first), static_text_(static_text) {}
+  void Text(std::string_view v) {
+    if (static_text_) {
+      st_.BindStaticText(next_++, v);
+    } else {
+      st_.BindText(next_++, v);
+    }
+  }
   void Int(int64_t v) { st_.BindInt(next_++, v); }
   void Bool(bool v) { st_.BindInt(next_++, v ? 1 : 0); }
   void Time(SystemTime t) { st_.BindInt(next_++, ToUnixMillis(t)); }
@@ -31,6 +41,7 @@ class Binder {
  private:
   Statement& st_;
   int next_ = 1;
+  bool static_text_ = false;
 };
 
 // Reads successive columns 0, 1, ... of the current row.

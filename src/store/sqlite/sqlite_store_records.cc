@@ -109,10 +109,14 @@ Status SqliteStore::DeleteCustomModel(const std::string& model_name) {
 Status SqliteStore::AppendUsage(const std::vector<UsageRecord>& records) {
   if (records.empty()) return Status::Ok();
   return writer_->Run([&](Connection& db) -> Status {
-    for (const UsageRecord& record : records) {
-      ASSIGN_OR_RETURN(Statement insert, db.Prepare(sqlite::InsertUsageSql()));
-      sqlite::BindUsage(insert, record);
+    std::span<const UsageRecord> rest(records);
+    while (!rest.empty()) {
+      std::span<const UsageRecord> rows =
+          rest.first(std::min(rest.size(), sqlite::kUsageRowsPerInsert));
+      ASSIGN_OR_RETURN(Statement insert, db.Prepare(sqlite::InsertUsageSql(rows.size())));
+      sqlite::BindUsageRows(insert, rows);
       RETURN_IF_ERROR(insert.Run());
+      rest = rest.subspan(rows.size());
     }
     return Status::Ok();
   });

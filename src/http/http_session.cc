@@ -109,6 +109,17 @@ void HttpSession::DoReadHeader() {
   const HttpServerOptions& options = shared_->options;
   parser_.emplace();
   ApplyLimits(*parser_, options);
+  // A head already in the buffer (a kept-alive connection's next request, read by DoWaitIdle)
+  // is parsed here, as async_read_header would parse it, without the turn of the loop its
+  // completion costs. Beast parses a head only once it is whole, so "need more" consumed nothing
+  // and the async read takes over from the same parser.
+  if (buffer_.size() > 0) {
+    parser_->eager(false);
+    error_code ec;
+    const size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec != http::error::need_more) return OnReadHeader(ec, used);
+  }
   ArmDeadline(options.header_timeout);
   http::async_read_header(
       socket_, buffer_, *parser_,
@@ -147,6 +158,18 @@ void HttpSession::OnSendContinue(error_code ec) {
 }
 
 void HttpSession::DoReadBody() {
+  // As for the head: a body already in the buffer is parsed here, as async_read would.
+  if (buffer_.size() > 0) {
+    parser_->eager(true);
+    error_code ec;
+    while (buffer_.size() > 0 && !parser_->is_done() && !ec) {
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (used == 0 && !ec) break;
+    }
+    if (ec == http::error::need_more) ec = {};
+    if (ec || parser_->is_done()) return OnReadBody(ec);
+  }
   ArmDeadline(shared_->options.body_timeout);
   http::async_read(socket_, buffer_, *parser_,
                    [self = shared_from_this()](error_code ec, size_t) { self->OnReadBody(ec); });

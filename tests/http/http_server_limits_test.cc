@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "http/http_server.h"
 #include "http_test_util.h"
@@ -206,6 +207,81 @@ TEST(HttpServerLimitsTest, ExpectContinueGets100First) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 201);
   EXPECT_EQ(response->body, "data");
+}
+
+}  // namespace
+}  // namespace berth
+
+namespace berth {
+namespace {
+
+// A kept-alive connection's next request is parsed from the bytes its idle read brought in
+// (no async read in between): the same rules must hold there, whether the request came whole,
+// in pieces, or pipelined behind another.
+TEST(HttpServerLimitsTest, AKeptAliveConnectionsNextRequestMeetsTheSameRules) {
+  HttpServerOptions options = SmallBodyOptions();
+  options.max_header_bytes = 512;
+  auto server = Start(std::move(options));
+  ASSERT_NE(server, nullptr);
+  // A connection whose first request was served; its next request is the case under test.
+  auto second = [&](const std::vector<std::string>& pieces) {
+    TestClient client(server->port());
+    EXPECT_TRUE(client.Send(kSimpleGet));
+    auto first = client.ReadResponse();
+    EXPECT_TRUE(first && first->status == 200);
+    for (const std::string& piece : pieces) {
+      EXPECT_TRUE(client.Send(piece));
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    return client.ReadResponse();
+  };
+  auto big_header =
+      second({"GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(600, 'h') + "\r\n\r\n"});
+  ASSERT_TRUE(big_header);
+  EXPECT_EQ(big_header->status, 431);
+  auto big_body = second(
+      {"POST /b HTTP/1.1\r\nHost: t\r\nContent-Length: 2048\r\n\r\n" + std::string(2048, 'x')});
+  ASSERT_TRUE(big_body);
+  EXPECT_EQ(big_body->status, 413);
+  auto malformed = second({"GET / HTTP/1.1\r\nBad Header\r\n\r\n"});
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 400);
+  auto smuggled =
+      second({"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n"
+              "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"});
+  ASSERT_TRUE(smuggled);
+  EXPECT_EQ(smuggled->status, 400);
+  // The head whole, the body in two later pieces; then a head split in two.
+  auto split_body =
+      second({"POST /s HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n01234", "56789"});
+  ASSERT_TRUE(split_body);
+  EXPECT_EQ(split_body->status, 201);
+  EXPECT_EQ(split_body->body, "0123456789");
+  auto split_head = second({"POST /h HTTP/1.1\r\nHost: t\r\nContent-", "Length: 2\r\n\r\nok"});
+  ASSERT_TRUE(split_head);
+  EXPECT_EQ(split_head->body, "ok");
+  auto chunked =
+      second({"POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+              "3\r\nabc\r\n",
+              "2\r\nde\r\n0\r\n\r\n"});
+  ASSERT_TRUE(chunked);
+  EXPECT_EQ(chunked->body, "abcde");
+
+  // Two requests pipelined in one write after the first: both answered, in order.
+  TestClient client(server->port());
+  ASSERT_TRUE(client.Send(kSimpleGet));
+  ASSERT_TRUE(client.ReadResponse());
+  ASSERT_TRUE(
+      client.Send("POST /p1 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\naa"
+                  "POST /p2 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nbb"));
+  auto p1 = client.ReadResponse();
+  auto p2 = client.ReadResponse();
+  ASSERT_TRUE(p1 && p2);
+  EXPECT_EQ(p1->Header("X-Path"), "/p1");
+  EXPECT_EQ(p1->body, "aa");
+  EXPECT_EQ(p2->Header("X-Path"), "/p2");
+  EXPECT_EQ(p2->body, "bb");
+  ExpectStillServing(*server);
 }
 
 }  // namespace

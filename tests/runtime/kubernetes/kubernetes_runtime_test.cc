@@ -483,10 +483,11 @@ TEST_F(KubernetesRuntimeTest, AnInstanceThatDoesNotActReadsThePodsAnotherMade) {
 // ... and a lora deployment's replicas from its pool's pods, which the acting instance marks
 // with each adapter it loaded into their current container.
 TEST_F(KubernetesRuntimeTest, AnInstanceThatDoesNotActReadsTheAdaptersThePoolPodsServe) {
-  std::unique_ptr<KubernetesRuntime> follower = OpenAnother();
-  follower->ShareWith([] { return false; });
+  // Declared before the follower, so they outlive its watch thread, which runs the callback.
   std::mutex mu;
   std::vector<std::string> triggered;  // guarded by mu
+  std::unique_ptr<KubernetesRuntime> follower = OpenAnother();
+  follower->ShareWith([] { return false; });
   follower->OnReplicaChange([&](const std::string& model) {
     std::lock_guard lock(mu);
     triggered.push_back(model);
@@ -506,10 +507,12 @@ TEST_F(KubernetesRuntimeTest, AnInstanceThatDoesNotActReadsTheAdaptersThePoolPod
   EXPECT_EQ(r.host, "10.0.0.1");
   EXPECT_EQ(r.deployment_uid, "ua");
   EXPECT_EQ(api_->Pods()[0]["metadata"]["annotations"]["berth.dev/adapter-ua"], "0 ft-a");
-  {
-    std::lock_guard lock(mu);  // the follower looks at the adapter deployment again
-    EXPECT_NE(std::find(triggered.begin(), triggered.end(), "ft-a"), triggered.end());
-  }
+  // The follower looks at the adapter deployment again. The watch thread reports the change
+  // just after the cache took it, so a read can see the pod before the report arrives.
+  EXPECT_TRUE(Eventually([&] {
+    std::lock_guard lock(mu);
+    return std::find(triggered.begin(), triggered.end(), "ft-a") != triggered.end();
+  }));
 
   engines_->Refuse(true);  // the restarted container does not get it back for now
   api_->SetPodReady(OnlyPod(), "10.0.0.1", true, /*restarts=*/1);

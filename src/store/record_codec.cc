@@ -20,9 +20,14 @@ std::string Placeholders(char mark, size_t first, size_t count) {
   return out + ")";
 }
 
-std::string InsertSql(char mark, const char* table, std::initializer_list<const char*> columns) {
-  return std::string("INSERT INTO ") + table + " (" + ColumnList(columns) + ") VALUES " +
-         Placeholders(mark, 1, columns.size());
+std::string InsertSql(char mark, const char* table, std::initializer_list<const char*> columns,
+                      size_t rows) {
+  std::string sql = std::string("INSERT INTO ") + table + " (" + ColumnList(columns) + ") VALUES ";
+  for (size_t i = 0; i < rows; ++i) {
+    if (i > 0) sql += ", ";
+    sql += Placeholders(mark, 1 + i * columns.size(), columns.size());
+  }
+  return sql;
 }
 
 std::string SelectSql(const char* table, std::initializer_list<const char*> columns) {

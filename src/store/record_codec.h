@@ -56,12 +56,14 @@ inline constexpr std::initializer_list<const char*> kUsageColumns = {
 // clang-format on
 
 // SQL text over the column lists, with the store's parameter mark ('?' for SQLite, '$' for
-// PostgreSQL): "a, b, c"; "(?1, ?2)" from `first`; "INSERT INTO t (a, b) VALUES (?1, ?2)";
+// PostgreSQL): "a, b, c"; "(?1, ?2)" from `first`; "INSERT INTO t (a, b) VALUES (?1, ?2)"
+// (with `rows` > 1: "VALUES (?1, ?2), (?3, ?4)", one tuple per row);
 // "SELECT a, b FROM t"; and the UPDATE of every deployment column but the key (bound first),
 // with the expected stored version bound after the columns.
 std::string ColumnList(std::initializer_list<const char*> columns);
 std::string Placeholders(char mark, size_t first, size_t count);
-std::string InsertSql(char mark, const char* table, std::initializer_list<const char*> columns);
+std::string InsertSql(char mark, const char* table, std::initializer_list<const char*> columns,
+                      size_t rows = 1);
 std::string SelectSql(const char* table, std::initializer_list<const char*> columns);
 std::string UpdateDeploymentSql(char mark);
 

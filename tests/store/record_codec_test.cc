@@ -147,3 +147,15 @@ TEST(RecordCodecTest, TheOtherRecordsReadBackAsWritten) {
 
 }  // namespace
 }  // namespace berth
+
+namespace berth::codec {
+namespace {
+
+TEST(RecordCodecTest, AnInsertOfSeveralRowsNumbersEachRowsParametersOnward) {
+  EXPECT_EQ(InsertSql('?', "t", {"a", "b"}), "INSERT INTO t (a, b) VALUES (?1, ?2)");
+  EXPECT_EQ(InsertSql('$', "t", {"a", "b"}, 3),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6)");
+}
+
+}  // namespace
+}  // namespace berth::codec

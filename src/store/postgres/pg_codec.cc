@@ -64,13 +64,7 @@ BERTH_PG_SQL(InsertCustomModelSql, InsertSql("custom_models", codec::kCustomMode
 #undef BERTH_PG_SQL
 
 std::string InsertUsageSql(size_t rows) {
-  const size_t columns = codec::kUsageColumns.size();
-  std::string sql = "INSERT INTO usage_records (" + ColumnList(codec::kUsageColumns) + ") VALUES ";
-  for (size_t i = 0; i < rows; ++i) {
-    if (i > 0) sql += ", ";
-    sql += codec::Placeholders(kMark, 1 + i * columns, columns);
-  }
-  return sql;
+  return codec::InsertSql(kMark, "usage_records", codec::kUsageColumns, rows);
 }
 
 const std::string& UpdateDeploymentSql() {

@@ -36,13 +36,8 @@ BERTH_SQLITE_SQL(SelectUsageSql, SelectSql("usage_records", codec::kUsageColumns
 const std::string& InsertUsageSql(size_t rows) {
   static const std::array<std::string, kUsageRowsPerInsert + 1> sql = [] {
     std::array<std::string, kUsageRowsPerInsert + 1> all;
-    const size_t columns = codec::kUsageColumns.size();
     for (size_t n = 1; n <= kUsageRowsPerInsert; ++n) {
-      all[n] = "INSERT INTO usage_records (" + ColumnList(codec::kUsageColumns) + ") VALUES ";
-      for (size_t i = 0; i < n; ++i) {
-        if (i > 0) all[n] += ", ";
-        all[n] += codec::Placeholders('?', 1 + i * columns, columns);
-      }
+      all[n] = InsertSql("usage_records", codec::kUsageColumns, n);
     }
     return all;
   }();

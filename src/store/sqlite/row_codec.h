@@ -65,8 +65,9 @@ class Reader {
   int next_ = 0;
 };
 
-inline std::string InsertSql(const char* table, std::initializer_list<const char*> columns) {
-  return codec::InsertSql('?', table, columns);
+inline std::string InsertSql(const char* table, std::initializer_list<const char*> columns,
+                             size_t rows = 1) {
+  return codec::InsertSql('?', table, columns, rows);
 }
 using codec::SelectSql;
 

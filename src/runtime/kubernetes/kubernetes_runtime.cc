@@ -366,10 +366,8 @@ std::vector<ReplicaInfo> KubernetesRuntime::ObservedView(const std::string& uid)
     d.port = pod.port;
     out.push_back(FromPod(d, pod));
   }
-  if (out.empty()) ObservedAdapterView(uid, out);  // a lora deployment: its pool's pods
-  std::stable_sort(out.begin(), out.end(), [](const ReplicaInfo& a, const ReplicaInfo& b) {
-    return a.started < b.started;
-  });
+  // A lora deployment: its pool's pods. Either way the cache hands them oldest first.
+  if (out.empty()) ObservedAdapterView(uid, out);
   return out;
 }
 

@@ -106,7 +106,7 @@ void PodCache::EraseLocked(const std::string& name) {
 }
 
 void PodCache::UnindexLocked(const PodView& pod) {
-  auto drop = [&](std::map<std::string, std::set<std::string>>& index, const std::string& key) {
+  auto drop = [&](Index& index, const std::string& key) {
     auto entry = index.find(key);
     if (entry == index.end()) return;
     entry->second.erase(pod.name);
@@ -116,11 +116,16 @@ void PodCache::UnindexLocked(const PodView& pod) {
   for (const auto& [adapter_uid, loaded] : pod.adapters) drop(by_adapter_, adapter_uid);
 }
 
-std::vector<PodView> PodCache::CollectLocked(const std::set<std::string>* names) const {
+std::vector<PodView> PodCache::Lookup(const Index& index, const std::string& key) const {
   std::vector<PodView> out;
-  if (names == nullptr) return out;
-  out.reserve(names->size());
-  for (const std::string& name : *names) out.push_back(pods_.at(name));
+  {
+    std::lock_guard lock(mu_);
+    auto names = index.find(key);
+    if (names == index.end()) return out;
+    out.reserve(names->second.size());
+    for (const std::string& name : names->second) out.push_back(pods_.at(name));
+  }
+  std::sort(out.begin(), out.end(), OlderFirst);
   return out;
 }
 
@@ -222,26 +227,10 @@ void PodCache::Loop() {
   }
 }
 
-std::vector<PodView> PodCache::Pods(const std::string& uid) const {
-  std::vector<PodView> out;
-  {
-    std::lock_guard lock(mu_);
-    auto names = by_uid_.find(uid);
-    out = CollectLocked(names == by_uid_.end() ? nullptr : &names->second);
-  }
-  std::sort(out.begin(), out.end(), OlderFirst);
-  return out;
-}
+std::vector<PodView> PodCache::Pods(const std::string& uid) const { return Lookup(by_uid_, uid); }
 
 std::vector<PodView> PodCache::ServingAdapter(const std::string& adapter_uid) const {
-  std::vector<PodView> out;
-  {
-    std::lock_guard lock(mu_);
-    auto names = by_adapter_.find(adapter_uid);
-    out = CollectLocked(names == by_adapter_.end() ? nullptr : &names->second);
-  }
-  std::sort(out.begin(), out.end(), OlderFirst);
-  return out;
+  return Lookup(by_adapter_, adapter_uid);
 }
 
 std::vector<PodView> PodCache::All() const {

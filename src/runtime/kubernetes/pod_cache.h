@@ -67,8 +67,10 @@ class PodCache {
   void EraseLocked(const std::string& name);
   // Removes `pod` (as stored) from by_uid_ and by_adapter_.
   void UnindexLocked(const PodView& pod);
-  // Copies of the named pods (none for nullptr).
-  std::vector<PodView> CollectLocked(const std::set<std::string>* names) const;
+  // Pod names by a key (a uid label, an adapter uid label).
+  using Index = std::map<std::string, std::set<std::string>>;
+  // Copies of the pods `index` lists under `key`, oldest first. Takes mu_.
+  std::vector<PodView> Lookup(const Index& index, const std::string& key) const;
   void Report(const std::set<std::string>& changed);
 
   KubeTransport& api_;
@@ -80,13 +82,13 @@ class PodCache {
   std::condition_variable cv_;
   std::map<std::string, PodView> pods_;  // by name; guarded by mu_
   // Indexes of pods_ (pod names): by uid label, and by the adapters a pool pod records.
-  std::map<std::string, std::set<std::string>> by_uid_;      // guarded by mu_
-  std::map<std::string, std::set<std::string>> by_adapter_;  // guarded by mu_
-  std::set<std::string> ever_ready_;                         // guarded by mu_
-  std::map<std::string, SteadyTime> unschedulable_;          // guarded by mu_
-  std::string resource_version_;                             // guarded by mu_
-  int relists_ = 0;                                          // guarded by mu_
-  bool stopping_ = false;                                    // guarded by mu_
+  Index by_uid_;                                     // guarded by mu_
+  Index by_adapter_;                                 // guarded by mu_
+  std::set<std::string> ever_ready_;                 // guarded by mu_
+  std::map<std::string, SteadyTime> unschedulable_;  // guarded by mu_
+  std::string resource_version_;                     // guarded by mu_
+  int relists_ = 0;                                  // guarded by mu_
+  bool stopping_ = false;                            // guarded by mu_
   std::thread thread_;
 };
 

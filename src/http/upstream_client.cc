@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/beast/core/flat_static_buffer.hpp>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -30,11 +31,14 @@ namespace asio = http_internal::asio;
 namespace beast = http_internal::beast;
 namespace http = http_internal::http;
 
-constexpr std::uint32_t kMaxHeaderBytes = 64 << 10;
 constexpr size_t kReadChunk = 16 << 10;
-// Read chunks kept for reuse per thread: a 16 KB allocation per call takes malloc's slow path
-// (bins and consolidation, past the per-thread cache) on every request.
-constexpr size_t kCachedChunks = 64;
+// The engine's answer is read into one chunk (so a head must fit in it) and its body parsed into
+// another. Beast's growing flat_buffer read 512 bytes at a time: a streamed answer's events that
+// arrived together took several reads, each handed on as a write of its own.
+constexpr std::uint32_t kMaxHeaderBytes = kReadChunk;
+// Read chunks kept for reuse per thread (two per call under way): a 16 KB allocation per call
+// takes malloc's slow path (bins and consolidation, past the per-thread cache) on every request.
+constexpr size_t kCachedChunks = 128;
 
 using Chunk = std::array<char, kReadChunk>;  // not zeroed: only what the parser wrote is read
 
@@ -222,6 +226,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   }
 
   void OnBody(error_code ec) {
+    if (!ec) ParseBuffered(ec);
     size_t got = chunk_->size() - parser_->get().body().size;
     if (got > 0 && handlers_.on_data && !cancelled_) {
       handlers_.on_data(std::string_view(chunk_->data(), got));
@@ -229,6 +234,20 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     if (ec == http::error::need_buffer) ec = {};
     if (ec) return Fail("the answer broke off", ec, /*nothing_sent=*/false);
     ReadBody();
+  }
+
+  // A read of the body parses one chunk of a chunked answer; the chunks already buffered behind
+  // it are parsed here too, so a streamed answer's events that arrived together are handed on
+  // together, where one at a time each cost a posted completion and a write to the client. (The
+  // parser's eager mode would parse on, but then waits for the next chunk's size line before
+  // handing on the body it has.)
+  void ParseBuffered(error_code& ec) {
+    while (buffer_.size() > 0 && !parser_->is_done() && parser_->get().body().size > 0) {
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) ec = {};
+      if (ec || used == 0) return;
+    }
   }
 
   void Complete() {
@@ -307,7 +326,8 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   UpstreamHandlers handlers_;
   tcp::socket socket_;
   asio::steady_timer timer_;
-  beast::flat_buffer buffer_;
+  ChunkPtr raw_ = TakeChunk();  // the bytes read from the engine, not parsed yet
+  beast::flat_static_buffer_base buffer_{raw_->data(), raw_->size()};
   http::request<http::string_body> beast_request_;  // unless by_hand_
   bool by_hand_ = false;                            // request_head_ and request_.body go out
   std::string request_head_;

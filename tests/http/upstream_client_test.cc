@@ -72,8 +72,14 @@ class Collector {
   int done_calls = 0;
 };
 
+// Event i of /burst (small) or /big (1 KB each: 200 of them are many times the read buffer).
+std::string BigEvent(int i, bool big) {
+  return "data: " + std::to_string(i) + (big ? std::string(1024, 'x') : "") + "\n\n";
+}
+
 // The upstream: /json answers at once; /stream sends three events 30 ms apart; /hold sends one
-// event and then waits for the client to leave (and says so); /late answers after 600 ms.
+// event and then waits for the client to leave (and says so); /burst and /big send all their
+// events at once; /late answers after 600 ms.
 class Upstream {
  public:
   Upstream() {
@@ -119,6 +125,14 @@ class Upstream {
           }
           writer->Finish();
         });
+      };
+    } else if (request.path == "/burst" || request.path == "/big") {
+      // Every event written within on_stream: they reach the client in one write.
+      const int events = request.path == "/burst" ? 3 : 200;
+      response.content_type = "text/event-stream";
+      response.on_stream = [events](std::shared_ptr<HttpStreamWriter> writer) {
+        for (int i = 0; i < events; ++i) writer->Write(BigEvent(i, events > 3));
+        writer->Finish();
       };
     } else if (request.path == "/late") {
       Spawn([respond] {
@@ -181,6 +195,35 @@ TEST(UpstreamClientTest, StreamPiecesArriveAsTheyAreSent) {
   EXPECT_TRUE(c.result.ok()) << c.result.ToString();
   EXPECT_EQ(c.Body(), "data: 0\n\ndata: 1\n\ndata: 2\n\n");
   EXPECT_GE(c.pieces.size(), 3u);
+}
+
+// Chunks that arrive together are parsed in one go and handed on as one piece (one write to
+// the client, where one piece per chunk cost a posted completion and a write each).
+TEST(UpstreamClientTest, EventsThatArriveTogetherAreHandedOnTogether) {
+  Upstream upstream;
+  auto client = StartUpstreamClient();
+  Collector c;
+  client->Send(Post(upstream.port(), "/burst"), c.Handlers());
+  ASSERT_TRUE(c.WaitDone());
+  EXPECT_TRUE(c.result.ok()) << c.result.ToString();
+  EXPECT_EQ(c.Body(), BigEvent(0, false) + BigEvent(1, false) + BigEvent(2, false));
+  EXPECT_EQ(c.pieces.size(), 1u);
+}
+
+// An answer many times the read buffers (16 KB each) arrives whole, and the connection is kept.
+TEST(UpstreamClientTest, AnAnswerLargerThanTheReadBuffersArrivesWhole) {
+  Upstream upstream;
+  auto client = StartUpstreamClient();
+  std::string expected;
+  for (int i = 0; i < 200; ++i) expected += BigEvent(i, true);
+  for (int round = 0; round < 2; ++round) {
+    Collector c;
+    client->Send(Post(upstream.port(), "/big"), c.Handlers());
+    ASSERT_TRUE(c.WaitDone());
+    EXPECT_TRUE(c.result.ok()) << c.result.ToString();
+    EXPECT_EQ(c.Body(), expected);
+    EXPECT_EQ(client->IdleConnections(), 1u);
+  }
 }
 
 TEST(UpstreamClientTest, RefusedPortSaysNothingWasSent) {

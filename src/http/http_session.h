@@ -132,6 +132,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Streamed responses (http_session_stream.cc).
   void StartStream(HttpResponse response, bool keep_alive);
   void CallOnStream(std::function<void(std::shared_ptr<HttpStreamWriter>)> on_stream);
+  void WriteStreamHeadAlone();
   void OnStreamHead(error_code ec);
   void DoStreamWatch();
   void OnStreamWatch(error_code ec, size_t bytes);

@@ -38,21 +38,29 @@ void HttpSession::StartStream(HttpResponse response, bool keep_alive) {
   stream_.channel = head.has_body ? std::make_shared<StreamChannel>() : nullptr;
   stream_.active = true;
   stream_.complete = false;
-  stream_.writing = true;
-  stream_.buffers.assign({asio::buffer(write_head_)});
-  // The head goes at once when the socket takes it (the usual case); OnStreamHead then finds
-  // nothing queued yet, and the first write of the producer (CallOnStream) is sent at once too.
-  if (SendNow(socket_, stream_.buffers)) {
-    OnStreamHead({});
-  } else {
-    ArmDeadline(shared_->options.body_timeout);
-    asio::async_write(socket_, stream_.buffers, [self = shared_from_this()](error_code ec, size_t) {
-      self->OnStreamHead(ec);
-    });
-  }
-  if (!stream_.channel) return;  // HEAD, 204, 304: the head is the whole response
+  stream_.writing = true;  // the producer's first writes wait here, to go out with the head
+  if (!stream_.channel) return WriteStreamHeadAlone();  // HEAD, 204, 304: the head is all
   DoStreamWatch();
   CallOnStream(std::move(response.on_stream));
+  // What the producer wrote (or whether it finished) within its call goes in the head's write:
+  // a proxy that starts the stream with the engine's first events sends one packet, not two.
+  StreamChannel::Batch batch = stream_.channel->Take();
+  const StreamChannel::End end = batch.end;
+  FrameBatch(batch);
+  stream_.buffers.insert(stream_.buffers.begin(), asio::buffer(write_head_));
+  if (SendNow(socket_, stream_.buffers)) return OnStreamWrite({}, end);
+  ArmDeadline(shared_->options.body_timeout);
+  asio::async_write(
+      socket_, stream_.buffers,
+      [self = shared_from_this(), end](error_code ec, size_t) { self->OnStreamWrite(ec, end); });
+}
+
+void HttpSession::WriteStreamHeadAlone() {
+  stream_.buffers.assign({asio::buffer(write_head_)});
+  if (SendNow(socket_, stream_.buffers)) return OnStreamHead({});
+  ArmDeadline(shared_->options.body_timeout);
+  asio::async_write(socket_, stream_.buffers,
+                    [self = shared_from_this()](error_code ec, size_t) { self->OnStreamHead(ec); });
 }
 
 void HttpSession::CallOnStream(std::function<void(std::shared_ptr<HttpStreamWriter>)> on_stream) {
@@ -72,8 +80,7 @@ void HttpSession::OnStreamHead(error_code ec) {
   stream_.buffers.clear();
   if (!stream_.active) return;
   if (ec) return StreamGone(timed_out ? "the head was not written in time" : ec.message());
-  if (!stream_.channel) return CompleteStream();
-  PumpStream();
+  CompleteStream();
 }
 
 void HttpSession::PumpStream() {

@@ -52,9 +52,10 @@ struct HttpResponse {
   std::string content_type = "application/json";
   HeaderList headers;  // extra headers
   std::string body;
-  // When set, `body` is ignored: the head goes out with chunked transfer encoding, then this is
-  // called (on any thread) with the writer of the body. It must not block: it may run on a
-  // server thread. Not called for HEAD requests or statuses without a body (only the head goes).
+  // When set, `body` is ignored: this is called (on any thread) with the writer of the body, and
+  // the head goes out with chunked transfer encoding, together with what the call wrote at once.
+  // It must not block: it may run on a server thread. Not called for HEAD requests or statuses
+  // without a body (only the head goes).
   std::function<void(std::shared_ptr<HttpStreamWriter>)> on_stream;
 };
 

@@ -1,6 +1,8 @@
 // Streamed responses (HttpResponse::on_stream): framing, latency, keep-alive after the stream,
-// HEAD, HTTP/1.0 and writers dropped without Finish().
+// HEAD, HTTP/1.0, writers dropped without Finish(), and the head sent with the first writes.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -171,6 +173,33 @@ TEST(HttpStreamTest, DroppedWriterClosesWithoutTheLastChunk) {
   ASSERT_TRUE(client.ReadHead());
   EXPECT_EQ(client.ReadChunk(), "partial");
   EXPECT_EQ(client.ReadChunk(), std::nullopt);  // closed: the client sees a truncated body
+}
+
+// What on_stream writes within its call goes out in the head's write: a proxy starting a stream
+// with the engine's first events sends one packet. One read of the client sees it all.
+TEST(HttpStreamTest, WhatOnStreamWritesAtOnceGoesWithTheHead) {
+  auto server = Start(TestOptions([](HttpRequest, HttpResponder respond) {
+    HttpResponse response;
+    response.content_type = "text/event-stream";
+    response.on_stream = [](std::shared_ptr<HttpStreamWriter> writer) {
+      writer->Write(Event(0));
+      writer->Write(Event(1));
+      writer->Finish();
+    };
+    respond(std::move(response));
+  }));
+  ASSERT_NE(server, nullptr);
+  TestClient client(server->port());
+  ASSERT_TRUE(client.Send(kGetEvents));
+  pollfd readable{client.fd(), POLLIN, 0};
+  ASSERT_EQ(poll(&readable, 1, 5000), 1);
+  std::string first(4096, '\0');
+  const ssize_t got = recv(client.fd(), first.data(), first.size(), 0);
+  ASSERT_GT(got, 0);
+  first.resize(static_cast<size_t>(got));
+  EXPECT_TRUE(first.starts_with("HTTP/1.1 200 OK\r\n")) << first;
+  EXPECT_TRUE(first.ends_with("\r\n\r\n9\r\ndata: 0\n\n\r\n9\r\ndata: 1\n\n\r\n0\r\n\r\n"))
+      << first;
 }
 
 TEST(HttpStreamTest, ThrowingOnStreamClosesTheConnection) {

@@ -131,17 +131,20 @@ void ProxyCall::TrySend() {
 void ProxyCall::OnHead(int status) {
   deps_.metrics->upstream_latency().Observe(Seconds(deps_.clock->MonotonicNow() - sent_at_));
   upstream_status_ = status;
-  if (plan_.stream && status == 200) StartClientStream();
+  // A stream's head goes to the client with the engine's first events (OnData), in one write.
 }
 
+bool ProxyCall::StreamsToClient() const { return plan_.stream && upstream_status_ == 200; }
+
 void ProxyCall::OnData(std::string_view data) {
-  if (!streaming_) {
+  if (!StreamsToClient()) {
     upstream_body_.append(data);
     return;
   }
   std::string out;
   for (const std::string& event : splitter_.Feed(data)) out += TranslateEvent(event);
-  if (!out.empty()) Deliver(std::move(out));
+  if (!out.empty()) Deliver(std::move(out));  // kept in pending_ until the stream starts
+  if (!streaming_) StartClientStream();
 }
 
 void ProxyCall::OnDone(const Status& status, bool nothing_sent) {
@@ -160,6 +163,7 @@ void ProxyCall::OnDone(const Status& status, bool nothing_sent) {
     TrySend();
     return;
   }
+  if (!streaming_ && StreamsToClient()) StartClientStream();  // a stream without a body byte
   if (streaming_) {
     EndStream(status);
   } else {

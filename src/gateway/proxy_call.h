@@ -75,6 +75,8 @@ class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
 
   void TrySend();
   void OnHead(int status);
+  // Whether the engine's answer is streamed on to the client (a stream the engine accepted).
+  bool StreamsToClient() const;
   void OnData(std::string_view data);
   void OnDone(const Status& status, bool nothing_sent);
 

@@ -96,6 +96,30 @@ TEST(WithoutUsageTest, KeepsContentChunksDropsTheUsageChunk) {
   EXPECT_FALSE(WithoutUsage(R"({"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}})"));
 }
 
+// The chunk is spliced, not re-serialized: the engine's text is kept, only the usage changes;
+// what the skimmer leaves to the full parser gives the same document.
+TEST(WithoutUsageTest, SplicesTheEnginesTextAndAgreesWithTheParser) {
+  EXPECT_EQ(WithoutUsage(R"({"id":"c","choices":[{"delta":{}}],"usage":{"total_tokens":4}})"),
+            R"({"id":"c","choices":[{"delta":{}}],"usage":null})");
+  EXPECT_EQ(WithoutUsage(R"( {"choices": [1], "z": 2} )"),
+            R"( {"choices": [1], "z": 2,"usage":null} )");
+  EXPECT_FALSE(WithoutUsage(R"({"choices":[ ],"usage":{"total_tokens":4}})"));
+  EXPECT_FALSE(WithoutUsage(R"({"usage":{"total_tokens":4}})"));
+  EXPECT_FALSE(WithoutUsage(R"({"choices":{},"usage":{"total_tokens":4}})"));
+  EXPECT_FALSE(WithoutUsage(R"([{"choices":[1]}])"));
+  EXPECT_FALSE(WithoutUsage(R"({"choices":[1],)"));
+  // Left to the parser, which decides as before: an escaped key, a repeated one, an exponent.
+  for (const char* chunk : {R"({"choices":[1],"usag\u0065":{"a":1}})",
+                            R"({"choices":[1],"usage":{"a":1},"usage":{"a":2}})",
+                            R"({"choices":[],"choices":[1],"usage":1e3})"}) {
+    std::optional<std::string> out = WithoutUsage(chunk);
+    ASSERT_TRUE(out.has_value()) << chunk;
+    json doc = json::parse(*out);
+    EXPECT_TRUE(doc["usage"].is_null()) << chunk;
+    EXPECT_EQ(doc["choices"], json::array({1})) << chunk;
+  }
+}
+
 TEST(EngineThinkingFormTest, MovesTopLevelEnableThinkingToTemplateKwargs) {
   json body = {{"model", "m"}, {"enable_thinking", false}};
   EXPECT_TRUE(EngineThinkingForm(body));

@@ -34,6 +34,10 @@ bool IsSafeHeader(std::string_view name, std::string_view value) {
 // 1xx, 204 and 304 responses carry neither a body nor Content-Length (RFC 9110 8.6).
 bool StatusForbidsBody(int status) { return status < 200 || status == 204 || status == 304; }
 
+void AppendHeader(std::string_view name, std::string_view value, std::string& head) {
+  head.append(name).append(": ").append(value).append("\r\n");
+}
+
 // The path and query of an absolute-form target ("http://host:8080/a?b" -> "/a?b"), which a
 // server must accept (RFC 9112 §3.2.2); other targets as they are.
 std::string OriginForm(std::string_view target) {
@@ -110,19 +114,20 @@ BeastResponse ToBeastResponse(HttpResponse response, const ResponseFraming& fram
   return out;
 }
 
-void SerializeResponse(HttpResponse& response, const ResponseFraming& framing, std::string& head,
-                       std::string& body) {
-  const unsigned status =
-      static_cast<unsigned>(IsValidStatus(response.status) ? response.status : 500);
+namespace {
+
+// The status line, Server, Content-Type and the handler's headers as Beast writes FillHead's
+// message, into `head` (cleared first). A Content-Type header of the handler's replaces
+// response.content_type and (as Beast's set() does) moves to where that header is.
+void AppendStatusAndHeaders(const HttpResponse& response, unsigned version, unsigned status,
+                            std::string& head) {
   head.clear();
-  head += framing.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   head += std::to_string(status);
   head += ' ';
   const auto reason = http::obsolete_reason(static_cast<http::status>(status));
   head.append(reason.data(), reason.size());
   head += "\r\nServer: berth\r\n";
-  // As FillHead: a Content-Type header of the handler's replaces response.content_type, and (as
-  // Beast's set() does) moves to where that header is.
   std::string_view content_type;
   size_t content_type_at = 0;  // where it goes among the handler's headers (index + 1), 0: first
   if (!response.content_type.empty() && IsSafeHeader("Content-Type", response.content_type)) {
@@ -136,27 +141,58 @@ void SerializeResponse(HttpResponse& response, const ResponseFraming& framing, s
       content_type_at = i + 1;
     }
   }
-  auto add = [&](std::string_view name, std::string_view value) {
-    head.append(name).append(": ").append(value).append("\r\n");
-  };
-  if (!content_type.empty() && content_type_at == 0) add("Content-Type", content_type);
+  if (!content_type.empty() && content_type_at == 0)
+    AppendHeader("Content-Type", content_type, head);
   for (size_t i = 0; i < response.headers.size(); ++i) {
     const auto& [name, value] = response.headers[i];
     if (IsManagedHeader(name) || !IsSafeHeader(name, value)) continue;
     if (!EqualsIgnoreCase(name, "Content-Type")) {
-      add(name, value);
+      AppendHeader(name, value, head);
     } else if (i + 1 == content_type_at) {
-      add("Content-Type", content_type);
+      AppendHeader("Content-Type", content_type, head);
     }
   }
-  if (framing.version == 11 && !framing.keep_alive) add("Connection", "close");
-  if (framing.version == 10 && framing.keep_alive) add("Connection", "keep-alive");
+}
+
+// The Connection header Beast's keep_alive() writes: only where it differs from the version's
+// default.
+void AppendConnection(unsigned version, bool keep_alive, std::string& head) {
+  if (version == 11 && !keep_alive) AppendHeader("Connection", "close", head);
+  if (version == 10 && keep_alive) AppendHeader("Connection", "keep-alive", head);
+}
+
+unsigned WireStatus(int status) {
+  return static_cast<unsigned>(IsValidStatus(status) ? status : 500);
+}
+
+}  // namespace
+
+void SerializeResponse(HttpResponse& response, const ResponseFraming& framing, std::string& head,
+                       std::string& body) {
+  const unsigned status = WireStatus(response.status);
+  AppendStatusAndHeaders(response, framing.version, status, head);
+  AppendConnection(framing.version, framing.keep_alive, head);
   body.clear();
   if (!StatusForbidsBody(static_cast<int>(status))) {
-    add("Content-Length", std::to_string(response.body.size()));
+    AppendHeader("Content-Length", std::to_string(response.body.size()), head);
     if (!framing.head) body = std::move(response.body);
   }
   head += "\r\n";
+}
+
+StreamFraming SerializeStreamHead(const HttpResponse& response, const ResponseFraming& framing,
+                                  std::string& head) {
+  const unsigned status = WireStatus(response.status);
+  const bool forbids_body = StatusForbidsBody(static_cast<int>(status));
+  StreamFraming out;
+  out.has_body = !forbids_body && !framing.head;
+  out.chunked = !forbids_body && framing.version == 11;
+  out.keep_alive = framing.keep_alive && (out.chunked || !out.has_body);
+  AppendStatusAndHeaders(response, framing.version, status, head);
+  AppendConnection(framing.version, out.keep_alive, head);
+  if (out.chunked) AppendHeader("Transfer-Encoding", "chunked", head);
+  head += "\r\n";
+  return out;
 }
 
 bool SerializeUpstreamHead(std::string_view method, std::string_view target, std::string_view host,
@@ -195,22 +231,6 @@ StreamHead ToStreamHead(const HttpResponse& response, const ResponseFraming& fra
   head.message.keep_alive(framing.keep_alive && (head.chunked || !head.has_body));
   if (head.chunked) head.message.chunked(true);
   return head;
-}
-
-void SerializeStreamHead(http::response<http::empty_body>& message, std::string& out) {
-  out.clear();
-  http::response_serializer<http::empty_body> serializer(message);
-  serializer.split(true);  // the head only: a chunked body's last chunk is the stream's to write
-  error_code ec;
-  while (!serializer.is_header_done() && !ec) {
-    serializer.next(ec, [&](error_code&, const auto& buffers) {
-      for (const auto buffer : beast::buffers_range_ref(buffers)) {
-        out.append(static_cast<const char*>(buffer.data()), buffer.size());
-      }
-      serializer.consume(beast::buffer_bytes(buffers));
-    });
-  }
-  if (ec) throw beast::system_error(ec);  // never half a head on the wire
 }
 
 HttpResponse ServerErrorResponse(const HttpServerOptions& options, const Status& status,

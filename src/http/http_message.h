@@ -42,7 +42,8 @@ void SerializeResponse(HttpResponse& response, const ResponseFraming& framing, s
 bool SerializeUpstreamHead(std::string_view method, std::string_view target, std::string_view host,
                            const HeaderList& headers, size_t body_size, std::string& head);
 
-// The head of a streamed response (HttpResponse::on_stream set).
+// The head of a streamed response (HttpResponse::on_stream set), as a Beast message: the
+// reference SerializeStreamHead is tested against.
 struct StreamHead {
   http::response<http::empty_body> message;
   bool has_body = false;  // false for HEAD and for statuses without a body: the head is all
@@ -53,9 +54,17 @@ struct StreamHead {
 // response with a body is not kept alive, since only closing the connection can end it.
 StreamHead ToStreamHead(const HttpResponse& response, const ResponseFraming& framing);
 
-// The bytes Beast writes for `message`'s head (async_write_header), into `out` (cleared first).
-// Throws beast::system_error should Beast's serializer fail.
-void SerializeStreamHead(http::response<http::empty_body>& message, std::string& out);
+// How a streamed response's body is framed.
+struct StreamFraming {
+  bool has_body = false;    // false for HEAD and for statuses without a body: the head is all
+  bool chunked = false;     // Transfer-Encoding: chunked (HTTP/1.1); else the body ends at close
+  bool keep_alive = false;  // the connection serves another request after the stream
+};
+
+// ToStreamHead's message as Beast writes its head, without building it (as SerializeResponse
+// does for whole responses), into `head` (cleared first); and the framing of the body.
+StreamFraming SerializeStreamHead(const HttpResponse& response, const ResponseFraming& framing,
+                                  std::string& head);
 
 // The response for a request the server rejects itself: options.error_response(status) if set
 // and well-formed, otherwise a plain-text response with `fallback_status`. Never throws.

@@ -24,18 +24,17 @@ constexpr int kMaxDirectWrites = 4;
 }  // namespace
 
 void HttpSession::StartStream(HttpResponse response, bool keep_alive) {
-  StreamHead head;
+  StreamFraming framing;
   try {
-    head = ToStreamHead(response, {version_, keep_alive, head_});
-    SerializeStreamHead(head.message, write_head_);
+    framing = SerializeStreamHead(response, {version_, keep_alive, head_}, write_head_);
   } catch (const std::exception& e) {
     LOG_ERROR("http: cannot build a stream head: {}", e.what());
     EndInFlight();
     return Close();
   }
-  stream_.chunked = head.chunked && head.has_body;
-  stream_.keep_alive = head.message.keep_alive();
-  stream_.channel = head.has_body ? std::make_shared<StreamChannel>() : nullptr;
+  stream_.chunked = framing.chunked;
+  stream_.keep_alive = framing.keep_alive;
+  stream_.channel = framing.has_body ? std::make_shared<StreamChannel>() : nullptr;
   stream_.active = true;
   stream_.complete = false;
   stream_.writing = true;  // the producer's first writes wait here, to go out with the head

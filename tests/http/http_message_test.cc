@@ -1,5 +1,5 @@
-// SerializeResponse against Beast: the head and body the session writes itself must be the bytes
-// Beast's serializer writes for ToBeastResponse's message, for every framing and header edge.
+// SerializeResponse and SerializeStreamHead against Beast: the heads and bodies the session writes
+// itself must be the bytes Beast writes for its own messages, for every framing and header edge.
 #include "http/http_message.h"
 
 #include <gtest/gtest.h>
@@ -34,8 +34,10 @@ HttpResponse Response(int status, std::string body, HeaderList headers = {},
   return response;
 }
 
-TEST(HttpMessageTest, SerializedResponsesAreWhatBeastWrites) {
-  const std::vector<HttpResponse> responses = {
+// Every header edge: repeated and misplaced Content-Type, managed and unsafe headers, statuses
+// without a body, an invalid status, a large body.
+std::vector<HttpResponse> Responses() {
+  return {
       Response(200, R"({"ok":true})"),
       Response(200, "", {}, ""),
       Response(404, "not here", {{"X-Request-Id", "abc"}, {"x-custom", "1"}}),
@@ -61,12 +63,18 @@ TEST(HttpMessageTest, SerializedResponsesAreWhatBeastWrites) {
       Response(599, "the last valid status"),
       Response(503, std::string(100000, 'z'), {{"Retry-After", "1"}}),
   };
-  const std::vector<ResponseFraming> framings = {
+}
+
+std::vector<ResponseFraming> Framings() {
+  return {
       {11, true, false},  {11, false, false}, {10, true, false},
       {10, false, false}, {11, true, true},   {10, false, true},
   };
-  for (const HttpResponse& response : responses) {
-    for (const ResponseFraming& framing : framings) {
+}
+
+TEST(HttpMessageTest, SerializedResponsesAreWhatBeastWrites) {
+  for (const HttpResponse& response : Responses()) {
+    for (const ResponseFraming& framing : Framings()) {
       SCOPED_TRACE(std::to_string(response.status) + " v" + std::to_string(framing.version) +
                    (framing.keep_alive ? " keep-alive" : " close") + (framing.head ? " HEAD" : ""));
       EXPECT_EQ(BySerializer(response, framing), ByBeast(response, framing));
@@ -132,18 +140,21 @@ namespace berth::http_internal {
 namespace {
 
 TEST(HttpMessageTest, AStreamHeadIsItsHeaderAsBeastWritesIt) {
-  for (const ResponseFraming& framing :
-       {ResponseFraming{11, true, false}, ResponseFraming{11, false, false},
-        ResponseFraming{10, true, false}, ResponseFraming{11, true, true}}) {
-    HttpResponse response = Response(200, "", {{"X-Request-Id", "r-1"}}, "text/event-stream");
-    StreamHead head = ToStreamHead(response, framing);
-    std::ostringstream beast;
-    beast << head.message.base();
-    std::string ours = "stale bytes";
-    SerializeStreamHead(head.message, ours);
-    EXPECT_EQ(ours, beast.str());
-    EXPECT_TRUE(ours.ends_with("\r\n\r\n")) << ours;
-    EXPECT_EQ(ours.find("0\r\n\r\n"), std::string::npos) << "no last chunk in a head";
+  for (const HttpResponse& response : Responses()) {
+    for (const ResponseFraming& framing : Framings()) {
+      SCOPED_TRACE(std::to_string(response.status) + " v" + std::to_string(framing.version) +
+                   (framing.keep_alive ? " keep-alive" : " close") + (framing.head ? " HEAD" : ""));
+      StreamHead beast_head = ToStreamHead(response, framing);
+      std::ostringstream beast;
+      beast << beast_head.message.base();
+      std::string ours = "stale bytes";
+      const StreamFraming ours_framing = SerializeStreamHead(response, framing, ours);
+      EXPECT_EQ(ours, beast.str());
+      EXPECT_EQ(ours_framing.has_body, beast_head.has_body);
+      EXPECT_EQ(ours_framing.chunked, beast_head.chunked);
+      EXPECT_EQ(ours_framing.keep_alive, beast_head.message.keep_alive());
+      EXPECT_EQ(ours.find("0\r\n\r\n"), std::string::npos) << "no last chunk in a head";
+    }
   }
 }
 

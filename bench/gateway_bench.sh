@@ -266,9 +266,14 @@ row "inter-chunk p99 (us) [64x2]" gap99
 row "512 streams complete (of 512)" s512ok
 row "512 streams TTFT p99 (us)" s512ttft99
 row "512 streams longest gap (us)" s512gapmax
-errors=0
-for arm in $arms; do errors=$((errors + r[$arm,c1err] + r[$arm,c64err] + r[$arm,s64fail])); done
-echo "errors (non-2xx, socket errors, failed streams; all arms): $errors"
+errors=0 where=
+for arm in $arms; do
+  for key in c1err c64err s64fail; do
+    errors=$((errors + r[$arm,$key]))
+    if ((r[$arm,$key] > 0)); then where="$where $arm:$key=${r[$arm,$key]}"; fi
+  done
+done
+echo "errors (non-2xx, socket errors, failed streams; all arms): $errors${where:+ (}${where# }${where:+)}"
 verdict() { if awk "BEGIN {exit !($2)}"; then echo "PASS  $1"; else echo "MISS  $1"; fi; }
 b() { echo "${r[berth,$1]}"; }
 n() { echo "${r[nginx,$1]}"; }

@@ -215,25 +215,41 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     ReadBody();
   }
 
+  // Reads the body. What is already buffered (often all of it: an engine's head and body tend to
+  // arrive in one read) is parsed and handed on at once, as Beast's read would, but without a
+  // completion posted for the next turn of the loop; only what is not there yet is read.
   void ReadBody() {
-    if (parser_->is_done()) return Complete();
+    for (;;) {
+      if (parser_->is_done()) return Complete();
+      if (!chunk_) chunk_ = TakeChunk();
+      parser_->get().body().data = chunk_->data();
+      parser_->get().body().size = chunk_->size();
+      if (buffer_.size() == 0 || cancelled_) break;
+      error_code ec;
+      ParseBuffered(ec);
+      const size_t got = chunk_->size() - parser_->get().body().size;
+      if (got == 0 && !ec) break;  // e.g. a chunk's size line not whole yet: read on
+      if (!HandOn(got, ec)) return;
+    }
     Arm(request_.read_timeout);
-    if (!chunk_) chunk_ = TakeChunk();
-    parser_->get().body().data = chunk_->data();
-    parser_->get().body().size = chunk_->size();
     http::async_read_some(socket_, buffer_, *parser_,
                           [self = shared_from_this()](error_code ec, size_t) { self->OnBody(ec); });
   }
 
   void OnBody(error_code ec) {
     if (!ec) ParseBuffered(ec);
-    size_t got = chunk_->size() - parser_->get().body().size;
+    if (HandOn(chunk_->size() - parser_->get().body().size, ec)) ReadBody();
+  }
+
+  // Hands `got` parsed body bytes to on_data; false when `ec` ended the call.
+  bool HandOn(size_t got, error_code ec) {
     if (got > 0 && handlers_.on_data && !cancelled_) {
       handlers_.on_data(std::string_view(chunk_->data(), got));
     }
     if (ec == http::error::need_buffer) ec = {};
-    if (ec) return Fail("the answer broke off", ec, /*nothing_sent=*/false);
-    ReadBody();
+    if (!ec) return true;
+    Fail("the answer broke off", ec, /*nothing_sent=*/false);
+    return false;
   }
 
   // A read of the body parses one chunk of a chunked answer; the chunks already buffered behind

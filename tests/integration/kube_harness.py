@@ -26,6 +26,7 @@ import shutil
 import signal
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -146,7 +147,13 @@ class ControlPlane:
                              % self.namespace)["items"]
 
     def stop(self):
+        """Stops the control plane and removes its directory (certificates, logs, etcd's data:
+        ~60 MB a run), unless BERTH_IT_KEEP is set, as berth_harness does."""
         subprocess.run([SCRIPT, "stop", self.dir], timeout=60)
+        if os.environ.get("BERTH_IT_KEEP"):
+            sys.stderr.write("kept %s\n" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class FakeKubelet:

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <system_error>
 
 #include "runtime/kubernetes/kube_credentials.h"
 #include "runtime/kubernetes/kube_objects.h"
@@ -13,11 +15,18 @@
 namespace berth {
 namespace {
 
+// This process's scratch directory; removed when the process exits.
 std::string TempDir() {
-  std::string dir =
-      std::filesystem::temp_directory_path() / ("berth-kube-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  return dir;
+  static const struct Dir {
+    std::string path =
+        std::filesystem::temp_directory_path() / ("berth-kube-" + std::to_string(getpid()));
+    ~Dir() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } dir;
+  std::filesystem::create_directories(dir.path);
+  return dir.path;
 }
 
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }

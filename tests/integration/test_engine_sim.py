@@ -11,6 +11,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -87,6 +88,10 @@ class EngineSim:
             except subprocess.TimeoutExpired:
                 self.kill9()
         self.proc.stdout.close()
+        if os.environ.get("BERTH_IT_KEEP"):
+            sys.stderr.write("kept %s\n" % self._tmp)
+        else:
+            shutil.rmtree(self._tmp, ignore_errors=True)
 
     def log_tail(self, lines=40):
         with open(self.log_path, "rb") as f:

@@ -159,6 +159,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     asio::ip::address address = asio::ip::make_address(Address(), bad_host);
     if (bad_host) return Fail("bad engine address", bad_host, /*nothing_sent=*/true);
     tcp::endpoint endpoint(address, static_cast<unsigned short>(request_.port));
+    if (by_hand_ && ConnectAndSend(endpoint)) return;
     socket_.async_connect(endpoint, [self = shared_from_this()](error_code ec) {
       self->Disarm();
       if (ec) return self->Fail("cannot connect", ec, /*nothing_sent=*/true);
@@ -168,10 +169,46 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     });
   }
 
+  // Connects without waiting to be told the connection is up. A loopback connection (an engine
+  // on this machine) is usually established by the time connect() returns, so the request goes
+  // at once, where async_connect cost every new connection a wait for writability (an epoll_ctl
+  // and an epoll_wait), a getsockopt and a turn of the loop: under a burst of new streams, that
+  // turn comes after everything else queued. Elsewhere (a pod's address) the first send finds
+  // the connection not up yet and the write waits for it. False when the socket cannot be set
+  // up this way (the caller connects as usual); otherwise the call goes on from here.
+  bool ConnectAndSend(const tcp::endpoint& endpoint) {
+    error_code ec;
+    socket_.open(endpoint.protocol(), ec);
+    if (!ec) socket_.non_blocking(true, ec);
+    if (ec) {
+      CloseSocket();
+      return false;
+    }
+    socket_.set_option(tcp::no_delay(true), ec);
+    int rc;
+    do {
+      rc = ::connect(socket_.native_handle(), endpoint.data(), endpoint.size());
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0 && errno != EINPROGRESS) {
+      Fail("cannot connect", error_code(errno, asio::error::get_system_category()),
+           /*nothing_sent=*/true);
+      return true;
+    }
+    connecting_ = rc != 0;
+    Write();
+    return true;
+  }
+
   void Write() {
-    Arm(request_.read_timeout);
-    auto on_written = [self = shared_from_this()](error_code ec, size_t) {
+    // Until the connection is known to be up, the connect timeout applies.
+    Arm(connecting_ ? request_.connect_timeout : request_.read_timeout);
+    auto on_written = [self = shared_from_this()](error_code ec, size_t written) {
+      // Nothing written on a connection not yet up: the engine refused it (or never answered).
+      if (ec && self->connecting_ && written == 0) {
+        return self->Fail("cannot connect", ec, /*nothing_sent=*/true);
+      }
       if (ec) return self->RetryOrFail("cannot send", ec);
+      if (std::exchange(self->connecting_, false)) self->Arm(self->request_.read_timeout);
       self->ReadHeader();
     };
     if (!by_hand_) return http::async_write(socket_, beast_request_, std::move(on_written));
@@ -179,8 +216,14 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     // Sent at once when the socket takes it all (the usual case), without Asio's write
     // operation. The read for the answer starts a turn of the loop later, as after an
     // async_write: started at once, it would only find the engine had not answered yet.
+    const size_t size = asio::buffer_size(request_buffers_);
     if (http_internal::SendNow(socket_, request_buffers_)) {
+      if (std::exchange(connecting_, false)) Arm(request_.read_timeout);
       return asio::post(executor_, [self = shared_from_this()] { self->ReadHeader(); });
+    }
+    if (connecting_ && asio::buffer_size(request_buffers_) < size) {  // some went: it is up
+      connecting_ = false;
+      Arm(request_.read_timeout);
     }
     asio::async_write(socket_, request_buffers_, std::move(on_written));
   }
@@ -352,6 +395,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   ChunkPtr chunk_;  // from the thread's cache once the body is read
   bool reused_;     // the connection was kept alive from an earlier call
   bool got_bytes_ = false;
+  bool connecting_ = false;  // connect() is under way (ConnectAndSend): nothing known sent yet
   bool cancelled_ = false;
   bool shutdown_ = false;  // cancelled by AbortAll
   bool timed_out_ = false;

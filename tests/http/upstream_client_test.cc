@@ -3,14 +3,21 @@
 // engines that went away (counted in open descriptors).
 #include "http/upstream_client.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <fstream>
 #include <functional>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -224,6 +231,104 @@ TEST(UpstreamClientTest, AnAnswerLargerThanTheReadBuffersArrivesWhole) {
     EXPECT_EQ(c.Body(), expected);
     EXPECT_EQ(client->IdleConnections(), 1u);
   }
+}
+
+// A loopback listener whose accept queue is full (backlog 0 and one connection waiting): the
+// kernel drops a new connection's SYN, so that connection is not up when connect() returns and
+// only comes up on the SYN's retransmission (after ~1 s) once the queue has room.
+class FullListener {
+ public:
+  FullListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), len);
+    listen(fd_, 0);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    filler_ = socket(AF_INET, SOCK_STREAM, 0);
+    connect(filler_, reinterpret_cast<sockaddr*>(&addr), len);
+  }
+  ~FullListener() {
+    for (int fd : {fd_, filler_, accepted_filler_, accepted_}) {
+      if (fd >= 0) close(fd);
+    }
+  }
+  int port() const { return port_; }
+  // Waits until a connection to the listener is in SYN_SENT (/proc/net/tcp: its SYN was
+  // dropped); false after 5 s.
+  bool WaitForADroppedSyn() const {
+    char remote[16];
+    std::snprintf(remote, sizeof remote, ":%04X", port_);
+    for (int i = 0; i < 500; ++i) {
+      std::ifstream table("/proc/net/tcp");
+      std::string line;
+      while (std::getline(table, line)) {
+        std::istringstream fields(line);
+        std::string slot, local, peer, state;
+        fields >> slot >> local >> peer >> state;
+        if (peer.ends_with(remote) && state == "02") return true;
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    return false;
+  }
+  // Takes the waiting connection, which makes room in the queue.
+  void MakeRoom() { accepted_filler_ = accept(fd_, nullptr, nullptr); }
+  // Accepts the next connection, reads one request and answers it with `body`.
+  void Answer(const std::string& body) {
+    accepted_ = accept(fd_, nullptr, nullptr);
+    std::string request;
+    char buf[4096];
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = recv(accepted_, buf, sizeof buf, 0);
+      if (n <= 0) return;
+      request.append(buf, static_cast<size_t>(n));
+    }
+    const std::string answer =
+        "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    send(accepted_, answer.data(), answer.size(), MSG_NOSIGNAL);
+  }
+
+ private:
+  int fd_ = -1;
+  int filler_ = -1;
+  int accepted_filler_ = -1;
+  int accepted_ = -1;
+  int port_ = 0;
+};
+
+// The request is written right after connect() when the connection is up (the usual loopback
+// case); when it is not, the write waits for it rather than failing.
+TEST(UpstreamClientTest, AConnectionNotUpAtOnceGetsTheRequestWhenItIs) {
+  FullListener listener;
+  auto client = StartUpstreamClient();
+  Collector c;
+  client->Send(Post(listener.port(), "/json"), c.Handlers());
+  ASSERT_TRUE(listener.WaitForADroppedSyn());  // connect() has returned; the request waits
+  listener.MakeRoom();
+  listener.Answer(R"({"late":true})");
+  ASSERT_TRUE(c.WaitDone());
+  EXPECT_TRUE(c.result.ok()) << c.result.ToString();
+  EXPECT_EQ(c.status, 200);
+  EXPECT_EQ(c.Body(), R"({"late":true})");
+}
+
+// A connection that never comes up ends at the connect timeout, and nothing was sent: the
+// gateway may try another replica.
+TEST(UpstreamClientTest, AConnectionThatNeverComesUpTimesOutWithNothingSent) {
+  FullListener listener;
+  auto client = StartUpstreamClient();
+  Collector c;
+  UpstreamRequest request = Post(listener.port(), "/json");
+  request.connect_timeout = milliseconds(300);
+  client->Send(std::move(request), c.Handlers());
+  ASSERT_TRUE(c.WaitDone());
+  EXPECT_EQ(c.result.code(), StatusCode::kDeadlineExceeded) << c.result.ToString();
+  EXPECT_NE(c.result.message().find("cannot connect"), std::string::npos) << c.result.ToString();
+  EXPECT_TRUE(c.nothing_sent);
 }
 
 TEST(UpstreamClientTest, RefusedPortSaysNothingWasSent) {

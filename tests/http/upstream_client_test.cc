@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -277,9 +278,14 @@ class FullListener {
   }
   // Takes the waiting connection, which makes room in the queue.
   void MakeRoom() { accepted_filler_ = accept(fd_, nullptr, nullptr); }
-  // Accepts the next connection, reads one request and answers it with `body`.
+  // Accepts the next connection, reads one request and answers it with `body`; gives up after
+  // 5 s without a connection or a request (the test then fails on the call).
   void Answer(const std::string& body) {
+    pollfd ready{fd_, POLLIN, 0};
+    if (poll(&ready, 1, 5000) != 1) return;
     accepted_ = accept(fd_, nullptr, nullptr);
+    timeval five_seconds{5, 0};
+    setsockopt(accepted_, SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
     std::string request;
     char buf[4096];
     while (request.find("\r\n\r\n") == std::string::npos) {

@@ -10,7 +10,6 @@
 #include "common/log.h"
 
 namespace berth::http_internal {
-namespace {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
@@ -33,6 +32,8 @@ bool IsSafeHeader(std::string_view name, std::string_view value) {
 
 // 1xx, 204 and 304 responses carry neither a body nor Content-Length (RFC 9110 8.6).
 bool StatusForbidsBody(int status) { return status < 200 || status == 204 || status == 304; }
+
+namespace {
 
 void AppendHeader(std::string_view name, std::string_view value, std::string& head) {
   head.append(name).append(": ").append(value).append("\r\n");
@@ -66,24 +67,6 @@ HttpResponse PlainTextResponse(int status, const std::string& message) {
   return response;
 }
 
-// Status, Server, Content-Type and the handler's headers, shared by whole and streamed responses.
-void FillHead(const HttpResponse& response, unsigned version, http::response_header<>& out) {
-  out.version(version);
-  out.result(static_cast<unsigned>(IsValidStatus(response.status) ? response.status : 500));
-  out.set(http::field::server, "berth");
-  if (!response.content_type.empty() && IsSafeHeader("Content-Type", response.content_type)) {
-    out.set(http::field::content_type, response.content_type);
-  }
-  for (const auto& [name, value] : response.headers) {
-    if (IsManagedHeader(name) || !IsSafeHeader(name, value)) continue;
-    if (EqualsIgnoreCase(name, "Content-Type")) {
-      out.set(http::field::content_type, value);
-    } else {
-      out.insert(name, value);
-    }
-  }
-}
-
 }  // namespace
 
 HttpRequest ToHttpRequest(BeastRequest&& request, std::string remote_address) {
@@ -103,22 +86,11 @@ HttpRequest ToHttpRequest(BeastRequest&& request, std::string remote_address) {
   return out;
 }
 
-BeastResponse ToBeastResponse(HttpResponse response, const ResponseFraming& framing) {
-  BeastResponse out;
-  FillHead(response, framing.version, out);
-  out.keep_alive(framing.keep_alive);
-  if (StatusForbidsBody(out.result_int())) return out;
-  out.body() = std::move(response.body);
-  out.content_length(out.body().size());
-  if (framing.head) out.body().clear();
-  return out;
-}
-
 namespace {
 
-// The status line, Server, Content-Type and the handler's headers as Beast writes FillHead's
-// message, into `head` (cleared first). A Content-Type header of the handler's replaces
-// response.content_type and (as Beast's set() does) moves to where that header is.
+// The status line, Server, Content-Type and the handler's headers, as Beast writes a message
+// with them set in that order, into `head` (cleared first). A Content-Type header of the handler's
+// replaces response.content_type and (as Beast's set() does) moves to where that header is.
 void AppendStatusAndHeaders(const HttpResponse& response, unsigned version, unsigned status,
                             std::string& head) {
   head.clear();
@@ -219,18 +191,6 @@ bool SerializeUpstreamHead(std::string_view method, std::string_view target, std
   if (length) head.append("Content-Length: ").append(std::to_string(body_size)).append("\r\n");
   head.append("\r\n");
   return true;
-}
-
-StreamHead ToStreamHead(const HttpResponse& response, const ResponseFraming& framing) {
-  StreamHead head;
-  FillHead(response, framing.version, head.message);
-  const bool forbids_body = StatusForbidsBody(head.message.result_int());
-  head.has_body = !forbids_body && !framing.head;
-  head.chunked = !forbids_body && framing.version == 11;
-  // Without chunked encoding only the end of the connection can end the body.
-  head.message.keep_alive(framing.keep_alive && (head.chunked || !head.has_body));
-  if (head.chunked) head.message.chunked(true);
-  return head;
 }
 
 HttpResponse ServerErrorResponse(const HttpServerOptions& options, const Status& status,

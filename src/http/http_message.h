@@ -22,14 +22,20 @@ struct ResponseFraming {
   bool head = false;  // a HEAD request: send Content-Length but no body
 };
 
-// Builds the wire response: status, Content-Type, extra headers, `Server: berth`,
-// Content-Length and Connection. Headers berth manages itself, or that contain CR/LF, are
-// dropped. May throw std::bad_alloc only.
-BeastResponse ToBeastResponse(HttpResponse response, const ResponseFraming& framing);
+// Header rules of the responses berth writes. Framing headers (Content-Length,
+// Transfer-Encoding, Connection) and Server are berth's own: a handler's are dropped, as are
+// headers with a bad name or CR/LF in the value. 1xx, 204 and 304 carry neither a body nor
+// Content-Length (RFC 9110 8.6).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+bool IsManagedHeader(std::string_view name);
+bool IsSafeHeader(std::string_view name, std::string_view value);
+bool StatusForbidsBody(int status);
 
-// ToBeastResponse's message as Beast writes it, without building it: `head` gets the status line
-// and the headers (same order, same names) and the blank line, `body` what follows (empty for
-// HEAD and for statuses without a body). `head` is cleared first (its storage is reused).
+// The wire response, as Beast's serializer writes the same message (http_message_test.cc builds
+// it and compares): `head` gets the status line, `Server: berth`, Content-Type, the handler's
+// headers that pass the rules above, Connection when it differs from the version's default,
+// Content-Length, and the blank line; `body` what follows (empty for HEAD and for statuses
+// without a body). `head` is cleared first (its storage is reused). May throw std::bad_alloc.
 void SerializeResponse(HttpResponse& response, const ResponseFraming& framing, std::string& head,
                        std::string& body);
 
@@ -42,18 +48,6 @@ void SerializeResponse(HttpResponse& response, const ResponseFraming& framing, s
 bool SerializeUpstreamHead(std::string_view method, std::string_view target, std::string_view host,
                            const HeaderList& headers, size_t body_size, std::string& head);
 
-// The head of a streamed response (HttpResponse::on_stream set), as a Beast message: the
-// reference SerializeStreamHead is tested against.
-struct StreamHead {
-  http::response<http::empty_body> message;
-  bool has_body = false;  // false for HEAD and for statuses without a body: the head is all
-  bool chunked = false;   // Transfer-Encoding: chunked (HTTP/1.1); else the body ends at close
-};
-
-// Like ToBeastResponse, but with chunked transfer encoding instead of Content-Length. An HTTP/1.0
-// response with a body is not kept alive, since only closing the connection can end it.
-StreamHead ToStreamHead(const HttpResponse& response, const ResponseFraming& framing);
-
 // How a streamed response's body is framed.
 struct StreamFraming {
   bool has_body = false;    // false for HEAD and for statuses without a body: the head is all
@@ -61,8 +55,10 @@ struct StreamFraming {
   bool keep_alive = false;  // the connection serves another request after the stream
 };
 
-// ToStreamHead's message as Beast writes its head, without building it (as SerializeResponse
-// does for whole responses), into `head` (cleared first); and the framing of the body.
+// The head of a streamed response (HttpResponse::on_stream set), written as SerializeResponse
+// writes a whole one but with Transfer-Encoding: chunked (HTTP/1.1) instead of Content-Length,
+// into `head` (cleared first); and the framing of the body. An HTTP/1.0 response with a body is
+// not kept alive, since only closing the connection can end it.
 StreamFraming SerializeStreamHead(const HttpResponse& response, const ResponseFraming& framing,
                                   std::string& head);
 

@@ -1,5 +1,6 @@
 // SerializeResponse and SerializeStreamHead against Beast: the heads and bodies the session writes
-// itself must be the bytes Beast writes for its own messages, for every framing and header edge.
+// itself must be the bytes Beast's serializer writes for the same messages built the Beast way,
+// for every framing and header edge.
 #include "http/http_message.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,57 @@
 
 namespace berth::http_internal {
 namespace {
+
+// The reference: the same response built as a Beast message (status, Server, Content-Type, the
+// handler's headers that pass berth's rules, keep-alive, then the body's framing), for Beast's
+// serializer to write.
+void FillHead(const HttpResponse& response, unsigned version, http::response_header<>& out) {
+  out.version(version);
+  const bool valid = response.status >= 100 && response.status <= 599;
+  out.result(static_cast<unsigned>(valid ? response.status : 500));
+  out.set(http::field::server, "berth");
+  if (!response.content_type.empty() && IsSafeHeader("Content-Type", response.content_type)) {
+    out.set(http::field::content_type, response.content_type);
+  }
+  for (const auto& [name, value] : response.headers) {
+    if (IsManagedHeader(name) || !IsSafeHeader(name, value)) continue;
+    if (EqualsIgnoreCase(name, "Content-Type")) {
+      out.set(http::field::content_type, value);
+    } else {
+      out.insert(name, value);
+    }
+  }
+}
+
+BeastResponse ToBeastResponse(HttpResponse response, const ResponseFraming& framing) {
+  BeastResponse out;
+  FillHead(response, framing.version, out);
+  out.keep_alive(framing.keep_alive);
+  if (StatusForbidsBody(out.result_int())) return out;
+  out.body() = std::move(response.body);
+  out.content_length(out.body().size());
+  if (framing.head) out.body().clear();
+  return out;
+}
+
+// A streamed response's head as a Beast message, and its body's framing.
+struct StreamHead {
+  http::response<http::empty_body> message;
+  bool has_body = false;
+  bool chunked = false;
+};
+
+StreamHead ToStreamHead(const HttpResponse& response, const ResponseFraming& framing) {
+  StreamHead head;
+  FillHead(response, framing.version, head.message);
+  const bool forbids_body = StatusForbidsBody(head.message.result_int());
+  head.has_body = !forbids_body && !framing.head;
+  head.chunked = !forbids_body && framing.version == 11;
+  // Without chunked encoding only the end of the connection can end the body.
+  head.message.keep_alive(framing.keep_alive && (head.chunked || !head.has_body));
+  if (head.chunked) head.message.chunked(true);
+  return head;
+}
 
 std::string ByBeast(HttpResponse response, const ResponseFraming& framing) {
   std::ostringstream out;

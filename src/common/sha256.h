@@ -1,4 +1,5 @@
-// SHA-256 of a byte string (FIPS 180-4), used for deployment naming and API key hashing.
+// SHA-256 of a byte string (FIPS 180-4, computed by libcrypto), used for deployment naming and
+// API key hashing.
 // Pure function; safe from any thread.
 #pragma once
 

@@ -112,14 +112,15 @@ void ProxyCall::TrySend() {
   if (!endpoint->model.empty()) request.body = WithModel(request.body, endpoint->model);
   if (tried_.empty()) overhead_ += now - plan_.arrived;
   sent_at_ = now;
+  // Only on_done owns the call: the client runs it last and holds it until then, so `this` lives
+  // through on_head and on_data, whose captures then fit in std::function without an allocation.
   auto self = shared_from_this();
   std::shared_ptr<UpstreamCall> call = deps_.upstream->Send(
-      std::move(request), {[self](int status, const HeaderList&) {
-                             if (!self->broken_)
-                               self->Guarded("head", [&] { self->OnHead(status); });
+      std::move(request), {[this](int status, const HeaderList&) {
+                             if (!broken_) Guarded("head", [&] { OnHead(status); });
                            },
-                           [self](std::string_view data) {
-                             if (!self->broken_) self->Guarded("data", [&] { self->OnData(data); });
+                           [this](std::string_view data) {
+                             if (!broken_) Guarded("data", [&] { OnData(data); });
                            },
                            [self](const Status& status, bool nothing_sent) {
                              self->Guarded("done", [&] { self->OnDone(status, nothing_sent); });
@@ -351,7 +352,9 @@ void ProxyCall::AnswerWhole(const Status& status) {
 // --- common ---
 
 std::vector<std::pair<std::string, std::string>> ProxyCall::CommonHeaders() const {
-  std::vector<std::pair<std::string, std::string>> headers = {{"X-Request-Id", plan_.request_id}};
+  std::vector<std::pair<std::string, std::string>> headers;
+  headers.reserve(3);  // AnswerWhole adds one; emplaced: an initializer list copies each string
+  headers.emplace_back("X-Request-Id", plan_.request_id);
   if (plan_.settlement.admission() == Admission::kOverflow) {
     headers.emplace_back("x-dashscope-ptu-overflow", "true");
   }

@@ -233,10 +233,49 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     parser_->header_limit(kMaxHeaderBytes);
     // Not boost::none: Boost 1.74 compares a Content-Length with the optional and rejects it.
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    http::async_read_header(socket_, buffer_, *parser_,
-                            [self = shared_from_this()](error_code ec, size_t) {
-                              if (ec) return self->RetryOrFail("no answer", ec);
-                              self->OnHeader();
+    parser_->eager(false);
+    ParseHeader();
+  }
+
+  // Parses the head from what is buffered, reading more until it is whole. Beast parses a head
+  // only once all of it is there, so "need more" consumed nothing.
+  void ParseHeader() {
+    if (buffer_.size() > 0) {
+      error_code ec;
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (!ec && parser_->is_header_done()) return OnHeader();
+      if (ec && ec != http::error::need_more) return RetryOrFail("no answer", ec);
+    }
+    ReadSome([](Call& self, error_code ec) {
+      if (ec == asio::error::eof) ec = self.AtEndOfStream();
+      if (ec) return self.RetryOrFail("no answer", ec);
+      self.ParseHeader();
+    });
+  }
+
+  // What Beast's read says when the engine ends its stream: end_of_stream before any byte of an
+  // answer, partial_message in the middle of one, nothing at the end of a body framed by the end
+  // of the stream (which the parser is then done with).
+  error_code AtEndOfStream() {
+    if (!parser_->got_some()) return http::error::end_of_stream;
+    error_code ec;
+    parser_->put_eof(ec);
+    return ec;
+  }
+
+  // One read from the engine into buffer_, then `next` (an end of stream is an error here; the
+  // caller decides what it means). What Beast's async_read_header and async_read_some do for a
+  // read, without their composed operations: each layer of those copied the type-erased
+  // executor and a work guard, on every read of every call.
+  template <typename Next>
+  void ReadSome(Next next) {
+    const size_t space = buffer_.max_size() - buffer_.size();
+    if (space == 0) return next(*this, http::error::buffer_overflow);  // a head over 16 KB
+    socket_.async_read_some(buffer_.prepare(space),
+                            [self = shared_from_this(), next](error_code ec, size_t bytes) {
+                              self->buffer_.commit(bytes);
+                              next(*self, ec);
                             });
   }
 
@@ -274,12 +313,21 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
       if (got == 0 && !ec) break;  // e.g. a chunk's size line not whole yet: read on
       if (!HandOn(got, ec)) return;
     }
+    if (ended_) {  // everything the engine sent is parsed
+      error_code ec = AtEndOfStream();
+      if (!ec && parser_->is_done()) return Complete();
+      return Fail("the answer broke off", ec ? ec : http::error::partial_message,
+                  /*nothing_sent=*/false);
+    }
     Arm(request_.read_timeout);
-    http::async_read_some(socket_, buffer_, *parser_,
-                          [self = shared_from_this()](error_code ec, size_t) { self->OnBody(ec); });
+    ReadSome([](Call& self, error_code ec) { self.OnBody(ec); });
   }
 
   void OnBody(error_code ec) {
+    if (ec == asio::error::eof) {  // ReadBody decides what it means once the rest is parsed
+      ended_ = true;
+      ec = {};
+    }
     if (!ec) ParseBuffered(ec);
     if (HandOn(chunk_->size() - parser_->get().body().size, ec)) ReadBody();
   }
@@ -395,6 +443,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   ChunkPtr chunk_;  // from the thread's cache once the body is read
   bool reused_;     // the connection was kept alive from an earlier call
   bool got_bytes_ = false;
+  bool ended_ = false;       // the engine ended its stream (read returned end of file)
   bool connecting_ = false;  // connect() is under way (ConnectAndSend): nothing known sent yet
   bool cancelled_ = false;
   bool shutdown_ = false;  // cancelled by AbortAll

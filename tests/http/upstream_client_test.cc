@@ -234,6 +234,106 @@ TEST(UpstreamClientTest, AnAnswerLargerThanTheReadBuffersArrivesWhole) {
   }
 }
 
+// An engine written by hand: it accepts one connection, reads a request head, sends `answer` as
+// it is and closes the connection; for answers a well-behaved server would not send.
+class RawEngine {
+ public:
+  explicit RawEngine(std::string answer) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), len);
+    listen(fd_, 4);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, answer = std::move(answer)] {
+      pollfd ready{fd_, POLLIN, 0};
+      if (poll(&ready, 1, 5000) != 1) return;
+      const int fd = accept(fd_, nullptr, nullptr);
+      timeval five_seconds{5, 0};
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        request.append(buf, static_cast<size_t>(n));
+      }
+      send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+      close(fd);
+    });
+  }
+  ~RawEngine() {
+    thread_.join();
+    close(fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// A body framed by the end of the stream (neither a length nor chunks) ends there, whole, even
+// when it is larger than the read buffers; the connection is not kept.
+TEST(UpstreamClientTest, ABodyThatEndsWithTheConnectionArrivesWhole) {
+  const std::string body(40000, 'b');
+  RawEngine engine("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body);
+  auto client = StartUpstreamClient();
+  Collector c;
+  client->Send(Post(engine.port(), "/"), c.Handlers());
+  ASSERT_TRUE(c.WaitDone());
+  EXPECT_TRUE(c.result.ok()) << c.result.ToString();
+  EXPECT_EQ(c.status, 200);
+  EXPECT_EQ(c.Body(), body);
+  EXPECT_EQ(client->IdleConnections(), 0u);
+}
+
+// An engine that closes before its answer is whole: what came is handed on, and the call fails
+// saying the answer broke off, whether the body was cut short or the head was.
+TEST(UpstreamClientTest, AnAnswerCutShortFails) {
+  struct Case {
+    std::string answer;
+    std::string said;
+  };
+  const Case cases[] = {
+      {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345", "the answer broke off"},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n12345\r\n3",
+       "the answer broke off"},
+      {"HTTP/1.1 200 OK\r\nContent-Le", "no answer"},
+      {"", "no answer"},
+  };
+  auto client = StartUpstreamClient();
+  for (const Case& k : cases) {
+    RawEngine engine(k.answer);
+    Collector c;
+    client->Send(Post(engine.port(), "/"), c.Handlers());
+    ASSERT_TRUE(c.WaitDone()) << k.answer;
+    EXPECT_EQ(c.result.code(), StatusCode::kUnavailable) << k.answer;
+    EXPECT_NE(c.result.message().find(k.said), std::string::npos) << c.result.ToString();
+    EXPECT_FALSE(c.nothing_sent) << k.answer;
+    if (k.said == "the answer broke off") {
+      EXPECT_EQ(c.Body(), "12345");
+    }
+  }
+}
+
+// A head larger than the read buffer (16 KB) is refused, not read on without bound.
+TEST(UpstreamClientTest, AHeadLargerThanTheReadBufferFails) {
+  RawEngine engine("HTTP/1.1 200 OK\r\nX-Big: " + std::string(20000, 'h') +
+                   "\r\nContent-Length: 0\r\n\r\n");
+  auto client = StartUpstreamClient();
+  Collector c;
+  client->Send(Post(engine.port(), "/"), c.Handlers());
+  ASSERT_TRUE(c.WaitDone());
+  EXPECT_EQ(c.result.code(), StatusCode::kUnavailable) << c.result.ToString();
+  EXPECT_NE(c.result.message().find("no answer"), std::string::npos) << c.result.ToString();
+  EXPECT_EQ(c.status, 0);
+}
+
 // A loopback listener whose accept queue is full (backlog 0 and one connection waiting): the
 // kernel drops a new connection's SYN, so that connection is not up when connect() returns and
 // only comes up on the SYN's retransmission (after ~1 s) once the queue has room.

@@ -22,7 +22,7 @@ const EVP_MD* Sha256Algorithm() {
 // The calling thread's digest context, reused: EVP_Digest allocates and frees one per call.
 EVP_MD_CTX* ThreadContext() {
   thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                              &EVP_MD_CTX_free);
+                                                                               &EVP_MD_CTX_free);
   return context.get();
 }
 

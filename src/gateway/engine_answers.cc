@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "gateway/json_skim.h"
+#include "gateway/text_find.h"
 
 namespace berth {
 namespace {
@@ -137,7 +138,7 @@ GatewayError EngineFailure(int status, std::string_view body) {
 }
 
 std::optional<GatewayError> EngineStreamError(std::string_view data) {
-  if (data.find("\"error\"") == std::string_view::npos) return std::nullopt;
+  if (FindText(data, "\"error\"") == std::string_view::npos) return std::nullopt;
   json doc = json::parse(data, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object() || doc.contains("choices")) return std::nullopt;
   bool error_object = doc.value("object", "") == "error";
@@ -150,7 +151,7 @@ std::optional<GatewayError> EngineStreamError(std::string_view data) {
 }
 
 std::optional<std::string> DashScopeReasoning(std::string_view json_text) {
-  if (json_text.find("\"reasoning\"") == std::string_view::npos) return std::nullopt;
+  if (FindText(json_text, "\"reasoning\"") == std::string_view::npos) return std::nullopt;
   json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object() || !doc.contains("choices") || !doc["choices"].is_array()) {
     return std::nullopt;

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/recycling_allocator.h"
 #include "gateway/engine_answers.h"
+#include "gateway/text_find.h"
 #include "gateway/usage_scan.h"
 
 namespace berth {
@@ -19,7 +20,7 @@ double Seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double
 // stream is metered by).
 bool CarriesContent(std::string_view data) {
   for (std::string_view key : {"\"content\":\"", "\"reasoning_content\":\"", "\"text\":\""}) {
-    size_t at = data.find(key);
+    size_t at = FindText(data, key);
     if (at != std::string_view::npos && at + key.size() < data.size() &&
         data[at + key.size()] != '"') {
       return true;

@@ -4,6 +4,7 @@
 
 #include "gateway/json_skim.h"
 #include "gateway/native_protocol.h"
+#include "gateway/text_find.h"
 
 namespace berth {
 namespace {
@@ -67,7 +68,7 @@ std::optional<SkimmedUsage> SkimUsage(std::string_view object) {
 }  // namespace
 
 std::optional<TokenCount> ScanUsage(std::string_view json_text) {
-  size_t key = json_text.rfind("\"usage\"");
+  size_t key = RFindText(json_text, "\"usage\"");
   if (key == std::string_view::npos) return std::nullopt;
   size_t open = json_text.find_first_not_of(" \t\r\n:", key + 7);
   if (open == std::string_view::npos || json_text[open] != '{') return std::nullopt;

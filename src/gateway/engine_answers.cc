@@ -141,7 +141,8 @@ std::optional<GatewayError> EngineStreamError(std::string_view data) {
   if (FindText(data, "\"error\"") == std::string_view::npos) return std::nullopt;
   json doc = json::parse(data, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object() || doc.contains("choices")) return std::nullopt;
-  bool error_object = doc.value("object", "") == "error";
+  auto object = doc.find("object");  // not value(): it throws when "object" is not a string
+  bool error_object = object != doc.end() && object->is_string() && *object == "error";
   if (!doc.contains("error") && !error_object) return std::nullopt;
   const json* holder = ErrorHolder(doc);
   if (holder == nullptr) return ForStatus(500, "the engine's stream failed");

@@ -64,6 +64,14 @@ TEST(EngineStreamErrorTest, FindsTheErrorEventsOfEachEngine) {
   auto bare = EngineStreamError(R"({"error":"boom"})");
   ASSERT_TRUE(bare.has_value());
   EXPECT_EQ(bare->message, "boom");
+  // An "object" that is not a string is not the error object's mark (it threw, once).
+  for (const char* odd : {"null", "1", "{}", "[\"error\"]"}) {
+    const std::string event = std::string(R"({"error":"boom","object":)") + odd + "}";
+    auto error = EngineStreamError(event);
+    ASSERT_TRUE(error.has_value()) << event;
+    EXPECT_EQ(error->message, "boom");
+    EXPECT_FALSE(EngineStreamError(std::string(R"({"message":"m","object":)") + odd + "}")) << odd;
+  }
 }
 
 TEST(EngineStreamErrorTest, LeavesOrdinaryChunksAlone) {

@@ -5,7 +5,7 @@
 #include "common/log.h"
 #include "common/recycling_allocator.h"
 #include "gateway/engine_answers.h"
-#include "gateway/text_find.h"
+#include "gateway/event_keys.h"
 #include "gateway/usage_scan.h"
 
 namespace berth {
@@ -15,19 +15,6 @@ namespace {
 constexpr int64_t kRefusedPenaltyMs = 1000;
 
 double Seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
-
-// Whether an OpenAI stream event carries generated text, reasoning included (what an aborted
-// stream is metered by).
-bool CarriesContent(std::string_view data) {
-  for (std::string_view key : {"\"content\":\"", "\"reasoning_content\":\"", "\"text\":\""}) {
-    size_t at = FindText(data, key);
-    if (at != std::string_view::npos && at + key.size() < data.size() &&
-        data[at + key.size()] != '"') {
-      return true;
-    }
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -223,30 +210,37 @@ std::string ProxyCall::TranslateEvent(const std::string& raw_event) {
     if (engine_error_) return translator_ ? "" : raw_event;  // the error event said it all
     return translator_ ? translator_->Finish() : raw_event;
   }
-  // engine_answers.h: an engine's mid-stream error, and vLLM's name for reasoning.
-  if (std::optional<GatewayError> failed = EngineStreamError(*data)) return EngineError(*failed);
+  // engine_answers.h: an engine's mid-stream error, and vLLM's name for reasoning; each looked
+  // for only where the event mentions it.
+  EventKeys keys = ScanEventKeys(*data);
+  if (std::optional<GatewayError> failed = keys.error ? EngineStreamError(*data) : std::nullopt) {
+    return EngineError(*failed);
+  }
   std::string event = raw_event;
-  if (std::optional<std::string> renamed = DashScopeReasoning(*data)) {
+  if (std::optional<std::string> renamed =
+          keys.reasoning ? DashScopeReasoning(*data) : std::nullopt) {
     data = std::move(renamed);
     event = "data: " + *data + "\n\n";
+    keys = ScanEventKeys(*data);  // reasoning is content now
   }
   if (translator_) {
     nlohmann::json chunk = nlohmann::json::parse(*data, nullptr, /*allow_exceptions=*/false);
     if (!chunk.is_object()) return "";
     std::string out = translator_->OnChunk(chunk);
     if (translator_->usage()) usage_ = translator_->usage();
-    if (CarriesContent(*data)) ++output_chunks_;
+    if (keys.content) ++output_chunks_;
     return out;
   }
-  if (std::optional<TokenCount> usage = ScanUsage(*data)) {
+  if (std::optional<TokenCount> usage = keys.usage ? ScanUsage(*data) : std::nullopt) {
     usage_ = usage;
     if (plan_.client_wants_usage) return event;
-    // The gateway asked for usage itself: the client gets content chunks, not the usage.
+    // The gateway asked for usage itself: the client gets content chunks, not the usage (taking
+    // it out leaves the content as it was).
     std::optional<std::string> content = WithoutUsage(*data);
-    if (content && CarriesContent(*content)) ++output_chunks_;
+    if (content && keys.content) ++output_chunks_;
     return content ? "data: " + *content + "\n\n" : "";
   }
-  if (CarriesContent(*data)) ++output_chunks_;
+  if (keys.content) ++output_chunks_;
   return event;
 }
 

@@ -14,19 +14,15 @@ size_t FindText(std::string_view text, std::string_view needle) {
 
 size_t RFindText(std::string_view text, std::string_view needle) {
   if (needle.empty()) return text.size();
-  if (needle.size() > text.size()) return std::string_view::npos;
-  const char last = needle.back();
-  const size_t first_end = needle.size() - 1;  // the earliest index the last byte can have
-  size_t limit = text.size();                  // the last byte is searched below this
-  while (limit > first_end) {
-    const void* hit = memrchr(text.data() + first_end, last, limit - first_end);
-    if (hit == nullptr) break;
-    const size_t end = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
-    const size_t start = end - first_end;
-    if (text.compare(start, needle.size(), needle) == 0) return start;
-    limit = end;
+  // Forward, occurrence after occurrence: a key such as "usage" occurs once or twice in an
+  // event, where a backward scan for any one of its bytes stops at every quote or letter.
+  size_t last = std::string_view::npos;
+  for (size_t from = 0;;) {
+    const size_t at = FindText(text.substr(from), needle);
+    if (at == std::string_view::npos) return last;
+    last = from + at;
+    from = last + 1;
   }
-  return std::string_view::npos;
 }
 
 }  // namespace berth

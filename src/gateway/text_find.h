@@ -1,8 +1,8 @@
 // FindText / RFindText: where a byte string occurs in a text, for the gateway's scans of engine
 // JSON (a key such as "usage" in every stream event). std::string_view::find stops at every
 // occurrence of the needle's first byte and compares from there, and rfind compares at every
-// position; JSON text is full of the quote these needles start with. These use glibc's memmem
-// and memrchr on the needle's last byte. Pure functions; any thread.
+// position; JSON text is full of the quote these needles start with. These use glibc's memmem.
+// Pure functions; any thread.
 #pragma once
 
 #include <cstddef>

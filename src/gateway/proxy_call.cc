@@ -131,7 +131,8 @@ void ProxyCall::OnData(std::string_view data) {
     return;
   }
   std::string out;
-  for (const std::string& event : splitter_.Feed(data)) out += TranslateEvent(event);
+  out.reserve(data.size());  // what the client gets is about what the engine sent
+  splitter_.Feed(data, [this, &out](std::string_view event) { TranslateEvent(event, out); });
   if (!out.empty()) Deliver(std::move(out));  // kept in pending_ until the stream starts
   if (!streaming_) StartClientStream();
 }
@@ -202,46 +203,63 @@ void ProxyCall::Deliver(std::string text) {
   }
 }
 
-std::string ProxyCall::TranslateEvent(const std::string& raw_event) {
-  std::optional<std::string> data = SseData(raw_event);
-  if (!data) return translator_ ? "" : raw_event;  // comments and keep-alives
+void ProxyCall::TranslateEvent(std::string_view raw_event, std::string& out) {
+  std::string joined;
+  std::optional<std::string_view> data = SseDataView(raw_event, joined);
+  // Comments and keep-alives go on as they are, but not into a translated (native) stream.
+  if (!data) {
+    if (!translator_) out.append(raw_event);
+    return;
+  }
   if (*data == "[DONE]") {
     saw_done_ = true;
-    if (engine_error_) return translator_ ? "" : raw_event;  // the error event said it all
-    return translator_ ? translator_->Finish() : raw_event;
+    if (!translator_) {
+      out.append(raw_event);
+    } else if (!engine_error_) {
+      out += translator_->Finish();  // after an error event, which said it all, nothing
+    }
+    return;
   }
   // engine_answers.h: an engine's mid-stream error, and vLLM's name for reasoning; each looked
   // for only where the event mentions it.
   EventKeys keys = ScanEventKeys(*data);
   if (std::optional<GatewayError> failed = keys.error ? EngineStreamError(*data) : std::nullopt) {
-    return EngineError(*failed);
+    out += EngineError(*failed);
+    return;
   }
-  std::string event = raw_event;
+  std::string_view event = raw_event;
+  std::string renamed_data, renamed_event;
   if (std::optional<std::string> renamed =
           keys.reasoning ? DashScopeReasoning(*data) : std::nullopt) {
-    data = std::move(renamed);
-    event = "data: " + *data + "\n\n";
+    renamed_data = std::move(*renamed);
+    renamed_event = "data: " + renamed_data + "\n\n";
+    data = renamed_data;
+    event = renamed_event;
     keys = ScanEventKeys(*data);  // reasoning is content now
   }
   if (translator_) {
     nlohmann::json chunk = nlohmann::json::parse(*data, nullptr, /*allow_exceptions=*/false);
-    if (!chunk.is_object()) return "";
-    std::string out = translator_->OnChunk(chunk);
+    if (!chunk.is_object()) return;
+    out += translator_->OnChunk(chunk);
     if (translator_->usage()) usage_ = translator_->usage();
     if (keys.content) ++output_chunks_;
-    return out;
+    return;
   }
   if (std::optional<TokenCount> usage = keys.usage ? ScanUsage(*data) : std::nullopt) {
     usage_ = usage;
-    if (plan_.client_wants_usage) return event;
+    if (plan_.client_wants_usage) {
+      out.append(event);
+      return;
+    }
     // The gateway asked for usage itself: the client gets content chunks, not the usage (taking
     // it out leaves the content as it was).
     std::optional<std::string> content = WithoutUsage(*data);
     if (content && keys.content) ++output_chunks_;
-    return content ? "data: " + *content + "\n\n" : "";
+    if (content) out.append("data: ").append(*content).append("\n\n");
+    return;
   }
   if (keys.content) ++output_chunks_;
-  return event;
+  out.append(event);
 }
 
 std::string ProxyCall::EngineError(const GatewayError& error) {
@@ -258,7 +276,7 @@ std::string ProxyCall::EngineError(const GatewayError& error) {
 
 void ProxyCall::EndStream(const Status& status) {
   std::string tail;
-  for (const std::string& event : splitter_.Feed("\n\n")) tail += TranslateEvent(event);
+  splitter_.Feed("\n\n", [this, &tail](std::string_view event) { TranslateEvent(event, tail); });
   bool complete = status.ok() && saw_done_ && !engine_error_;
   bool aborted;
   {

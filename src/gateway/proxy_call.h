@@ -84,7 +84,8 @@ class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
   void StartClientStream();
   void OnWriter(std::shared_ptr<HttpStreamWriter> writer);
   void Deliver(std::string text);
-  std::string TranslateEvent(const std::string& raw_event);
+  // Appends to `out` what the client gets for one event of the engine's stream.
+  void TranslateEvent(std::string_view raw_event, std::string& out);
   // An engine's mid-stream error: the client's error event; the stream is metered as failed.
   std::string EngineError(const GatewayError& error);
   void EndStream(const Status& status);

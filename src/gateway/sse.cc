@@ -12,9 +12,9 @@ std::string_view StripLineEnd(std::string_view line) {
 
 }  // namespace
 
-std::vector<std::string> SseSplitter::Feed(std::string_view bytes) {
+void SseSplitter::Feed(std::string_view bytes,
+                       const std::function<void(std::string_view)>& on_event) {
   buffer_.append(bytes);
-  std::vector<std::string> events;
   size_t event_start = 0;
   size_t newline;
   while ((newline = buffer_.find('\n', line_start_)) != std::string::npos) {
@@ -23,12 +23,17 @@ std::vector<std::string> SseSplitter::Feed(std::string_view bytes) {
     line_start_ = newline + 1;
     if (!blank) continue;
     if (line_start_ - event_start > line.size() + 1) {  // something before the blank line
-      events.emplace_back(buffer_, event_start, line_start_ - event_start);
+      on_event(std::string_view(buffer_).substr(event_start, line_start_ - event_start));
     }
     event_start = line_start_;
   }
   buffer_.erase(0, event_start);
   line_start_ -= event_start;
+}
+
+std::vector<std::string> SseSplitter::Feed(std::string_view bytes) {
+  std::vector<std::string> events;
+  Feed(bytes, [&events](std::string_view event) { events.emplace_back(event); });
   return events;
 }
 
@@ -39,8 +44,9 @@ std::string SseSplitter::Rest() {
   return rest;
 }
 
-std::optional<std::string> SseData(std::string_view event) {
-  std::optional<std::string> data;
+std::optional<std::string_view> SseDataView(std::string_view event, std::string& joined) {
+  std::optional<std::string_view> data;
+  bool several = false;  // data lines: `joined` holds them
   while (!event.empty()) {
     const size_t newline = event.find('\n');
     const size_t length = newline == std::string_view::npos ? event.size() : newline + 1;
@@ -49,14 +55,24 @@ std::optional<std::string> SseData(std::string_view event) {
     if (!line.starts_with("data:")) continue;
     line.remove_prefix(5);
     if (line.starts_with(' ')) line.remove_prefix(1);
-    if (data) {
-      *data += '\n';
-      data->append(line);
-    } else {
-      data.emplace(line);
+    if (!data) {
+      data = line;
+      continue;
     }
+    if (!several) joined.assign(*data);
+    several = true;
+    joined += '\n';
+    joined.append(line);
+    data = joined;
   }
   return data;
+}
+
+std::optional<std::string> SseData(std::string_view event) {
+  std::string joined;
+  std::optional<std::string_view> data = SseDataView(event, joined);
+  if (!data) return std::nullopt;
+  return std::string(*data);
 }
 
 }  // namespace berth

@@ -7,6 +7,7 @@
 // ignored by SseData.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,8 +17,11 @@ namespace berth {
 
 class SseSplitter {
  public:
-  // Feeds the next bytes; returns the events they complete, each the text up to and including
-  // its blank line, in order. Blank lines with no event before them are dropped.
+  // Feeds the next bytes; calls `on_event` with each event they complete, in order: the text up
+  // to and including its blank line, a view valid during the call. Blank lines with no event
+  // before them are dropped. `on_event` must not feed this splitter.
+  void Feed(std::string_view bytes, const std::function<void(std::string_view)>& on_event);
+  // The same, returning the events.
   std::vector<std::string> Feed(std::string_view bytes);
   // The bytes fed but not yet part of a complete event (e.g. a last event the peer closed
   // without its blank line); clears them.
@@ -29,7 +33,10 @@ class SseSplitter {
 };
 
 // The data of `event`: the values of its "data:" lines (one leading space dropped), joined with
-// '\n' when there are several; nullopt when it has none.
+// '\n' when there are several; nullopt when it has none. The view is into `event`, or into
+// `joined` when the data has several lines.
+std::optional<std::string_view> SseDataView(std::string_view event, std::string& joined);
+// The same, as a string of its own.
 std::optional<std::string> SseData(std::string_view event);
 
 }  // namespace berth

@@ -1,7 +1,7 @@
 // HttpSession's streamed responses: the head, then one chunk per queued write, while a read stays
 // outstanding so a client that leaves is noticed even when the producer is quiet.
-#include <fmt/format.h>
 
+#include <charconv>
 #include <exception>
 #include <string_view>
 #include <utility>
@@ -16,6 +16,15 @@ namespace {
 
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+// "<size in hex>\r\n": a chunk's size line.
+std::string ChunkSizeLine(size_t size) {
+  char line[sizeof(size_t) * 2 + 2];
+  char* end = std::to_chars(line, line + sizeof line - 2, size, 16).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  return std::string(line, end);
+}
 // A client may pipeline its next request while the stream runs; it is kept for afterwards.
 constexpr size_t kWatchReadBytes = 1024;
 // Batches written at once (SendNow) one inside another before one waits for the loop.
@@ -84,7 +93,7 @@ void HttpSession::OnStreamHead(error_code ec) {
 
 void HttpSession::PumpStream() {
   if (!stream_.active || stream_.writing || stream_.complete || !stream_.channel) return;
-  StreamChannel::Batch batch = stream_.channel->Take();
+  StreamChannel::Batch batch = stream_.channel->Take(std::move(stream_.pieces));
   if (batch.pieces.empty() && batch.end == StreamChannel::End::kOpen) return;
   DoStreamWrite(std::move(batch));
 }
@@ -142,8 +151,7 @@ void HttpSession::FrameBatch(StreamChannel::Batch& batch) {
   stream_.chunk_sizes.reserve(stream_.pieces.size());
   stream_.buffers.reserve(stream_.pieces.size() * 3 + 1);
   for (const std::string& piece : stream_.pieces) {
-    const std::string& size =
-        stream_.chunk_sizes.emplace_back(fmt::format("{:x}\r\n", piece.size()));
+    const std::string& size = stream_.chunk_sizes.emplace_back(ChunkSizeLine(piece.size()));
     stream_.buffers.push_back(asio::buffer(size));
     stream_.buffers.push_back(asio::buffer(piece));
     stream_.buffers.push_back(asio::buffer(kCrlf.data(), kCrlf.size()));

@@ -43,8 +43,10 @@ void StreamChannel::OnGone(std::function<void()> callback) {
   callback();
 }
 
-StreamChannel::Batch StreamChannel::Take() {
+StreamChannel::Batch StreamChannel::Take(std::vector<std::string> recycled) {
   Batch batch;
+  recycled.clear();
+  batch.pieces = std::move(recycled);
   std::lock_guard<std::mutex> lock(mu_);
   batch.pieces.swap(queue_);
   for (const std::string& piece : batch.pieces) batch.bytes += piece.size();

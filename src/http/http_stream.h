@@ -46,8 +46,10 @@ class StreamChannel {
   void OnGone(std::function<void()> callback);
 
   // Session side, on its loop. Take() empties the queue; when it returns nothing and the body
-  // is still open, the next Enqueue() wakes the session again.
-  Batch Take();
+  // is still open, the next Enqueue() wakes the session again. `recycled` (a batch's pieces the
+  // session is done with) becomes the queue, so its capacity is used again, not allocated anew
+  // for every piece.
+  Batch Take(std::vector<std::string> recycled = {});
   void Wrote(size_t bytes) { pending_.fetch_sub(bytes, std::memory_order_relaxed); }
   // The client is gone: later writes are rejected and the gone callbacks run (on this thread).
   void MarkGone();

@@ -1,41 +1,24 @@
 #include "common/sha256.h"
 
-#include <openssl/evp.h>
+// See Sha256 below.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
 
 namespace berth {
-namespace {
 
-// SHA-256 as the process's libcrypto implements it (with the CPU's SHA extensions where it has
-// them), fetched once: the gateway hashes every request's API key.
-const EVP_MD* Sha256Algorithm() {
-  static const EVP_MD* const algorithm = [] {
-    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    return fetched != nullptr ? fetched : EVP_sha256();
-  }();
-  return algorithm;
-}
-
-// The calling thread's digest context, reused: EVP_Digest allocates and frees one per call.
-EVP_MD_CTX* ThreadContext() {
-  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                               &EVP_MD_CTX_free);
-  return context.get();
-}
-
-}  // namespace
-
+// libcrypto's SHA256_Init/Update/Final, deprecated in OpenSSL 3 in favour of EVP, are used on
+// purpose: EVP allocates, clears and frees digest state on every digest and takes a provider
+// lookup, which cost the gateway (hashing every request's API key) more than computing it.
 std::array<uint8_t, 32> Sha256(std::string_view data) {
   std::array<uint8_t, 32> out;
-  unsigned int size = 0;
-  EVP_MD_CTX* context = ThreadContext();
-  if (context == nullptr || EVP_DigestInit_ex2(context, Sha256Algorithm(), nullptr) != 1 ||
-      EVP_DigestUpdate(context, data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(context, out.data(), &size) != 1 || size != out.size()) {
-    // Only a broken libcrypto (or no memory) gets here; a wrong digest would be worse than none.
+  SHA256_CTX context;
+  if (SHA256_Init(&context) != 1 || SHA256_Update(&context, data.data(), data.size()) != 1 ||
+      SHA256_Final(out.data(), &context) != 1) {
+    // Only a broken libcrypto gets here; a wrong digest would be worse than none.
     std::fprintf(stderr, "berth: libcrypto failed to compute SHA-256\n");
     std::abort();
   }
@@ -54,10 +37,7 @@ std::string Sha256Hex(std::string_view data) {
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  volatile uint8_t diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff = diff | (uint8_t(a[i]) ^ uint8_t(b[i]));
-  return diff == 0;
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace berth

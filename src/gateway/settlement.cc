@@ -66,7 +66,7 @@ void Settlement::Settle(const RequestOutcome& outcome) {
   record.streamed = request_.stream;
   record.aborted = outcome.aborted;
   record.thinking = request_.thinking;
-  deps_.usage->Record(std::move(record));
+  deps_.usage->Record(record);  // copied into a recycled record: freed here, on this thread
 }
 
 }  // namespace berth

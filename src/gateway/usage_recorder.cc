@@ -15,7 +15,7 @@ UsageRecorder::UsageRecorder(Store& store, const Clock& clock, UsageRecorderOpti
 
 UsageRecorder::~UsageRecorder() { Stop(); }
 
-void UsageRecorder::Record(UsageRecord record) {
+void UsageRecorder::Record(const UsageRecord& record) {
   std::lock_guard lock(mu_);
   if (queue_.size() + in_write_ >= options_.max_pending) {
     // Loud, but once per episode here (a network thread); the writer reports the running count.
@@ -27,7 +27,13 @@ void UsageRecorder::Record(UsageRecord record) {
     }
     return;
   }
-  queue_.push_back(std::move(record));
+  if (spare_.empty()) {
+    queue_.push_back(record);
+  } else {
+    queue_.push_back(std::move(spare_.back()));
+    spare_.pop_back();
+    queue_.back() = record;  // into the strings' capacity
+  }
   if (queue_.size() >= options_.batch) cv_.notify_one();
 }
 
@@ -111,8 +117,9 @@ void UsageRecorder::WriterLoop() {
 
 void UsageRecorder::WriteBatch(std::unique_lock<std::mutex>& lock) {
   if (queue_.empty()) return;
-  std::vector<UsageRecord> batch;
-  batch.swap(queue_);
+  std::vector<UsageRecord>& batch = batch_;
+  batch.clear();
+  batch.swap(queue_);  // the queue goes on in the last batch's storage
   writing_ = true;
   in_write_ = batch.size();
   lock.unlock();
@@ -124,9 +131,16 @@ void UsageRecorder::WriteBatch(std::unique_lock<std::mutex>& lock) {
     OnWriteFailed(stored, batch.size());
     queue_.insert(queue_.begin(), std::make_move_iterator(batch.begin()),
                   std::make_move_iterator(batch.end()));
+    batch.clear();
     return;
   }
+  // Kept for Record() to fill again, up to a batch's worth.
+  const size_t keep =
+      std::min(batch.size(), options_.batch - std::min(options_.batch, spare_.size()));
+  spare_.insert(spare_.end(), std::make_move_iterator(batch.begin()),
+                std::make_move_iterator(batch.begin() + static_cast<ptrdiff_t>(keep)));
   written_ += static_cast<int64_t>(batch.size());
+  batch.clear();
   if (failing_) {
     LOG_WARN(
         "usage: the store takes usage records again ({} failed attempts in all, {} records "

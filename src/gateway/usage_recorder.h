@@ -35,7 +35,10 @@ class UsageRecorder {
   UsageRecorder(Store& store, const Clock& clock, UsageRecorderOptions options = {});
   ~UsageRecorder();
 
-  void Record(UsageRecord record);
+  // Copies `record` into the queue. The queue's records are recycled once written, strings and
+  // all, so a record costs the caller no allocation (and the writer thread frees none of the
+  // network threads' memory: that emptied their allocation caches).
+  void Record(const UsageRecord& record);
   // Runs a write round now and returns once it is over: what is queued is stored (or the write
   // failed). While a failed write's backoff runs (on the clock) the round tries nothing.
   void Flush();
@@ -64,6 +67,8 @@ class UsageRecorder {
   std::condition_variable cv_;       // wakes the writer
   std::condition_variable flushed_;  // signals Flush() callers
   std::vector<UsageRecord> queue_;   // guarded by mu_
+  std::vector<UsageRecord> spare_;   // written records, reused by Record(); guarded by mu_
+  std::vector<UsageRecord> batch_;   // the write under way, then the next queue; writer thread
   size_t in_write_ = 0;              // records of the write under way; guarded by mu_
   int64_t written_ = 0;              // guarded by mu_
   int64_t dropped_ = 0;              // guarded by mu_

@@ -220,6 +220,38 @@ TEST_F(UsageRecorderTest, StoresEveryField) {
   EXPECT_TRUE(r.aborted);
 }
 
+// Written records are filled again by later ones: each later record is stored as it was given,
+// with nothing left over from the one whose storage it reuses (longer strings, other flags).
+TEST_F(UsageRecorderTest, ARecycledRecordKeepsNothingOfTheOneBefore) {
+  UsageRecorder recorder(*store_, clock_, Every(kNever));
+  UsageRecord first = Usage("a-longer-deployed-model-name", 1, 100);
+  first.deployment_uid = std::string(60, 'u');
+  first.key_id = std::string(40, 'k');
+  first.thinking = first.ptu = first.overflow = first.streamed = first.aborted = true;
+  first.http_status = 503;
+  first.latency_ms = 999;
+  for (int i = 0; i < 3; ++i) recorder.Record(first);
+  recorder.Flush();
+  const UsageRecord second = Usage("m2", 2, 7);
+  for (int i = 0; i < 3; ++i) recorder.Record(second);
+  recorder.Flush();
+  std::vector<UsageRecord> stored = Stored("m2");
+  ASSERT_EQ(stored.size(), 3u);
+  for (const UsageRecord& r : stored) {
+    EXPECT_EQ(r.deployed_model, "m2");
+    EXPECT_EQ(r.deployment_uid, second.deployment_uid);
+    EXPECT_EQ(r.workspace_id, second.workspace_id);
+    EXPECT_EQ(r.key_id, second.key_id);
+    EXPECT_EQ(r.time, second.time);
+    EXPECT_EQ(r.input_tokens, 7);
+    EXPECT_EQ(r.output_tokens, 14);
+    EXPECT_FALSE(r.thinking || r.ptu || r.overflow || r.streamed || r.aborted);
+    EXPECT_EQ(r.http_status, 200);
+    EXPECT_EQ(r.latency_ms, 0);
+  }
+  EXPECT_EQ(Stored("a-longer-deployed-model-name").size(), 3u);
+}
+
 // Flush() promises to return once what is queued is stored. When it is called while the writer
 // is in the middle of a write (here: a full batch of 20000 records it was woken for), it must not
 // have to wait for the writer's next interval.

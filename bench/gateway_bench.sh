@@ -65,43 +65,9 @@ if [[ ! -x $stream_load ]]; then
 fi
 
 # --- berth with two engine-sim deployments ----------------------------------------------------
-sim() { printf '["%s","engine-sim","--port","{port}","--served-model-name","{served_model_name}",%s]' "$berth" "$1"; }
-cat >"$work/engines.json" <<JSON
-{"engines": {
-  "qwen3-8b": {"command": $(sim '"--ttft-ms","0","--itl-ms","0"')},
-  "qwen3-4b": {"command": $(sim '"--ttft-ms","0","--itl-ms","20","--max-num-seqs","1024"')}
-}}
-JSON
-"$berth" serve --listen 127.0.0.1:0 --data-dir "$work/data" --api-key $key \
-  --engines "$work/engines.json" ${BERTH_FLAGS:-} >"$work/berth.out" 2>"$work/berth.err" &
-berth_pid=$!
-for _ in $(seq 100); do grep -q listening "$work/berth.out" 2>/dev/null && break; sleep 0.1; done
-berth_port=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/berth.out" | head -1 | cut -d: -f3)
-[[ -n $berth_port ]] || { echo "berth did not start:"; cat "$work/berth.err"; exit 1; }
-
-api() {  # method path [body] → response body
-  curl -sf -X "$1" "http://127.0.0.1:$berth_port$2" -H "Authorization: Bearer $key" \
-    -H 'Content-Type: application/json' ${3:+-d "$3"}
-}
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-deploy() {  # model → "deployed_model engine_port engine_pid", once RUNNING
-  local id status replica
-  local limits='"rpm_limit":1000000000,"tpm_limit":1000000000'  # limiter on the path, never binding
-  id=$(api POST /api/v1/deployments "{\"model_name\":\"$1\",\"capacity\":2,$limits}" | json 'd["output"]["deployed_model"]')
-  for _ in $(seq 300); do
-    status=$(api GET "/api/v1/deployments/$id" | json 'd["output"]["status"]')
-    [[ $status == RUNNING ]] && break
-    sleep 0.1
-  done
-  [[ $status == RUNNING ]] || { echo "deployment $id is $status" >&2; exit 1; }
-  replica=$(api GET "/api/v1/deployments/$id/replicas" |
-    json '" ".join(str(r[k]) for r in d.get("output", d)["replicas"] for k in ("port", "pid"))')
-  echo "$id $replica"
-}
-read -r fast_model fast_port fast_pid < <(deploy qwen3-8b)
-engine_pids="$fast_pid"
-read -r stream_model stream_port stream_pid < <(deploy qwen3-4b)
-engine_pids="$fast_pid $stream_pid"
+# shellcheck source=bench/lib/gateway_setup.sh
+source "$repo/bench/lib/gateway_setup.sh"
+start_berth_with_engines
 
 # --- nginx: plain proxy_pass to the same two engines ----------------------------------------
 nginx_fast=18491 nginx_stream=18492

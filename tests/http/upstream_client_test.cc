@@ -234,33 +234,46 @@ TEST(UpstreamClientTest, AnAnswerLargerThanTheReadBuffersArrivesWhole) {
   }
 }
 
+// A socket listening on 127.0.0.1 on a free port; `addr` gets its address.
+int ListenOnLoopback(int backlog, sockaddr_in& addr) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), len);
+  listen(fd, backlog);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  return fd;
+}
+
+// Reads from `fd` until a request's head is whole (true), the peer stops, or 5 s pass.
+bool ReadRequestHead(int fd) {
+  timeval five_seconds{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+  std::string request;
+  char buf[4096];
+  while (request.find("\r\n\r\n") == std::string::npos) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    request.append(buf, static_cast<size_t>(n));
+  }
+  return true;
+}
+
 // An engine written by hand: it accepts one connection, reads a request head, sends `answer` as
 // it is and closes the connection; for answers a well-behaved server would not send.
 class RawEngine {
  public:
   explicit RawEngine(std::string answer) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), len);
-    listen(fd_, 4);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    sockaddr_in addr;
+    fd_ = ListenOnLoopback(4, addr);
     port_ = ntohs(addr.sin_port);
     thread_ = std::thread([this, answer = std::move(answer)] {
       pollfd ready{fd_, POLLIN, 0};
       if (poll(&ready, 1, 5000) != 1) return;
       const int fd = accept(fd_, nullptr, nullptr);
-      timeval five_seconds{5, 0};
-      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
-      std::string request;
-      char buf[4096];
-      while (request.find("\r\n\r\n") == std::string::npos) {
-        ssize_t n = recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        request.append(buf, static_cast<size_t>(n));
-      }
+      ReadRequestHead(fd);  // answered either way: the answer is the test
       send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
       close(fd);
     });
@@ -340,17 +353,11 @@ TEST(UpstreamClientTest, AHeadLargerThanTheReadBufferFails) {
 class FullListener {
  public:
   FullListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), len);
-    listen(fd_, 0);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    sockaddr_in addr;
+    fd_ = ListenOnLoopback(0, addr);
     port_ = ntohs(addr.sin_port);
     filler_ = socket(AF_INET, SOCK_STREAM, 0);
-    connect(filler_, reinterpret_cast<sockaddr*>(&addr), len);
+    connect(filler_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   }
   ~FullListener() {
     for (int fd : {fd_, filler_, accepted_filler_, accepted_}) {
@@ -384,15 +391,7 @@ class FullListener {
     pollfd ready{fd_, POLLIN, 0};
     if (poll(&ready, 1, 5000) != 1) return;
     accepted_ = accept(fd_, nullptr, nullptr);
-    timeval five_seconds{5, 0};
-    setsockopt(accepted_, SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
-    std::string request;
-    char buf[4096];
-    while (request.find("\r\n\r\n") == std::string::npos) {
-      ssize_t n = recv(accepted_, buf, sizeof buf, 0);
-      if (n <= 0) return;
-      request.append(buf, static_cast<size_t>(n));
-    }
+    if (!ReadRequestHead(accepted_)) return;
     const std::string answer =
         "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     send(accepted_, answer.data(), answer.size(), MSG_NOSIGNAL);

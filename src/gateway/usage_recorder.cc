@@ -134,9 +134,10 @@ void UsageRecorder::WriteBatch(std::unique_lock<std::mutex>& lock) {
     batch.clear();
     return;
   }
-  // Kept for Record() to fill again, up to a batch's worth.
-  const size_t keep =
-      std::min(batch.size(), options_.batch - std::min(options_.batch, spare_.size()));
+  // Kept for Record() to fill again: as many as a few batches (a round at a low rate writes
+  // what 200 ms brought, which can be more than a batch), not a whole backlog's worth.
+  const size_t limit = 4 * options_.batch;
+  const size_t keep = std::min(batch.size(), limit - std::min(limit, spare_.size()));
   spare_.insert(spare_.end(), std::make_move_iterator(batch.begin()),
                 std::make_move_iterator(batch.begin() + static_cast<ptrdiff_t>(keep)));
   written_ += static_cast<int64_t>(batch.size());

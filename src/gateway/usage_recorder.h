@@ -35,9 +35,9 @@ class UsageRecorder {
   UsageRecorder(Store& store, const Clock& clock, UsageRecorderOptions options = {});
   ~UsageRecorder();
 
-  // Copies `record` into the queue. The queue's records are recycled once written, strings and
-  // all, so a record costs the caller no allocation (and the writer thread frees none of the
-  // network threads' memory: that emptied their allocation caches).
+  // Copies `record` into the queue. Written records are recycled, strings and all, so once the
+  // recorder has written a round's worth a record costs the caller no allocation, and the writer
+  // thread frees none of the network threads' memory (that emptied their allocation caches).
   void Record(const UsageRecord& record);
   // Runs a write round now and returns once it is over: what is queued is stored (or the write
   // failed). While a failed write's backoff runs (on the clock) the round tries nothing.

@@ -6,28 +6,14 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <system_error>
 
 #include "runtime/kubernetes/kube_credentials.h"
 #include "runtime/kubernetes/kube_objects.h"
 #include "runtime/kubernetes/kube_yaml.h"
+#include "store/store_test_util.h"
 
 namespace berth {
 namespace {
-
-// This process's scratch directory; removed when the process exits.
-std::string TempDir() {
-  static const struct Dir {
-    std::string path =
-        std::filesystem::temp_directory_path() / ("berth-kube-" + std::to_string(getpid()));
-    ~Dir() {
-      std::error_code ignored;
-      std::filesystem::remove_all(path, ignored);
-    }
-  } dir;
-  std::filesystem::create_directories(dir.path);
-  return dir.path;
-}
 
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
@@ -78,7 +64,8 @@ TEST(KubeConfigTest, CurrentContextWithTokenAndCaData) {
 }
 
 TEST(KubeConfigTest, TokenFileIsReadAgainAsItRotates) {
-  std::string dir = TempDir();
+  testing::TempDir temp;
+  const std::string dir = temp.path().string();
   Write(dir + "/token.txt", "first\n");
   auto c = ParseKubeconfig(kConfig, dir, "b");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -91,7 +78,8 @@ TEST(KubeConfigTest, TokenFileIsReadAgainAsItRotates) {
 }
 
 TEST(KubeConfigTest, ExecPluginTokenIsCachedUntilItNearlyExpires) {
-  std::string dir = TempDir();
+  testing::TempDir temp;
+  const std::string dir = temp.path().string();
   Write(
       dir + "/plugin.sh",
       "#!/bin/sh\necho run >> \"$(dirname \"$0\")/runs\"\n"
@@ -138,7 +126,8 @@ TEST(KubeConfigTest, BadConfigsSayWhat) {
 }
 
 TEST(KubeConfigTest, InClusterReadsTheServiceAccountFiles) {
-  std::string dir = TempDir() + "/sa";
+  testing::TempDir temp;
+  const std::string dir = temp.File("sa");
   std::filesystem::create_directories(dir);
   Write(dir + "/token", "tok\n");
   Write(dir + "/ca.crt", "CA");

@@ -17,6 +17,11 @@ namespace {
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
+// A client may pipeline its next request while the stream runs; it is kept for afterwards.
+constexpr size_t kWatchReadBytes = 1024;
+// Batches written at once (SendNow) one inside another before one waits for the loop.
+constexpr int kMaxDirectWrites = 4;
+
 // "<size in hex>\r\n": a chunk's size line.
 std::string ChunkSizeLine(size_t size) {
   char line[sizeof(size_t) * 2 + 2];
@@ -25,10 +30,6 @@ std::string ChunkSizeLine(size_t size) {
   *end++ = '\n';
   return std::string(line, end);
 }
-// A client may pipeline its next request while the stream runs; it is kept for afterwards.
-constexpr size_t kWatchReadBytes = 1024;
-// Batches written at once (SendNow) one inside another before one waits for the loop.
-constexpr int kMaxDirectWrites = 4;
 
 }  // namespace
 

@@ -27,11 +27,11 @@ std::array<uint8_t, 32> Sha256(std::string_view data) {
 
 std::string Sha256Hex(std::string_view data) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(64);
+  std::string hex(64, '\0');
+  size_t at = 0;
   for (uint8_t b : Sha256(data)) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 0xf]);
+    hex[at++] = kHex[b >> 4];
+    hex[at++] = kHex[b & 0xf];
   }
   return hex;
 }

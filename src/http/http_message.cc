@@ -110,8 +110,8 @@ void AppendStatusAndHeaders(const HttpResponse& response, unsigned version, unsi
   }
   for (size_t i = 0; i < response.headers.size(); ++i) {
     const auto& [name, value] = response.headers[i];
-    if (!IsManagedHeader(name) && IsSafeHeader(name, value) &&
-        EqualsIgnoreCase(name, "Content-Type")) {
+    if (EqualsIgnoreCase(name, "Content-Type") && !IsManagedHeader(name) &&
+        IsSafeHeader(name, value)) {
       content_type = value;
       content_type_at = i + 1;
     }

@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/recycling_allocator.h"
+#include "http/answer_parser.h"
 #include "http/beast_asio.h"
 #include "http/connection_pool.h"
 #include "http/deadline_sweep.h"
@@ -23,6 +24,7 @@
 namespace berth {
 namespace {
 
+using http_internal::AnswerParser;
 using http_internal::ConnectionPool;
 using http_internal::DeadlineSweep;
 using http_internal::error_code;
@@ -41,6 +43,13 @@ constexpr std::uint32_t kMaxHeaderBytes = kReadChunk;
 constexpr size_t kCachedChunks = 128;
 
 using Chunk = std::array<char, kReadChunk>;  // not zeroed: only what the parser wrote is read
+
+// The calling thread's list for the answers' head fields: its strings keep their storage from
+// call to call. A head is parsed and handed to on_head in one go, so calls never share it.
+HeaderList& AnswerFields() {
+  thread_local HeaderList fields;
+  return fields;
+}
 
 struct ChunkReturn {
   void operator()(Chunk* chunk) const;
@@ -229,7 +238,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   }
 
   void ReadHeader() {
-    parser_.emplace();
+    parser_.emplace(AnswerFields());
     parser_->header_limit(kMaxHeaderBytes);
     // Not boost::none: Boost 1.74 compares a Content-Length with the optional and rejects it.
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -281,19 +290,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
 
   void OnHeader() {
     got_bytes_ = true;
-    if (handlers_.on_head) {
-      // Assigned into the thread's list, whose strings keep their storage from call to call.
-      thread_local HeaderList headers;
-      size_t n = 0;
-      for (const auto& field : parser_->get()) {
-        if (n == headers.size()) headers.emplace_back();
-        headers[n].first.assign(field.name_string().data(), field.name_string().size());
-        headers[n].second.assign(field.value().data(), field.value().size());
-        ++n;
-      }
-      headers.resize(n);
-      handlers_.on_head(parser_->get().result_int(), headers);
-    }
+    if (handlers_.on_head) handlers_.on_head(parser_->status(), AnswerFields());
     ReadBody();
   }
 
@@ -304,12 +301,11 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     for (;;) {
       if (parser_->is_done()) return Complete();
       if (!chunk_) chunk_ = TakeChunk();
-      parser_->get().body().data = chunk_->data();
-      parser_->get().body().size = chunk_->size();
+      parser_->SetBodyBuffer(chunk_->data(), chunk_->size());
       if (buffer_.size() == 0 || cancelled_) break;
       error_code ec;
       ParseBuffered(ec);
-      const size_t got = chunk_->size() - parser_->get().body().size;
+      const size_t got = chunk_->size() - parser_->body_space();
       if (got == 0 && !ec) break;  // e.g. a chunk's size line not whole yet: read on
       if (!HandOn(got, ec)) return;
     }
@@ -329,7 +325,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
       ec = {};
     }
     if (!ec) ParseBuffered(ec);
-    if (HandOn(chunk_->size() - parser_->get().body().size, ec)) ReadBody();
+    if (HandOn(chunk_->size() - parser_->body_space(), ec)) ReadBody();
   }
 
   // Hands `got` parsed body bytes to on_data; false when `ec` ended the call.
@@ -349,7 +345,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   // parser's eager mode would parse on, but then waits for the next chunk's size line before
   // handing on the body it has.)
   void ParseBuffered(error_code& ec) {
-    while (buffer_.size() > 0 && !parser_->is_done() && parser_->get().body().size > 0) {
+    while (buffer_.size() > 0 && !parser_->is_done() && parser_->body_space() > 0) {
       const size_t used = parser_->put(buffer_.data(), ec);
       buffer_.consume(used);
       if (ec == http::error::need_more) ec = {};
@@ -359,7 +355,8 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
 
   void Complete() {
     Disarm();
-    if (parser_->get().keep_alive() && !cancelled_ && buffer_.size() == 0) {
+    // Beast's keep_alive() is also false for a body the end of the stream framed.
+    if (parser_->keep_alive() && !cancelled_ && buffer_.size() == 0) {
       pool_->Put({&loop_, {request_.host, request_.port}}, std::move(socket_), server_loop_);
     } else {
       CloseSocket();
@@ -439,7 +436,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   bool by_hand_ = false;                            // request_head_ and request_.body go out
   std::string request_head_;
   std::vector<asio::const_buffer> request_buffers_;  // what of the request is still to be sent
-  std::optional<http::response_parser<http::buffer_body>> parser_;
+  std::optional<AnswerParser> parser_;
   ChunkPtr chunk_;  // from the thread's cache once the body is read
   bool reused_;     // the connection was kept alive from an earlier call
   bool got_bytes_ = false;

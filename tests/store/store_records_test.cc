@@ -135,6 +135,24 @@ TEST_P(StoreRecordsTest, UsageAppendsAndListsAHalfOpenRange) {
   EXPECT_TRUE(store_->ListUsage("m3", At(0), At(100))->empty());
 }
 
+// A batch is stored in statements of several sizes (SQLite: powers of two up to 32 rows): every
+// record of every batch size up to 70 arrives once, in order.
+TEST_P(StoreRecordsTest, UsageBatchesOfEverySizeArriveWholeAndInOrder) {
+  int64_t next = 0;
+  for (size_t size = 1; size <= 70; ++size) {
+    std::vector<UsageRecord> batch;
+    for (size_t i = 0; i < size; ++i, ++next) batch.push_back(Usage("m", next, next));
+    ASSERT_TRUE(store_->AppendUsage(batch).ok()) << size;
+  }
+  StatusOr<std::vector<UsageRecord>> got = store_->ListUsage("m", At(0), At(next));
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), static_cast<size_t>(next));
+  for (int64_t i = 0; i < next; ++i) {
+    ASSERT_EQ((*got)[i].input_tokens, i);
+    ASSERT_EQ((*got)[i].time, At(i));
+  }
+}
+
 BERTH_STORE_BACKENDS(StoreRecordsTest);
 
 }  // namespace

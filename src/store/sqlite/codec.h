@@ -4,6 +4,7 @@
 // Statement; callable from any thread that holds the statement's connection.
 #pragma once
 
+#include <bit>
 #include <span>
 #include <string>
 #include <string_view>
@@ -61,7 +62,9 @@ void BindCustomModel(Statement& st, const CustomModel& m);
 StatusOr<CustomModel> ReadCustomModel(const Statement& st);
 
 // Usage records go in by up to kUsageRowsPerInsert rows per statement (one step, one VM run).
+// A power of two (AppendUsage splits a batch into power-of-two runs).
 inline constexpr size_t kUsageRowsPerInsert = 32;
+static_assert(std::has_single_bit(kUsageRowsPerInsert));
 // The insert of `rows` records (1..kUsageRowsPerInsert).
 const std::string& InsertUsageSql(size_t rows);
 const std::string& SelectUsageSql();

@@ -1,4 +1,6 @@
 // SqliteStore's records besides deployments: workspaces, API keys, custom models and usage.
+#include <algorithm>
+#include <bit>
 #include <utility>
 
 #include "store/sqlite/codec.h"
@@ -111,8 +113,11 @@ Status SqliteStore::AppendUsage(const std::vector<UsageRecord>& records) {
   return writer_->Run([&](Connection& db) -> Status {
     std::span<const UsageRecord> rest(records);
     while (!rest.empty()) {
+      // Power-of-two row counts only: six statements serve every batch, each prepared once,
+      // where one per count from 1 to 32 took a prepare (~300k instructions for 32 rows) the
+      // first time each count came up, for the server's first minutes.
       std::span<const UsageRecord> rows =
-          rest.first(std::min(rest.size(), sqlite::kUsageRowsPerInsert));
+          rest.first(std::bit_floor(std::min(rest.size(), sqlite::kUsageRowsPerInsert)));
       ASSIGN_OR_RETURN(Statement insert, db.Prepare(sqlite::InsertUsageSql(rows.size())));
       sqlite::BindUsageRows(insert, rows);
       RETURN_IF_ERROR(insert.Run());

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <strings.h>
 
-#include <cctype>
 #include <cstring>
 #include <exception>
 #include <string_view>
@@ -42,24 +41,6 @@ void AppendHeader(std::string_view name, std::string_view value, std::string& he
   head.append(name).append(": ").append(value).append("\r\n");
 }
 
-// The path and query of an absolute-form target ("http://host:8080/a?b" -> "/a?b"), which a
-// server must accept (RFC 9112 §3.2.2); other targets as they are.
-std::string OriginForm(std::string_view target) {
-  const size_t scheme_end = target.find("://");
-  if (target.empty() || target.front() == '/' || scheme_end == std::string_view::npos) {
-    return std::string(target);
-  }
-  for (char c : target.substr(0, scheme_end)) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
-      return std::string(target);
-    }
-  }
-  const size_t path = target.find_first_of("/?", scheme_end + 3);
-  if (path == std::string_view::npos) return "/";
-  if (target[path] == '?') return "/" + std::string(target.substr(path));  // an empty path
-  return std::string(target.substr(path));
-}
-
 bool IsValidStatus(int status) { return status >= 100 && status <= 599; }
 
 HttpResponse PlainTextResponse(int status, const std::string& message) {
@@ -69,27 +50,6 @@ HttpResponse PlainTextResponse(int status, const std::string& message) {
   response.body = message + "\n";
   return response;
 }
-
-}  // namespace
-
-HttpRequest ToHttpRequest(BeastRequest&& request, std::string remote_address) {
-  HttpRequest out;
-  out.method = std::string(request.method_string());
-  out.target = std::string(request.target());
-  const std::string origin = OriginForm(out.target);
-  const size_t question = origin.find('?');
-  out.path = origin.substr(0, question);
-  if (question != std::string::npos) out.query = origin.substr(question + 1);
-  out.headers.reserve(std::distance(request.begin(), request.end()));
-  for (const auto& field : request) {
-    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  out.body = std::move(request.body());
-  out.remote_address = std::move(remote_address);
-  return out;
-}
-
-namespace {
 
 // The status line, Server, Content-Type and the handler's headers, as Beast writes a message
 // with them set in that order, into `head` (cleared first). A Content-Type header of the handler's

@@ -1,6 +1,6 @@
-// Conversions between Beast messages and berth's plain HttpRequest / HttpResponse values, and the
-// responses the server sends on its own (400/408/413/500). Internal to src/http/; pure functions,
-// safe from any thread.
+// berth's HttpResponse values and engine requests written as HTTP/1.1 bytes (as Beast would write
+// them), and the responses the server sends on its own (400/408/413/500). Internal to src/http/;
+// pure functions, safe from any thread.
 #pragma once
 
 #include <string>
@@ -12,9 +12,6 @@
 #include "http/http_types.h"
 
 namespace berth::http_internal {
-
-// Moves a parsed request into an HttpRequest (splits path and query at the first '?').
-HttpRequest ToHttpRequest(BeastRequest&& request, std::string remote_address);
 
 struct ResponseFraming {
   unsigned version = 11;  // HTTP version of the request: 10 or 11

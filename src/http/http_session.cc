@@ -26,9 +26,11 @@ bool IsHttpError(const error_code& ec) {
   return ec.category() == make_error_code(http::error::end_of_stream).category();
 }
 
-bool ExpectsContinue(const BeastRequest& request) {
-  auto it = request.find(http::field::expect);
-  return it != request.end() && beast::iequals(it->value(), "100-continue");
+bool ExpectsContinue(const HttpRequest& request) {
+  for (const auto& [name, value] : request.headers) {
+    if (EqualsIgnoreCase(name, "Expect")) return EqualsIgnoreCase(value, "100-continue");
+  }
+  return false;
 }
 
 }  // namespace
@@ -107,8 +109,7 @@ void HttpSession::OnIdleRead(error_code ec, size_t bytes) {
 
 void HttpSession::DoReadHeader() {
   const HttpServerOptions& options = shared_->options;
-  parser_.emplace();
-  ApplyLimits(*parser_, options);
+  parser_.emplace(options);
   // A head already in the buffer (a kept-alive connection's next request, read by DoWaitIdle)
   // is parsed here, as async_read_header would parse it, without the turn of the loop its
   // completion costs. Beast parses a head only once it is whole, so "need more" consumed nothing
@@ -130,14 +131,14 @@ void HttpSession::OnReadHeader(error_code ec, size_t header_bytes) {
   const bool timed_out = DisarmDeadline();
   if (!ec) ec = CheckHeaderSize(header_bytes, shared_->options);
   if (ec) return FailRead(ReadPhase::kHeader, ec, timed_out);
-  const BeastRequest& request = parser_->get();
+  const HttpRequest& request = parser_->request();
   // Before anything else reads the body: a framing the parser would misread is refused here.
-  if (std::optional<RequestRejection> rejection = CheckRequestHead(request.base())) {
+  if (std::optional<RequestRejection> rejection = CheckRequestHead(request, parser_->version())) {
     return SendErrorAndClose(rejection->status, rejection->http_status);
   }
-  keep_alive_ = request.keep_alive();
-  head_ = request.method() == http::verb::head;
-  version_ = request.version() == 10 ? 10 : 11;
+  keep_alive_ = parser_->keep_alive();
+  head_ = parser_->is_head();
+  version_ = parser_->version();
   if (parser_->is_done()) return Dispatch();
   if (ExpectsContinue(request)) return DoSendContinue();
   DoReadBody();
@@ -206,7 +207,7 @@ void HttpSession::Dispatch() {
   awaiting_response_ = true;
   shared_->unanswered.fetch_add(1, std::memory_order_relaxed);
   answering_ = shared_from_this();
-  HttpRequest request = ToHttpRequest(parser_->release(), remote_address_);
+  HttpRequest request = parser_->Release(remote_address_);
   parser_.reset();
   CallHandler(std::move(request));
 }

@@ -25,6 +25,7 @@
 #include "http/http_stream.h"
 #include "http/http_types.h"
 #include "http/io_loops.h"
+#include "http/request_parser.h"
 
 namespace berth::http_internal {
 
@@ -156,7 +157,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // meanwhile. Released by the server's Stop() for sessions its loops leave behind.
   std::shared_ptr<HttpSession> answering_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::string write_head_;  // the whole response being written (or a stream's): its head
   std::string write_body_;  // and its body
   std::vector<asio::const_buffer> write_buffers_;  // what of the two is still to be written

@@ -11,6 +11,7 @@
 
 #include "http/http_message.h"
 #include "http/request_checks_internal.h"
+#include "http/request_parser.h"
 
 namespace berth {
 namespace http_internal {
@@ -41,26 +42,29 @@ RequestRejection Reject(int http_status, std::string message) {
   return {http_status, InvalidArgument(std::move(message))};
 }
 
-std::optional<RequestRejection> CheckHost(const http::request_header<>& head) {
-  const size_t hosts = head.count(http::field::host);
+size_t CountFields(const HttpRequest& request, std::string_view name) {
+  return std::count_if(request.headers.begin(), request.headers.end(),
+                       [&](const auto& field) { return EqualsIgnoreCase(field.first, name); });
+}
+
+std::optional<RequestRejection> CheckHost(const HttpRequest& request, unsigned version) {
+  const size_t hosts = CountFields(request, "Host");
   if (hosts > 1) return Reject(400, "more than one Host header");
   if (hosts == 0) {
-    if (head.version() >= 11) return Reject(400, "an HTTP/1.1 request needs a Host header");
+    if (version >= 11) return Reject(400, "an HTTP/1.1 request needs a Host header");
     return std::nullopt;
   }
-  const auto host = head[http::field::host];
-  if (!IsValidHost(std::string_view(host.data(), host.size()))) {
-    return Reject(400, "the Host header is not valid");
-  }
+  if (!IsValidHost(request.Header("Host"))) return Reject(400, "the Host header is not valid");
   return std::nullopt;
 }
 
 // Every transfer coding named, in order, over all Transfer-Encoding lines, lower case and
 // without parameters.
-std::vector<std::string> TransferCodings(const http::request_header<>& head) {
+std::vector<std::string> TransferCodings(const HttpRequest& request) {
   std::vector<std::string> codings;
-  for (auto [it, end] = head.equal_range(http::field::transfer_encoding); it != end; ++it) {
-    std::string_view value(it->value().data(), it->value().size());
+  for (const auto& [name, line] : request.headers) {
+    if (!EqualsIgnoreCase(name, "Transfer-Encoding")) continue;
+    const std::string_view value = line;
     size_t start = 0;
     while (start <= value.size()) {
       size_t comma = std::min(value.find(',', start), value.size());
@@ -75,13 +79,14 @@ std::vector<std::string> TransferCodings(const http::request_header<>& head) {
 
 // RFC 9112 §6.1 and §6.3: chunked at most once and last; any other coding is not implemented
 // (501); an HTTP/1.0 request, or one that also has Content-Length, cannot be framed safely.
-std::optional<RequestRejection> CheckTransferEncoding(const http::request_header<>& head) {
-  if (head.count(http::field::transfer_encoding) == 0) return std::nullopt;
-  if (head.version() < 11) return Reject(400, "Transfer-Encoding is not allowed in HTTP/1.0");
-  if (head.count(http::field::content_length) > 0) {
+std::optional<RequestRejection> CheckTransferEncoding(const HttpRequest& request,
+                                                     unsigned version) {
+  if (CountFields(request, "Transfer-Encoding") == 0) return std::nullopt;
+  if (version < 11) return Reject(400, "Transfer-Encoding is not allowed in HTTP/1.0");
+  if (CountFields(request, "Content-Length") > 0) {
     return Reject(400, "a request must not have both Transfer-Encoding and Content-Length");
   }
-  std::vector<std::string> codings = TransferCodings(head);
+  std::vector<std::string> codings = TransferCodings(request);
   codings.erase(std::remove(codings.begin(), codings.end(), ""), codings.end());
   if (codings.empty()) return Reject(400, "Transfer-Encoding names no transfer coding");
   if (std::count(codings.begin(), codings.end(), "chunked") > 1) {
@@ -100,9 +105,9 @@ std::optional<RequestRejection> CheckTransferEncoding(const http::request_header
 
 }  // namespace
 
-std::optional<RequestRejection> CheckRequestHead(const http::request_header<>& head) {
-  if (auto rejection = CheckHost(head)) return rejection;
-  return CheckTransferEncoding(head);
+std::optional<RequestRejection> CheckRequestHead(const HttpRequest& request, unsigned version) {
+  if (auto rejection = CheckHost(request, version)) return rejection;
+  return CheckTransferEncoding(request, version);
 }
 
 RequestRejection RejectionForParseError(const error_code& ec, const HttpServerOptions& options) {
@@ -120,13 +125,6 @@ RequestRejection RejectionForParseError(const error_code& ec, const HttpServerOp
 error_code CheckHeaderSize(size_t header_bytes, const HttpServerOptions& options) {
   if (header_bytes > options.max_header_bytes) return http::error::header_limit;
   return {};
-}
-
-void ApplyLimits(http::request_parser<http::string_body>& parser,
-                 const HttpServerOptions& options) {
-  parser.header_limit(static_cast<std::uint32_t>(
-      std::min<size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-  parser.body_limit(static_cast<std::uint64_t>(options.max_body_bytes));
 }
 
 }  // namespace http_internal
@@ -187,13 +185,12 @@ RawParse ParseRawRequest(std::string_view bytes, const HttpServerOptions& option
   RawParse result;
   BytesStream stream(bytes, piece_bytes);
   hi::beast::flat_buffer buffer;
-  hi::http::request_parser<hi::http::string_body> parser;
-  hi::ApplyLimits(parser, options);
+  hi::RequestParser parser(options);
   hi::error_code ec;
   const size_t header_bytes = hi::http::read_header(stream, buffer, parser, ec);
   if (!ec) ec = hi::CheckHeaderSize(header_bytes, options);
   if (!ec) {
-    result.rejection = hi::CheckRequestHead(parser.get().base());
+    result.rejection = hi::CheckRequestHead(parser.request(), parser.version());
     if (result.rejection) return result;
     if (!parser.is_done()) hi::http::read(stream, buffer, parser, ec);
   }
@@ -202,7 +199,7 @@ RawParse ParseRawRequest(std::string_view bytes, const HttpServerOptions& option
     return result;
   }
   result.consumed = stream.handed_out() - buffer.size();
-  result.request = hi::ToHttpRequest(parser.release(), "raw");
+  result.request = parser.Release("raw");
   return result;
 }
 

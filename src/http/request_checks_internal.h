@@ -10,8 +10,9 @@
 
 namespace berth::http_internal {
 
-// The head's framing and Host rules (RFC 9112 §3.2, §6): nullopt if it may proceed.
-std::optional<RequestRejection> CheckRequestHead(const http::request_header<>& head);
+// The head's framing and Host rules (RFC 9112 §3.2, §6) for a request head of HTTP `version`
+// (10 or 11): nullopt if it may proceed.
+std::optional<RequestRejection> CheckRequestHead(const HttpRequest& request, unsigned version);
 
 // How a parser error is answered: 413 body too large, 431 header too large, else 400.
 RequestRejection RejectionForParseError(const error_code& ec, const HttpServerOptions& options);
@@ -20,8 +21,5 @@ RequestRejection RejectionForParseError(const error_code& ec, const HttpServerOp
 // counts the start line against its own limit only when the header arrives in pieces, so this
 // makes the limit the same however the client's bytes were segmented.
 error_code CheckHeaderSize(size_t header_bytes, const HttpServerOptions& options);
-
-// A parser for one request with the server's limits.
-void ApplyLimits(http::request_parser<http::string_body>& parser, const HttpServerOptions& options);
 
 }  // namespace berth::http_internal

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "http/beast_asio.h"
 #include "http/http_types.h"

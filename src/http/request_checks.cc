@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdint>
-#include <limits>
 #include <string>
 #include <vector>
 

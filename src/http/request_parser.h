@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "http/beast_asio.h"
 #include "http/http_server.h"

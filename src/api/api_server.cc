@@ -89,7 +89,8 @@ struct ApiServer::Prepared {
 
 ApiServer::ApiServer(ApiDeps deps, int worker_threads, size_t max_queued)
     : deps_(std::move(deps)),
-      pool_(std::make_unique<ThreadPool>(worker_threads, std::max<size_t>(1, max_queued))) {
+      pool_(std::make_unique<ThreadPool>("berth-api", worker_threads,
+                                         std::max<size_t>(1, max_queued))) {
   AddSystemRoutes();
   AddDeploymentRoutes(table_, *deps_.deployments, *deps_.models, deps_.billing);
   AddBillingRoutes(table_, *deps_.billing, deps_.clock ? *deps_.clock : real_clock_);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace berth {
 namespace {
@@ -27,7 +28,10 @@ void BudgetLeaser::Start() {
     signal_->stopping = false;
   }
   next_sweep_ms_ = NowMs() + kSweepEveryMs;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("berth-budget");
+    Loop();
+  });
 }
 
 void BudgetLeaser::Stop() {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/postgres_store.h"
 
@@ -22,7 +23,10 @@ ChangeListener::ChangeListener(ChangeListenerOptions options) : options_(std::mo
 ChangeListener::~ChangeListener() { Stop(); }
 
 void ChangeListener::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("berth-changes");
+    Loop();
+  });
 }
 
 void ChangeListener::Stop() {

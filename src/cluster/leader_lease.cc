@@ -5,6 +5,7 @@
 
 #include "cluster/db_clock.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "store/postgres/pg_pool.h"
 
 namespace berth {
@@ -62,7 +63,10 @@ void LeaderLease::Start(std::function<void()> on_gain, std::function<void()> on_
   on_gain_ = std::move(on_gain);
   on_instances_ = std::move(on_instances);
   Tick();  // lead at once when nobody does, before the API opens for writes
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("berth-lease");
+    Loop();
+  });
 }
 
 void LeaderLease::Stop() {

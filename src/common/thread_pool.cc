@@ -1,9 +1,19 @@
 #include "common/thread_pool.h"
 
+#include <string>
+
+#include "common/thread_name.h"
+
 namespace berth {
 
-ThreadPool::ThreadPool(int threads, size_t max_queued) : max_queued_(max_queued) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+ThreadPool::ThreadPool(std::string_view name, int threads, size_t max_queued)
+    : max_queued_(max_queued) {
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, name = std::string(name)] {
+      NameThisThread(name);
+      Run();
+    });
+  }
 }
 
 ThreadPool::~ThreadPool() {

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -16,9 +17,9 @@ namespace berth {
 
 class ThreadPool {
  public:
-  // `max_queued`: how many tasks may wait for a thread (0: no bound, for internal work whose
-  // amount the caller bounds itself).
-  explicit ThreadPool(int threads, size_t max_queued = 0);
+  // `name`: the threads' name (NameThisThread). `max_queued`: how many tasks may wait for a
+  // thread (0: no bound, for internal work whose amount the caller bounds itself).
+  ThreadPool(std::string_view name, int threads, size_t max_queued = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/thread_name.h"
+
 namespace berth::engine_sim {
 
 struct Scheduler::Seq {
@@ -153,7 +155,10 @@ void Scheduler::Wake(bool needed) const {
 }
 
 SchedulerThread::SchedulerThread(SchedulerOptions options)
-    : scheduler_(options, [this] { Kick(); }), thread_([this] { Loop(); }) {}
+    : scheduler_(options, [this] { Kick(); }), thread_([this] {
+        NameThisThread("sim-scheduler");
+        Loop();
+      }) {}
 
 SchedulerThread::~SchedulerThread() {
   {

@@ -5,12 +5,16 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace berth {
 
 UsageRecorder::UsageRecorder(Store& store, const Clock& clock, UsageRecorderOptions options)
     : store_(store), clock_(clock), options_(options) {
-  writer_ = std::thread([this] { WriterLoop(); });
+  writer_ = std::thread([this] {
+    NameThisThread("berth-usage");
+    WriterLoop();
+  });
 }
 
 UsageRecorder::~UsageRecorder() { Stop(); }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "http/beast_asio.h"
 #include "http/http_session.h"
 #include "http/io_loops.h"
@@ -147,7 +148,8 @@ void BeastHttpServer::Run() {
   DoAccept();
   threads_.reserve(loops_.size());
   for (size_t i = 0; i < loops_.size(); ++i) {
-    threads_.emplace_back([ioc = loops_[i].get(), sweep = sweeps_[i].get()] {
+    threads_.emplace_back([ioc = loops_[i].get(), sweep = sweeps_[i].get(), i] {
+      NameThisThread(fmt::format("berth-http-{}", i));
       SetCurrentIoLoop(ioc);
       http_internal::SetCurrentDeadlineSweep(sweep);
       // The work guard keeps run() going while no connection is open; Stop() ends it.

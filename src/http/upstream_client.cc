@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/recycling_allocator.h"
+#include "common/thread_name.h"
 #include "http/answer_parser.h"
 #include "http/beast_asio.h"
 #include "http/connection_pool.h"
@@ -458,7 +459,10 @@ class BeastUpstreamClient final : public UpstreamClient {
     }
     int threads = std::max(1, options.threads);
     for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] { http_internal::RunIoLoop(ioc_, "upstream client"); });
+      threads_.emplace_back([this] {
+        NameThisThread("berth-upstream");
+        http_internal::RunIoLoop(ioc_, "upstream client");
+      });
     }
   }
 

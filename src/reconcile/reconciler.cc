@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "core/lifecycle.h"
 #include "core/replica_plan.h"
 
@@ -78,8 +79,16 @@ Reconciler::~Reconciler() { Stop(); }
 
 void Reconciler::Start() {
   ResyncOnce(false);
-  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
-  threads_.emplace_back([this] { ResyncLoop(); });
+  for (int i = 0; i < options_.workers; ++i) {
+    threads_.emplace_back([this] {
+      NameThisThread("berth-reconcile");
+      WorkerLoop();
+    });
+  }
+  threads_.emplace_back([this] {
+    NameThisThread("berth-resync");
+    ResyncLoop();
+  });
 }
 
 void Reconciler::Stop() {

@@ -119,7 +119,7 @@ void Serve(const UpstreamRequest& request, const UpstreamHandlers& handlers) {
 bool IsInProcessPort(int port) { return port > kMaxPort; }
 
 SimUpstream::SimUpstream(std::unique_ptr<UpstreamClient> engines)
-    : engines_(std::move(engines)), worker_(1) {}
+    : engines_(std::move(engines)), worker_("berth-sim-serve", 1) {}
 
 SimUpstream::~SimUpstream() = default;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace berth {
 namespace {
@@ -36,7 +37,10 @@ StatusOr<std::unique_ptr<KubernetesRuntime>> KubernetesRuntime::Open(
   RETURN_IF_ERROR(runtime->Adopt(/*relearn=*/false));
   RETURN_IF_ERROR(runtime->cache_->Start());
   KubernetesRuntime* r = runtime.get();
-  runtime->loader_ = std::thread([r] { r->LoaderLoop(); });
+  runtime->loader_ = std::thread([r] {
+    NameThisThread("berth-kube-load");
+    r->LoaderLoop();
+  });
   return runtime;
 }
 
@@ -49,7 +53,7 @@ KubernetesRuntime::KubernetesRuntime(KubernetesRuntimeOptions options, KubeTempl
       engines_(options_.engine_client ? options_.engine_client : MakeHttpEngineClient()) {
   cache_ = std::make_unique<PodCache>(*api_, options_.cache, clock_,
                                       [this](const std::string& model) { Changed(model); });
-  adapter_pool_ = std::make_unique<ThreadPool>(2);
+  adapter_pool_ = std::make_unique<ThreadPool>("berth-adapters", 2);
 }
 
 KubernetesRuntime::~KubernetesRuntime() {

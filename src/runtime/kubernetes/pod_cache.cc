@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace berth {
 namespace {
@@ -37,7 +38,10 @@ PodCache::~PodCache() { Stop(); }
 
 Status PodCache::Start() {
   RETURN_IF_ERROR(List());
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("berth-kube-pods");
+    Loop();
+  });
   return Status::Ok();
 }
 

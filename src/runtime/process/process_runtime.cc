@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/random.h"
+#include "common/thread_name.h"
 
 namespace berth {
 namespace {
@@ -31,8 +32,9 @@ ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, EnginesConfig engi
       probe_(std::move(probe)),
       clock_(clock),
       engine_ports_(EnginePortRange()),
-      probe_pool_(std::make_unique<ThreadPool>(std::max(1, options_.probe_threads))),
-      adapter_pool_(std::make_unique<ThreadPool>(std::max(1, options_.adapter_threads))),
+      probe_pool_(std::make_unique<ThreadPool>("berth-probe", std::max(1, options_.probe_threads))),
+      adapter_pool_(
+          std::make_unique<ThreadPool>("berth-adapters", std::max(1, options_.adapter_threads))),
       placement_(options_.units) {}
 
 StatusOr<std::unique_ptr<ProcessRuntime>> ProcessRuntime::Open(ProcessRuntimeOptions options,
@@ -56,7 +58,10 @@ StatusOr<std::unique_ptr<ProcessRuntime>> ProcessRuntime::Open(ProcessRuntimeOpt
   }
   runtime->Adopt(std::move(*records));
   runtime->Persist();
-  runtime->supervisor_ = std::thread([r = runtime.get()] { r->SupervisorLoop(); });
+  runtime->supervisor_ = std::thread([r = runtime.get()] {
+    NameThisThread("berth-supervise");
+    r->SupervisorLoop();
+  });
   return runtime;
 }
 

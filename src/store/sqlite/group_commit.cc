@@ -8,6 +8,8 @@
 #include <iterator>
 #include <utility>
 
+#include "common/thread_name.h"
+
 namespace berth::sqlite {
 namespace {
 
@@ -18,7 +20,10 @@ constexpr int kWriterNice = 10;
 }  // namespace
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> connection)
-    : connection_(std::move(connection)), thread_([this] { Loop(); }) {}
+    : connection_(std::move(connection)), thread_([this] {
+        NameThisThread("berth-db-writer");
+        Loop();
+      }) {}
 
 GroupCommitWriter::~GroupCommitWriter() {
   {

@@ -122,10 +122,11 @@ Status SqliteStore::AppendUsage(const std::vector<UsageRecord>& records) {
       ASSIGN_OR_RETURN(Statement insert, db.Prepare(sqlite::InsertUsageSql(rows.size())));
       sqlite::BindUsageRows(insert, rows);
       RETURN_IF_ERROR(insert.Run());
-      // A batch of usage takes the writer thread ~2 ms of CPU, and a thread that wakes after
-      // sleeping has the scheduler's credit: it is not preempted, so a network thread woken on
-      // the same core waited it out (the gateway's p99 at one request at a time, +250 us over
-      // nginx). Between statements (~90 us each) such a thread goes first.
+      // A batch of usage takes this thread ~2 ms of CPU. Even at nice 10 (GroupCommitWriter),
+      // a thread that wakes after sleeping starts with the scheduler's credit for its sleep, so
+      // a network thread woken on the same core waited up to hundreds of microseconds (the
+      // gateway's p99 at one request at a time: +250 us over nginx). Between statements (~90 us
+      // each) such a thread goes first.
       std::this_thread::yield();
       rest = rest.subspan(rows.size());
     }

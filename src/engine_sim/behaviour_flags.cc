@@ -25,8 +25,12 @@ void SetInt(int flag, int& out) {
   if (flag != kUnset) out = flag;
 }
 
-[[noreturn]] void WorkerMain(bool outlive) {
-  if (!outlive) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+[[noreturn]] void WorkerMain(bool outlive, pid_t parent) {
+  if (!outlive) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The main process may have died between fork() and prctl(): then no signal comes.
+    if (::getppid() != parent) ::_exit(0);
+  }
   std::fprintf(stderr, "engine-sim: worker pid %d\n", static_cast<int>(::getpid()));
   for (;;) ::pause();  // SIGTERM (default action) ends it
 }
@@ -97,8 +101,9 @@ StatusOr<Behaviour> MakeBehaviour(const BehaviourFlags& f) {
 void StartWorkers(const Behaviour& b) {
   for (int i = 0; i < b.workers; ++i) {
     std::fflush(nullptr);  // nothing buffered is written twice
+    const pid_t parent = ::getpid();
     pid_t pid = ::fork();
-    if (pid == 0) WorkerMain(b.workers_outlive);
+    if (pid == 0) WorkerMain(b.workers_outlive, parent);
     if (pid < 0) std::perror("engine-sim: cannot fork a worker");
   }
 }

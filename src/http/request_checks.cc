@@ -78,7 +78,7 @@ std::vector<std::string> TransferCodings(const HttpRequest& request) {
 // RFC 9112 §6.1 and §6.3: chunked at most once and last; any other coding is not implemented
 // (501); an HTTP/1.0 request, or one that also has Content-Length, cannot be framed safely.
 std::optional<RequestRejection> CheckTransferEncoding(const HttpRequest& request,
-                                                     unsigned version) {
+                                                      unsigned version) {
   if (CountFields(request, "Transfer-Encoding") == 0) return std::nullopt;
   if (version < 11) return Reject(400, "Transfer-Encoding is not allowed in HTTP/1.0");
   if (CountFields(request, "Content-Length") > 0) {

@@ -75,9 +75,9 @@ TEST(RequestParserTest, TheServersLimitsApply) {
   EXPECT_EQ(ParseAll(body, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"),
             http::error::body_limit);
   RequestParser head(options);
-  EXPECT_EQ(ParseAll(head, "GET / HTTP/1.1\r\nHost: h\r\nX-Long: " + std::string(100, 'x') +
-                               "\r\n\r\n"),
-            http::error::header_limit);
+  EXPECT_EQ(
+      ParseAll(head, "GET / HTTP/1.1\r\nHost: h\r\nX-Long: " + std::string(100, 'x') + "\r\n\r\n"),
+      http::error::header_limit);
 }
 
 TEST(SplitTargetTest, OriginAndAbsoluteForms) {

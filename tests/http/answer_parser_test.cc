@@ -16,11 +16,19 @@ size_t Put(AnswerParser& parser, std::string_view bytes, error_code& ec) {
   return parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
 }
 
-TEST(AnswerParserTest, TheHeadGoesIntoTheCallersListAndTheBodyIntoItsBuffer) {
+// A parser reading an answer into its own field list and a 64-byte body buffer.
+struct Reading {
+  Reading() { parser.SetBodyBuffer(body, sizeof body); }
+  std::string Body() const { return std::string(body, sizeof body - parser.body_space()); }
+
   HeaderList fields;
-  AnswerParser parser(fields);
+  AnswerParser parser{fields};
   char body[64];
-  parser.SetBodyBuffer(body, sizeof body);
+};
+
+TEST(AnswerParserTest, TheHeadGoesIntoTheCallersListAndTheBodyIntoItsBuffer) {
+  Reading r;
+  AnswerParser& parser = r.parser;
   error_code ec;
   const std::string answer =
       "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nX-Engine: sim\r\n"
@@ -34,8 +42,8 @@ TEST(AnswerParserTest, TheHeadGoesIntoTheCallersListAndTheBodyIntoItsBuffer) {
   EXPECT_EQ(parser.status(), 201);
   const HeaderList want = {
       {"Content-Type", "application/json"}, {"X-Engine", "sim"}, {"Content-Length", "7"}};
-  EXPECT_EQ(fields, want);
-  EXPECT_EQ(std::string(body, sizeof body - parser.body_space()), "{\"a\":1}");
+  EXPECT_EQ(r.fields, want);
+  EXPECT_EQ(r.Body(), "{\"a\":1}");
   EXPECT_TRUE(parser.keep_alive());
 }
 
@@ -74,11 +82,9 @@ TEST(AnswerParserTest, ABodyLargerThanTheBufferWaitsForTheNext) {
 }
 
 TEST(AnswerParserTest, AChunkedBodyArrivesWithoutItsFraming) {
-  HeaderList fields;
-  AnswerParser parser(fields);
+  Reading r;
+  AnswerParser& parser = r.parser;
   parser.eager(true);
-  char body[64];
-  parser.SetBodyBuffer(body, sizeof body);
   error_code ec;
   const std::string answer =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -92,15 +98,13 @@ TEST(AnswerParserTest, AChunkedBodyArrivesWithoutItsFraming) {
     used += n;
   }
   EXPECT_TRUE(parser.is_done());
-  EXPECT_EQ(std::string(body, sizeof body - parser.body_space()), "data: x\n");
+  EXPECT_EQ(r.Body(), "data: x\n");
   EXPECT_TRUE(parser.keep_alive());
 }
 
 TEST(AnswerParserTest, ABodyTheEndOfTheStreamFramesIsNotKeptAlive) {
-  HeaderList fields;
-  AnswerParser parser(fields);
-  char body[64];
-  parser.SetBodyBuffer(body, sizeof body);
+  Reading r;
+  AnswerParser& parser = r.parser;
   error_code ec;
   const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it";
   size_t used = Put(parser, answer, ec);
@@ -111,7 +115,7 @@ TEST(AnswerParserTest, ABodyTheEndOfTheStreamFramesIsNotKeptAlive) {
   parser.put_eof(ec);
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_TRUE(parser.is_done());
-  EXPECT_EQ(std::string(body, sizeof body - parser.body_space()), "all of it");
+  EXPECT_EQ(r.Body(), "all of it");
   EXPECT_FALSE(parser.keep_alive());
 }
 

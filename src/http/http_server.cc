@@ -74,7 +74,7 @@ class BeastHttpServer final : public HttpServer {
   StatusOr<tcp::endpoint> ResolveListenEndpoint();
   void DoAccept();
   void OnAccept(asio::io_context& loop, error_code ec, tcp::socket socket);
-  void StartSession(asio::io_context& loop, tcp::socket socket);
+  void StartSession(asio::io_context& loop, tcp::socket socket, const tcp::endpoint& remote);
   DeadlineSweep& SweepOf(const asio::io_context& loop);
   void AcceptBurst();
   void Shed(tcp::socket socket);
@@ -95,6 +95,8 @@ class BeastHttpServer final : public HttpServer {
   size_t next_loop_ = 0;  // where the next connection goes; used on the first loop
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::unique_ptr<asio::steady_timer> accept_retry_;
+  // The peer's address, filled by the pending accept (accept() returns it: no getpeername).
+  tcp::endpoint accepted_peer_;  // on the first loop
   bool accept_failing_ = false;  // on the first loop
   uint64_t shed_ = 0;            // connections refused over the cap; on the first loop
   std::vector<std::thread> threads_;
@@ -161,7 +163,7 @@ void BeastHttpServer::Run() {
 
 void BeastHttpServer::DoAccept() {
   asio::io_context& loop = *loops_[next_loop_++ % loops_.size()];
-  acceptor_->async_accept(loop, [this, &loop](error_code ec, tcp::socket socket) {
+  acceptor_->async_accept(loop, accepted_peer_, [this, &loop](error_code ec, tcp::socket socket) {
     OnAccept(loop, ec, std::move(socket));
   });
 }
@@ -185,16 +187,17 @@ void BeastHttpServer::OnAccept(asio::io_context& loop, error_code ec, tcp::socke
     Shed(std::move(socket));
     return DoAccept();
   }
-  StartSession(loop, std::move(socket));
+  StartSession(loop, std::move(socket), accepted_peer_);
   AcceptBurst();
   DoAccept();
 }
 
-void BeastHttpServer::StartSession(asio::io_context& loop, tcp::socket socket) {
+void BeastHttpServer::StartSession(asio::io_context& loop, tcp::socket socket,
+                                   const tcp::endpoint& remote) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   try {
-    std::make_shared<HttpSession>(loop, SweepOf(loop), std::move(socket), shared_)->Start();
+    std::make_shared<HttpSession>(loop, SweepOf(loop), std::move(socket), remote, shared_)->Start();
   } catch (const std::exception& e) {
     LOG_ERROR("http: cannot start a session: {}", e.what());
   }
@@ -216,9 +219,9 @@ void BeastHttpServer::AcceptBurst() {
     asio::io_context& loop = *loops_[next_loop_++ % loops_.size()];
     tcp::socket socket(loop);
     error_code ec;
-    acceptor_->accept(socket, ec);
+    acceptor_->accept(socket, accepted_peer_, ec);
     if (ec) return;
-    StartSession(loop, std::move(socket));
+    StartSession(loop, std::move(socket), accepted_peer_);
   }
 }
 

@@ -36,15 +36,13 @@ bool ExpectsContinue(const HttpRequest& request) {
 }  // namespace
 
 HttpSession::HttpSession(asio::io_context& loop, DeadlineSweep& sweep, tcp::socket socket,
-                         std::shared_ptr<ServerShared> shared)
+                         const tcp::endpoint& remote, std::shared_ptr<ServerShared> shared)
     : shared_(std::move(shared)),
       loop_(loop),
       socket_(std::move(socket)),
-      deadline_(sweep, [this] { OnDeadline(); }) {
+      deadline_(sweep, [this] { OnDeadline(); }),
+      remote_address_(FormatEndpoint(remote)) {
   shared_->connections.fetch_add(1, std::memory_order_relaxed);
-  error_code ec;
-  const tcp::endpoint remote = socket_.remote_endpoint(ec);
-  remote_address_ = ec ? "unknown" : FormatEndpoint(remote);
 }
 
 HttpSession::~HttpSession() {

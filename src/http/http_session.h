@@ -54,9 +54,9 @@ struct ServerShared {
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   // `socket` runs on `loop`, which one server thread runs (so the session needs no strand);
-  // `sweep` is that loop's.
+  // `sweep` is that loop's. `remote` is the peer's address, as accept() gave it.
   HttpSession(asio::io_context& loop, DeadlineSweep& sweep, tcp::socket socket,
-              std::shared_ptr<ServerShared> shared);
+              const tcp::endpoint& remote, std::shared_ptr<ServerShared> shared);
   ~HttpSession();
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;

@@ -1,6 +1,6 @@
 // SerializeResponse and SerializeStreamHead against Beast: the heads and bodies the session writes
 // itself must be the bytes Beast's serializer writes for the same messages built the Beast way,
-// for every framing and header edge.
+// for every framing and header edge. And FormatEndpoint, the peer address a request carries.
 #include "http/http_message.h"
 
 #include <gtest/gtest.h>
@@ -208,6 +208,19 @@ TEST(HttpMessageTest, AStreamHeadIsItsHeaderAsBeastWritesIt) {
       EXPECT_EQ(ours.find("0\r\n\r\n"), std::string::npos) << "no last chunk in a head";
     }
   }
+}
+
+TEST(FormatEndpointTest, WritesAddressAndPort) {
+  const auto v4 = [](const char* ip, unsigned short port) {
+    return FormatEndpoint(tcp::endpoint(asio::ip::make_address(ip), port));
+  };
+  EXPECT_EQ(v4("127.0.0.1", 54321), "127.0.0.1:54321");
+  EXPECT_EQ(v4("0.0.0.0", 0), "0.0.0.0:0");
+  EXPECT_EQ(v4("255.255.255.255", 65535), "255.255.255.255:65535");
+  EXPECT_EQ(v4("10.20.0.3", 80), "10.20.0.3:80");
+  EXPECT_EQ(FormatEndpoint(tcp::endpoint(asio::ip::make_address("::1"), 8000)), "[::1]:8000");
+  EXPECT_EQ(FormatEndpoint(tcp::endpoint(asio::ip::make_address("fe80::1:2"), 443)),
+            "[fe80::1:2]:443");
 }
 
 }  // namespace

@@ -17,9 +17,10 @@
 #
 # Measures: p50/p99 latency at concurrency 1 and requests/s at 64 connections (wrk, closed
 # loop) with the proxy's CPU time per request there (all of berth's threads, nginx's processes;
-# the figure a loaded machine moves least), TTFT one stream at a time (20 streams of 4 tokens), TTFT and inter-chunk gaps on 64
-# streams opened at once (2 waves), and 512 concurrent
-# streams (completion, TTFT, longest gap) with bench/stream_load.cc. Prints one table with
+# the figure a loaded machine moves least), TTFT one stream at a time (200 streams of 1 token),
+# TTFT on 64 streams opened at once (16 bursts of 4-token streams: 1,024 TTFTs, so the p99 is
+# not just the slowest two), TTFT and inter-chunk gaps on 64 streams of 64 chunks (2 waves),
+# and 512 concurrent streams (completion, TTFT, longest gap) with bench/stream_load.cc. Prints one table with
 # berth − nginx and berth / nginx, then PASS/MISS per target (issue 12: added p99 at c=1
 # ≤ 100 µs; c=64 throughput ≥ 0.85× nginx; added TTFT p99 ≤ 1 ms; 512 streams' TTFT p99
 # ≤ 1.5× nginx, all complete, no stall).
@@ -182,13 +183,19 @@ measure() {  # one run of every phase, arms interleaved; results into r[arm,key,
       'BEGIN {printf "%.1f", (rps > 0 ? d / 1000 / (rps * s) : 0)}')
   done
   for arm in $arms; do  # one stream at a time: the per-request TTFT a proxy adds
-    out=$(stream_run $arm 1 20 4)
+    out=$(stream_run $arm 1 200 1)
     r[$arm,sttft50,$n]=$(field ttft_p50_us "$out") r[$arm,sttft99,$n]=$(field ttft_p99_us "$out")
   done
-  for arm in $arms; do  # 64 streams opened at once: TTFT under a burst
-    out=$(stream_run $arm 64 2)
+  for arm in $arms; do  # 64 streams opened at once, 16 bursts one after the other: TTFT
+    out=$(stream_run $arm 64 16 4)
     r[$arm,ttft50,$n]=$(field ttft_p50_us "$out") r[$arm,ttft99,$n]=$(field ttft_p99_us "$out")
-    r[$arm,gap99,$n]=$(field gap_p99_us "$out") r[$arm,s64fail,$n]=$(field failed "$out")
+    r[$arm,s64fail,$n]=$(field failed "$out")
+  done
+  for arm in $arms; do  # 64 long streams at once, twice: the gaps between chunks (and TTFT)
+    out=$(stream_run $arm 64 2)
+    r[$arm,lttft99,$n]=$(field ttft_p99_us "$out")
+    r[$arm,gap99,$n]=$(field gap_p99_us "$out")
+    r[$arm,s64fail,$n]=$((r[$arm,s64fail,$n] + $(field failed "$out")))
   done
   for arm in $arms; do
     out=$(stream_run $arm 512 1)
@@ -196,7 +203,7 @@ measure() {  # one run of every phase, arms interleaved; results into r[arm,key,
     r[$arm,s512ttft99,$n]=$(field ttft_p99_us "$out") r[$arm,s512gapmax,$n]=$(field gap_max_us "$out")
   done
 }
-keys="c1p50 c1p90 c1p99 c1err c64rps c64p99 c64cpu c64err sttft50 sttft99 ttft50 ttft99 gap99 s64fail s512ok s512ttft99 s512gapmax"
+keys="c1p50 c1p90 c1p99 c1err c64rps c64p99 c64cpu c64err sttft50 sttft99 ttft50 ttft99 lttft99 gap99 s64fail s512ok s512ttft99 s512gapmax"
 for n in $(seq "$runs"); do measure "$n"; done
 for arm in $arms; do  # the median of the runs (errors: the sum)
   for key in $keys; do
@@ -224,10 +231,11 @@ row "c=1 p99 latency (us)" c1p99
 row "c=64 throughput (req/s)" c64rps
 row "c=64 p99 latency (us)" c64p99
 row "c=64 proxy CPU per req (us)" c64cpu
-row "stream TTFT p50 (us) [1x20]" sttft50
-row "stream TTFT p99 (us) [1x20]" sttft99
-row "stream TTFT p50 (us) [64x2]" ttft50
-row "stream TTFT p99 (us) [64x2]" ttft99
+row "stream TTFT p50 (us) [1x200]" sttft50
+row "stream TTFT p99 (us) [1x200]" sttft99
+row "stream TTFT p50 (us) [64x16]" ttft50
+row "stream TTFT p99 (us) [64x16]" ttft99
+row "stream TTFT p99 (us) [64x2]" lttft99
 row "inter-chunk p99 (us) [64x2]" gap99
 row "512 streams complete (of 512)" s512ok
 row "512 streams TTFT p99 (us)" s512ttft99

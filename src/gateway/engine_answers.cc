@@ -5,6 +5,7 @@
 
 #include "gateway/json_skim.h"
 #include "gateway/text_find.h"
+#include "gateway/usage_scan.h"
 
 namespace berth {
 namespace {
@@ -21,6 +22,8 @@ struct WithoutUsageSplice {
   size_t from = 0;
   size_t to = 0;
   std::string_view insert;
+  std::optional<JsonSpan> usage;              // the top-level "usage" value
+  size_t usage_key = std::string_view::npos;  // where its key's opening quote is
 };
 
 // The splice for a chunk the skimmer reads plainly: the usage value becomes null, or
@@ -45,8 +48,10 @@ std::optional<WithoutUsageSplice> SkimWithoutUsage(std::string_view data) {
     } else if (key == "usage") {
       if (usage) return std::nullopt;
       usage = value;
+      splice.usage_key = static_cast<size_t>(key.data() - data.data()) - 1;
     }
   }
+  splice.usage = usage;
   if (usage) {
     splice.from = static_cast<size_t>(usage->text.data() - data.data());
     splice.to = splice.from + usage->text.size();
@@ -168,23 +173,50 @@ std::optional<std::string> DashScopeReasoning(std::string_view json_text) {
   return Dump(doc);
 }
 
-std::optional<std::string> WithoutUsage(std::string_view data) {
-  // Skimmed, not parsed (one chunk per stream; the tree was a tenth of a stream's CPU in the
-  // gateway), and spliced, so the client gets the engine's text with only the usage changed.
-  if (std::optional<WithoutUsageSplice> splice = SkimWithoutUsage(data)) {
-    if (!splice->has_choices) return std::nullopt;
-    std::string out;
-    out.reserve(data.size() + splice->insert.size());
-    out.append(data.substr(0, splice->from)).append(splice->insert).append(data.substr(splice->to));
-    return out;
-  }
-  // What the skimmer leaves to the full parser (an escaped or repeated key, an exponent).
+namespace {
+
+std::optional<std::string> Spliced(std::string_view data, const WithoutUsageSplice& splice) {
+  if (!splice.has_choices) return std::nullopt;
+  std::string out;
+  out.reserve(data.size() + splice.insert.size());
+  out.append(data.substr(0, splice.from)).append(splice.insert).append(data.substr(splice.to));
+  return out;
+}
+
+// WithoutUsage for what the skimmer leaves to the full parser (an escaped or repeated key, an
+// exponent).
+std::optional<std::string> ParsedWithoutUsage(std::string_view data) {
   json doc = json::parse(data, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object()) return std::nullopt;
   auto choices = doc.find("choices");
   if (choices == doc.end() || !choices->is_array() || choices->empty()) return std::nullopt;
   doc["usage"] = nullptr;
   return Dump(doc);
+}
+
+}  // namespace
+
+std::optional<std::string> WithoutUsage(std::string_view data) {
+  // Skimmed, not parsed (one chunk per stream; the tree was a tenth of a stream's CPU in the
+  // gateway), and spliced, so the client gets the engine's text with only the usage changed.
+  if (std::optional<WithoutUsageSplice> splice = SkimWithoutUsage(data)) {
+    return Spliced(data, *splice);
+  }
+  return ParsedWithoutUsage(data);
+}
+
+UsageChunk SplitUsageChunk(std::string_view data) {
+  std::optional<WithoutUsageSplice> splice = SkimWithoutUsage(data);
+  if (!splice) return {ScanUsage(data), ParsedWithoutUsage(data)};
+  UsageChunk chunk{std::nullopt, Spliced(data, *splice)};
+  // ScanUsage reads the object after the text's last "usage" key. When that key is this
+  // top-level member's, its value is already skimmed; otherwise ScanUsage looks itself.
+  if (splice->usage && RFindText(data, "\"usage\"") == splice->usage_key) {
+    if (splice->usage->kind == JsonKind::kObject) chunk.usage = UsageOfObject(splice->usage->text);
+  } else {
+    chunk.usage = ScanUsage(data);
+  }
+  return chunk;
 }
 
 std::string WithModel(const std::string& body, const std::string& model) {

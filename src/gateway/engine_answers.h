@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/token_count.h"
 #include "gateway/gateway_errors.h"
 
 namespace berth {
@@ -33,6 +34,14 @@ std::optional<std::string> DashScopeReasoning(std::string_view json_text);
 // (choices []), which the client does not get; any other chunk with "usage": null, so a client
 // gets content chunks whatever usage the engine adds to them.
 std::optional<std::string> WithoutUsage(std::string_view data);
+
+// A chunk with usage in a stream the gateway asked usage on for itself, read once: the engine's
+// token counts (as ScanUsage finds them) and what the client gets (as WithoutUsage writes it).
+struct UsageChunk {
+  std::optional<TokenCount> usage;
+  std::optional<std::string> content;
+};
+UsageChunk SplitUsageChunk(std::string_view data);
 
 // `body` (a JSON request) with its "model" set to `model`: how an SGLang replica is asked for
 // an adapter ("<base>:<adapter>"). `body` unchanged when it is not a JSON object.

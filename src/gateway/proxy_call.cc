@@ -245,17 +245,19 @@ void ProxyCall::TranslateEvent(std::string_view raw_event, std::string& out) {
     if (keys.content) ++output_chunks_;
     return;
   }
-  if (std::optional<TokenCount> usage = keys.usage ? ScanUsage(*data) : std::nullopt) {
-    usage_ = usage;
-    if (plan_.client_wants_usage) {
-      out.append(event);
+  if (keys.usage && !plan_.client_wants_usage) {
+    // The gateway asked for usage itself: the client gets content chunks, not the usage (taking
+    // it out leaves the content as it was). One reading of the chunk finds both.
+    UsageChunk chunk = SplitUsageChunk(*data);
+    if (chunk.usage) {
+      usage_ = chunk.usage;
+      if (chunk.content && keys.content) ++output_chunks_;
+      if (chunk.content) out.append("data: ").append(*chunk.content).append("\n\n");
       return;
     }
-    // The gateway asked for usage itself: the client gets content chunks, not the usage (taking
-    // it out leaves the content as it was).
-    std::optional<std::string> content = WithoutUsage(*data);
-    if (content && keys.content) ++output_chunks_;
-    if (content) out.append("data: ").append(*content).append("\n\n");
+  } else if (std::optional<TokenCount> usage = keys.usage ? ScanUsage(*data) : std::nullopt) {
+    usage_ = usage;
+    out.append(event);
     return;
   }
   if (keys.content) ++output_chunks_;

@@ -74,7 +74,10 @@ std::optional<TokenCount> ScanUsage(std::string_view json_text) {
   if (open == std::string_view::npos || json_text[open] != '{') return std::nullopt;
   size_t end = ObjectEnd(json_text, open);
   if (end == std::string_view::npos) return std::nullopt;
-  const std::string_view object = json_text.substr(open, end - open);
+  return UsageOfObject(json_text.substr(open, end - open));
+}
+
+std::optional<TokenCount> UsageOfObject(std::string_view object) {
   if (std::optional<SkimmedUsage> skimmed = SkimUsage(object)) return skimmed->tokens;
   nlohmann::json usage = nlohmann::json::parse(object, nullptr,
                                                /*allow_exceptions=*/false);

@@ -1,10 +1,16 @@
 // engine_answers.h: the three engines' error shapes, mid-stream error events, vLLM's reasoning
-// field, usage a client did not ask for, and enable_thinking in the form engines read.
+// field, usage a client did not ask for (and the one reading that also takes its counts), and
+// enable_thinking in the form engines read.
 #include "gateway/engine_answers.h"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gateway/usage_scan.h"
 
 namespace berth {
 namespace {
@@ -125,6 +131,58 @@ TEST(WithoutUsageTest, SplicesTheEnginesTextAndAgreesWithTheParser) {
     json doc = json::parse(*out);
     EXPECT_TRUE(doc["usage"].is_null()) << chunk;
     EXPECT_EQ(doc["choices"], json::array({1})) << chunk;
+  }
+}
+
+// SplitUsageChunk reads a chunk once for what ScanUsage and WithoutUsage find in two readings:
+// it must give exactly their answers, for hand-made edges and for chunks assembled at random
+// from members that matter to either (usage objects, nulls and numbers, nested "usage" keys,
+// escaped and repeated keys, empty and non-empty choices, broken text).
+TEST(SplitUsageChunkTest, AgreesWithScanUsageAndWithoutUsage) {
+  const auto agree = [](const std::string& chunk) {
+    const UsageChunk split = SplitUsageChunk(chunk);
+    EXPECT_EQ(split.usage, ScanUsage(chunk)) << chunk;
+    EXPECT_EQ(split.content, WithoutUsage(chunk)) << chunk;
+  };
+  for (
+      const char* chunk :
+      {R"({"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}})",
+       R"({"choices":[{"delta":{"content":"a"}}],"usage":{"prompt_tokens":3,"completion_tokens":1}})",
+       R"({"choices":[1],"usage":{"prompt_tokens":3,"completion_tokens":1},"x":{"usage":{"prompt_tokens":9,"completion_tokens":9}}})",
+       R"({"x":{"usage":{"prompt_tokens":9,"completion_tokens":9}},"choices":[1],"usage":{"prompt_tokens":3,"completion_tokens":1}})",
+       R"({"choices":[1],"usage":null,"x":{"usage":{"prompt_tokens":9,"completion_tokens":9}}})",
+       R"({"choices":[1],"usage":7})",
+       R"({"choices":[1],"usage":{"prompt_tokens":1.5,"completion_tokens":1}})",
+       R"({"choices":[1],"usag\u0065":{"prompt_tokens":3,"completion_tokens":1}})",
+       R"({"choices":[1],"usage":{"prompt_tokens":3,"completion_tokens":1},"usage":{"prompt_tokens":5,"completion_tokens":2}})",
+       R"({"choices":[1],"usage":{"prompt_tokens":3,"completion_tokens":1e1}})",
+       R"({"choices":[1],"usage":{"prompt_tokens":3,"completion_tokens":1})", R"([])", R"()"}) {
+    agree(chunk);
+  }
+  const std::vector<std::string> members = {
+      R"("choices":[])",
+      R"("choices":[{"delta":{"content":"x"}}])",
+      R"("choices":{})",
+      R"("usage":{"prompt_tokens":3,"completion_tokens":1})",
+      R"("usage":null)",
+      R"("usage":2)",
+      R"("usage":{"prompt_tokens":4})",
+      R"("usage" : { "completion_tokens" : 2 , "prompt_tokens" : 8 })",
+      R"("x":{"usage":{"prompt_tokens":9,"completion_tokens":9}})",
+      R"("usag\u0065":{"prompt_tokens":1,"completion_tokens":1})",
+      R"("id":"chatcmpl-1")",
+      R"("text":"\"usage\":{\"prompt_tokens\":5}")",
+      R"("n":1e2)"};
+  std::mt19937 random(12);
+  for (int i = 0; i < 5000; ++i) {
+    std::string chunk = "{";
+    const int count = static_cast<int>(random() % 5);
+    for (int m = 0; m < count; ++m) {
+      if (m > 0) chunk += ',';
+      chunk += members[random() % members.size()];
+    }
+    chunk += random() % 50 == 0 ? "" : "}";  // now and then, broken text
+    agree(chunk);
   }
 }
 

@@ -1,5 +1,9 @@
 #include "gateway/json_skim.h"
 
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
 namespace berth {
 namespace {
 
@@ -14,6 +18,34 @@ int HexDigit(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+constexpr uint64_t kEveryByte = 0x0101010101010101ULL;
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+static_assert(std::endian::native == std::endian::little, "the first byte is the lowest");
+
+// The high bit of each byte of `word` below `n` (n <= 128). Borrows run upward only, so the
+// lowest bit set marks the first such byte exactly (later ones may be marked falsely).
+constexpr uint64_t BytesBelow(uint64_t word, uint64_t n) {
+  return (word - kEveryByte * n) & ~word & kHighBits;
+}
+static_assert(BytesBelow(0x4141411F41414141ULL, 0x20) == 0x0000008000000000ULL);
+static_assert(BytesBelow(0x2020202020202020ULL, 0x20) == 0);
+
+// The first byte at or after `at` (before `end`) that a string scan must look at: a quote, a
+// backslash, a control or a non-ASCII byte. Plain bytes go eight at a time (token ids, model
+// names and generated text are long runs of them); the last seven are left to the caller.
+const char* SkipPlainStringBytes(const char* at, const char* end) {
+  while (end - at >= 8) {
+    uint64_t word;
+    std::memcpy(&word, at, sizeof word);
+    const uint64_t stops = (word & kHighBits) | BytesBelow(word, 0x20) |
+                           BytesBelow(word ^ (kEveryByte * '"'), 1) |
+                           BytesBelow(word ^ (kEveryByte * '\\'), 1);
+    if (stops != 0) return at + std::countr_zero(stops) / 8;
+    at += 8;
+  }
+  return at;
 }
 
 // The four hex digits at `at` (which has at least 4 chars), or -1.
@@ -140,7 +172,7 @@ class Skimmer {
 
   bool String() {
     ++at_;
-    while (at_ < end_) {
+    while ((at_ = SkipPlainStringBytes(at_, end_)) < end_) {
       const auto c = static_cast<unsigned char>(*at_);
       if (c == '"') {
         ++at_;
@@ -275,7 +307,7 @@ bool JsonCursor::NextMember(std::string_view& key, bool& escaped, JsonSpan& valu
   if (at_ >= end_) return false;
   const char* start = ++at_;  // past the key's opening quote
   escaped = false;
-  while (*at_ != '"') {
+  while (*(at_ = SkipPlainStringBytes(at_, end_)) != '"') {
     if (*at_ == '\\') {
       escaped = true;
       ++at_;
@@ -312,6 +344,8 @@ JsonSpan JsonCursor::Value() {
           ++at_;
         } else if (c == '"') {
           in_string = false;
+        } else {
+          at_ = SkipPlainStringBytes(at_ + 1, end_) - 1;  // the loop steps past the last one
         }
       } else if (c == '"') {
         in_string = true;
@@ -324,7 +358,7 @@ JsonSpan JsonCursor::Value() {
     }
   } else if (first == '"') {
     span.kind = JsonKind::kString;
-    for (++at_; *at_ != '"'; ++at_) {
+    for (++at_; *(at_ = SkipPlainStringBytes(at_, end_)) != '"'; ++at_) {
       if (*at_ == '\\') ++at_;
     }
     ++at_;

@@ -175,6 +175,43 @@ TEST(JsonSkimTest, AcceptsOnlyWhatNlohmannAccepts) {
   EXPECT_FALSE(SkimJson("\"\xed\xa0\x80\"").has_value());
 }
 
+// Strings long enough for the eight-bytes-at-a-time scan, with each byte that ends a plain run
+// at every offset within a word: the skimmer accepts exactly what nlohmann accepts, and the
+// cursor finds the members nlohmann finds, value by value.
+TEST(JsonSkimTest, LongStringsWithEachStopByteAtEveryOffset) {
+  const std::vector<std::string> stops = {"\"",   "\\\"",     "\\\\", "\\u00e9",  "\x01", "\x1f",
+                                          "\x7f", "\xc3\xa9", "\xff", "\xe4\xb8", " "};
+  for (size_t offset = 0; offset < 24; ++offset) {
+    for (const std::string& stop : stops) {
+      const std::string inner = std::string(offset, 'a') + stop + std::string(17, 'b');
+      for (const std::string& text :
+           {"\"" + inner + "\"", "{\"" + inner + "\":[\"" + inner + "\",{\"" + inner +
+                                     "\":2}],\"z\":\"" + inner + "\"}"}) {
+        SCOPED_TRACE(::testing::PrintToString(text));
+        const std::optional<JsonSpan> span = SkimJson(text);
+        ASSERT_EQ(span.has_value(), json::accept(text));
+        if (!span || span->kind != JsonKind::kObject) continue;
+        const json doc = json::parse(text);
+        JsonCursor members(*span);
+        std::string_view key;
+        bool escaped = false;
+        JsonSpan value;
+        size_t count = 0;
+        std::string scratch;
+        while (members.NextMember(key, escaped, value)) {
+          const JsonSpan quoted{JsonKind::kString,
+                                std::string_view(key.data() - 1, key.size() + 2)};
+          const std::string name(StringValue(quoted, scratch));
+          ASSERT_TRUE(doc.contains(name));
+          EXPECT_EQ(json::parse(value.text), doc[name]);
+          ++count;
+        }
+        EXPECT_EQ(count, doc.size());
+      }
+    }
+  }
+}
+
 TEST(JsonSkimTest, DecodesStringsAsNlohmannDoes) {
   const std::string text = R"("a\"b\\c\/d\b\f\n\r\t\u00e9\u4e2d\ud83d\ude00\u0000z")";
   std::optional<JsonSpan> span = SkimJson(text);

@@ -2,6 +2,7 @@
 // Stop() while streaming, and many streams at once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -67,9 +68,11 @@ TEST(HttpStreamLifecycleTest, ClientThatStopsReadingIsDroppedAfterTheWriteTimeou
   ASSERT_NE(writer, nullptr);
   std::future<void> gone = WatchGone(*writer);
   const std::string megabyte(1 << 20, 'x');
+  size_t most_pending = 0;  // seen while writing: on a loaded machine the timeout may come first
   for (int i = 0; i < 64 && writer->Write(megabyte); ++i) {
+    most_pending = std::max(most_pending, writer->Pending());
   }
-  EXPECT_GT(writer->Pending(), 0u);  // more than the socket buffers hold
+  EXPECT_GT(most_pending, 0u);  // more than the socket buffers hold
   ASSERT_EQ(gone.wait_for(milliseconds(5000)), std::future_status::ready);
   EXPECT_FALSE(writer->Write("x"));
 }

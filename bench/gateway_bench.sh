@@ -18,8 +18,8 @@
 # Measures: p50/p99 latency at concurrency 1 and requests/s at 64 connections (wrk, closed
 # loop) with the proxy's CPU time per request there (all of berth's threads, nginx's processes;
 # the figure a loaded machine moves least), TTFT one stream at a time (200 streams of 1 token),
-# TTFT on 64 streams opened at once (16 bursts of 4-token streams: 1,024 TTFTs, so the p99 is
-# not just the slowest two), TTFT and inter-chunk gaps on 64 streams of 64 chunks (2 waves),
+# TTFT on 64 streams opened at once (16 bursts of 4-token streams per arm, the arms taking turns
+# burst by burst: 1,024 TTFTs each, so the p99 is not just the slowest two), TTFT and inter-chunk gaps on 64 streams of 64 chunks (2 waves),
 # and 512 concurrent streams (completion, TTFT, longest gap) with bench/stream_load.cc. Prints one table with
 # berth − nginx and berth / nginx, then PASS/MISS per target (issue 12: added p99 at c=1
 # ≤ 100 µs; c=64 throughput ≥ 0.85× nginx; added TTFT p99 ≤ 1 ms; 512 streams' TTFT p99
@@ -152,11 +152,14 @@ wrk_run() {  # arm conns seconds → "rps p50_us p99_us errors p90_us"
 for arm in $arms; do wrk_run $arm 8 1 >/dev/null; done  # warm-up: connections, caches
 
 # --- streams: stream_load -----------------------------------------------------------------
-stream_run() {  # arm streams waves [max_tokens] → key=value line
+stream_run() {  # arm streams waves [max_tokens [stream_load flags]] → key=value line
   local port path k
   read -r port path k <<<"${slow[$1]}"
   "$stream_load" --port "$port" --path "$path" --model "$stream_model" --key "${k/#-/}" \
-    --streams "$2" --waves "$3" --max-tokens "${4:-64}" --timeout-s 30 || true
+    --streams "$2" --waves "$3" --max-tokens "${4:-64}" --timeout-s 30 "${@:5}" || true
+}
+percentile() {  # p file → the p-th percentile of the file's numbers (stream_load's rounding)
+  sort -n "$2" | awk -v p="$1" '{v[NR] = $1} END {i = int(p / 100 * (NR - 1) + 0.5) + 1; print (NR ? v[i] : -1)}'
 }
 field() { grep -o "$1=[-0-9.]*" <<<"$2" | cut -d= -f2; }
 # CPU time (ns) the proxy of an arm has used so far: every thread of berth (its engines are other
@@ -186,10 +189,18 @@ measure() {  # one run of every phase, arms interleaved; results into r[arm,key,
     out=$(stream_run $arm 1 200 1)
     r[$arm,sttft50,$n]=$(field ttft_p50_us "$out") r[$arm,sttft99,$n]=$(field ttft_p99_us "$out")
   done
-  for arm in $arms; do  # 64 streams opened at once, 16 bursts one after the other: TTFT
-    out=$(stream_run $arm 64 16 4)
-    r[$arm,ttft50,$n]=$(field ttft_p50_us "$out") r[$arm,ttft99,$n]=$(field ttft_p99_us "$out")
-    r[$arm,s64fail,$n]=$(field failed "$out")
+  # 64 streams opened at once, 16 bursts of each arm, the arms taking turns burst by burst (so
+  # a slow moment of the machine falls on one burst of one arm, not on all of an arm's): TTFT
+  # over each arm's 1,024 streams.
+  for arm in $arms; do rm -f "$work/ttft-$arm" && r[$arm,s64fail,$n]=0; done
+  for _ in $(seq 16); do
+    for arm in $arms; do
+      out=$(stream_run $arm 64 1 4 --ttft-out "$work/ttft-$arm")
+      r[$arm,s64fail,$n]=$((r[$arm,s64fail,$n] + $(field failed "$out")))
+    done
+  done
+  for arm in $arms; do
+    r[$arm,ttft50,$n]=$(percentile 50 "$work/ttft-$arm") r[$arm,ttft99,$n]=$(percentile 99 "$work/ttft-$arm")
   done
   for arm in $arms; do  # 64 long streams at once, twice: the gaps between chunks (and TTFT)
     out=$(stream_run $arm 64 2)

@@ -13,6 +13,7 @@
 //
 //   stream_load --port 8000 --path /v1/chat/completions --model qwen3-4b
 //               [--key sk-...] [--streams 512] [--waves 1] [--max-tokens 64] [--timeout-s 30]
+//               [--ttft-out FILE]   (also appends each stream's TTFT, one per line, to FILE)
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -50,6 +51,7 @@ struct Options {
   int waves = 1;
   int max_tokens = 64;
   int timeout_s = 30;
+  std::string ttft_out;
 };
 
 // One stream: its socket, the request still to write, and an incremental HTTP/SSE parser.
@@ -320,6 +322,8 @@ int main(int argc, char** argv) {
       o.max_tokens = std::atoi(value.c_str());
     else if (flag == "--timeout-s")
       o.timeout_s = std::atoi(value.c_str());
+    else if (flag == "--ttft-out")
+      o.ttft_out = value;
     else {
       std::fprintf(stderr, "stream_load: unknown flag %s\n", flag.c_str());
       return 2;
@@ -328,7 +332,8 @@ int main(int argc, char** argv) {
   if (o.port <= 0 || o.model.empty() || o.streams < 1 || o.waves < 1) {
     std::fprintf(stderr,
                  "usage: stream_load --port P --model M [--path /v1/chat/completions] "
-                 "[--key K] [--streams N] [--waves W] [--max-tokens T] [--timeout-s S]\n");
+                 "[--key K] [--streams N] [--waves W] [--max-tokens T] [--timeout-s S] "
+                 "[--ttft-out FILE]\n");
     return 2;
   }
   std::vector<int64_t> ttfts, gaps;
@@ -336,6 +341,15 @@ int main(int argc, char** argv) {
   Clock::time_point start = Clock::now();
   for (int w = 0; w < o.waves; ++w) Wave(o, ttfts, gaps, completed, failed, short_streams);
   double seconds = Micros(start, Clock::now()) / 1e6;
+  if (!o.ttft_out.empty()) {  // for a driver pooling several runs' TTFTs
+    std::FILE* out = std::fopen(o.ttft_out.c_str(), "a");
+    if (out == nullptr) {
+      std::fprintf(stderr, "stream_load: cannot open %s\n", o.ttft_out.c_str());
+      return 2;
+    }
+    for (int64_t ttft : ttfts) std::fprintf(out, "%lld\n", static_cast<long long>(ttft));
+    std::fclose(out);
+  }
   int64_t gap_max = gaps.empty() ? -1 : *std::max_element(gaps.begin(), gaps.end());
   std::printf(
       "streams=%d completed=%d failed=%d short=%d ttft_p50_us=%lld ttft_p99_us=%lld "

@@ -31,7 +31,7 @@
 #        and print the median, default 1), CHECK (a factor: exit 1 when berth is that many
 #        times worse than its targets against nginx; the test suite's guard uses 3)
 # Needs wrk and nginx (installed with apt-get when missing) and a C++20 compiler for
-# stream_load (or build/bench/stream_load from -DBERTH_BENCH=ON). Takes about 1.5 minutes.
+# stream_load (or build/bench/stream_load from -DBERTH_BENCH=ON). Takes about 2 minutes a run.
 set -euo pipefail
 berth=$(realpath "${1:-build/berth}")
 seconds=${2:-5}

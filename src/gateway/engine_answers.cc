@@ -16,7 +16,7 @@ std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// What WithoutUsage changes in a chunk's text: [from, to) becomes `insert`.
+// What SplitUsageChunk changes in a chunk's text: [from, to) becomes `insert`.
 struct WithoutUsageSplice {
   bool has_choices = false;  // a non-empty "choices" array
   size_t from = 0;
@@ -183,8 +183,8 @@ std::optional<std::string> Spliced(std::string_view data, const WithoutUsageSpli
   return out;
 }
 
-// WithoutUsage for what the skimmer leaves to the full parser (an escaped or repeated key, an
-// exponent).
+// The client's chunk for what the skimmer leaves to the full parser (an escaped or repeated key,
+// an exponent).
 std::optional<std::string> ParsedWithoutUsage(std::string_view data) {
   json doc = json::parse(data, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object()) return std::nullopt;
@@ -196,16 +196,9 @@ std::optional<std::string> ParsedWithoutUsage(std::string_view data) {
 
 }  // namespace
 
-std::optional<std::string> WithoutUsage(std::string_view data) {
+UsageChunk SplitUsageChunk(std::string_view data) {
   // Skimmed, not parsed (one chunk per stream; the tree was a tenth of a stream's CPU in the
   // gateway), and spliced, so the client gets the engine's text with only the usage changed.
-  if (std::optional<WithoutUsageSplice> splice = SkimWithoutUsage(data)) {
-    return Spliced(data, *splice);
-  }
-  return ParsedWithoutUsage(data);
-}
-
-UsageChunk SplitUsageChunk(std::string_view data) {
   std::optional<WithoutUsageSplice> splice = SkimWithoutUsage(data);
   if (!splice) return {ScanUsage(data), ParsedWithoutUsage(data)};
   UsageChunk chunk{std::nullopt, Spliced(data, *splice)};

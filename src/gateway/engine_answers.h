@@ -30,13 +30,10 @@ std::optional<GatewayError> EngineStreamError(std::string_view data);
 // renamed `reasoning_content`; nullopt when it has none (then it is not parsed).
 std::optional<std::string> DashScopeReasoning(std::string_view json_text);
 
-// A stream chunk the gateway asked usage on for itself: nullopt for the usage-only chunk
-// (choices []), which the client does not get; any other chunk with "usage": null, so a client
-// gets content chunks whatever usage the engine adds to them.
-std::optional<std::string> WithoutUsage(std::string_view data);
-
 // A chunk with usage in a stream the gateway asked usage on for itself, read once: the engine's
-// token counts (as ScanUsage finds them) and what the client gets (as WithoutUsage writes it).
+// token counts (as ScanUsage finds them), and what the client gets: nullopt for the usage-only
+// chunk (choices []), any other chunk with "usage": null, so a client gets content chunks
+// whatever usage the engine adds to them.
 struct UsageChunk {
   std::optional<TokenCount> usage;
   std::optional<std::string> content;

@@ -71,6 +71,12 @@ std::optional<SteadyTime> Scheduler::NextDue() const {
   return events_.top().due;
 }
 
+std::optional<SteadyTime> Scheduler::ArmTimer() {
+  std::lock_guard lock(mu_);
+  armed_ = events_.empty() ? std::nullopt : std::optional(events_.top().due);
+  return armed_;
+}
+
 int Scheduler::running() const {
   std::lock_guard lock(mu_);
   return running_;
@@ -122,10 +128,12 @@ void Scheduler::AfterStep(const std::shared_ptr<Seq>& seq, StepResult result, St
 }
 
 bool Scheduler::PushLocked(SteadyTime due, uint64_t id, SteadyTime now) {
-  const bool earliest = events_.empty() || due < events_.top().due;
   events_.push({due, id});
-  // Events already due are run by the caller's RunDue; only future ones need the timer.
-  return earliest && due > now;
+  // Events already due are run by the caller's RunDue (with this same `now`); only future ones
+  // need the timer, and only when it would wake later than they fall due.
+  if (due <= now || (armed_ && *armed_ <= due)) return false;
+  armed_ = due;  // the woken timer re-arms for this or an earlier event
+  return true;
 }
 
 bool Scheduler::AdmitLocked(SteadyTime now) {
@@ -181,8 +189,8 @@ void SchedulerThread::Loop() {
   std::unique_lock lock(mu_);
   const auto woken = [this] { return stopping_ || kicked_; };
   while (!stopping_) {
-    // Read under mu_: a Kick() for an earlier event cannot slip in before the wait begins.
-    const std::optional<SteadyTime> next = scheduler_.NextDue();
+    // Armed under mu_: a Kick() for an earlier event cannot slip in before the wait begins.
+    const std::optional<SteadyTime> next = scheduler_.ArmTimer();
     if (!next) {
       cv_.wait(lock, woken);
     } else if (*next > std::chrono::steady_clock::now()) {

@@ -44,7 +44,8 @@ struct Sequence {
 class Scheduler {
  public:
   // `wakeup` (optional) is called, outside the lock and on any thread, when an event is
-  // scheduled in the future earlier than every other pending event.
+  // scheduled in the future earlier than the time the timer was last armed for (ArmTimer), or
+  // while it is not armed at all. Events already due are run by the caller, never the timer.
   explicit Scheduler(SchedulerOptions options, std::function<void()> wakeup = {});
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -59,6 +60,9 @@ class Scheduler {
   void RunDue(SteadyTime now);
   // When the earliest pending event is due (it may belong to a cancelled sequence).
   std::optional<SteadyTime> NextDue() const;
+  // For the timer thread, as it goes to sleep: NextDue(), remembered as the time the timer
+  // wakes by itself. From then on `wakeup` is called for any future event due before it.
+  std::optional<SteadyTime> ArmTimer();
 
   int running() const;
   int waiting() const;
@@ -92,6 +96,10 @@ class Scheduler {
   int running_ = 0;                                          // guarded by mu_
   // At most one event per running sequence; events of cancelled sequences are skipped.
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;  // guarded by mu_
+  // When the timer wakes by itself (none: it sleeps until woken). Not the top of events_: an
+  // event already due when pushed never arms the timer (its pusher runs it), so the top may be
+  // one the timer does not wait for. Guarded by mu_.
+  std::optional<SteadyTime> armed_;
 };
 
 // A Scheduler plus the timer thread that runs its events when they fall due (real time). The

@@ -222,5 +222,40 @@ TEST(SchedulerThreadTest, ServesManyConcurrentStreamsInOrderOnOneThread) {
   EXPECT_EQ(timer.scheduler().waiting(), 0);
 }
 
+// The engine's shape (ttft 0: each request's first token runs on its own network thread, the rest
+// on the timer): submitters racing each other's first tokens must not leave the timer asleep
+// while later tokens wait. Before the scheduler tracked the time its timer was armed for, a
+// submitter that ran another's first token compared its own next token with that one's, and
+// neither woke the timer: every stream of a burst then stopped after its first token.
+TEST(SchedulerThreadTest, BurstsOfInstantFirstTokensFromManyThreadsAllFinish) {
+  constexpr int kThreads = 4;
+  constexpr int kBursts = 200;
+  constexpr int kPerBurst = 4;  // per thread
+  SchedulerThread timer({.max_num_seqs = 1024, .ttft = milliseconds(0), .itl = milliseconds(1)});
+  std::atomic<int> completed{0};
+  for (int burst = 0; burst < kBursts; ++burst) {
+    const int target = (burst + 1) * kThreads * kPerBurst;
+    std::vector<std::thread> submitters;
+    for (int t = 0; t < kThreads; ++t) {
+      submitters.emplace_back([&] {
+        for (int i = 0; i < kPerBurst; ++i) {
+          Sequence sequence;
+          sequence.num_tokens = 3;
+          sequence.on_token = [](int) { return true; };
+          sequence.on_complete = [&completed] { ++completed; };
+          timer.scheduler().Submit(std::move(sequence), std::chrono::steady_clock::now());
+        }
+      });
+    }
+    for (std::thread& t : submitters) t.join();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (completed < target && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    ASSERT_EQ(completed.load(), target) << "burst " << burst << " stalled";
+  }
+  EXPECT_EQ(timer.scheduler().running(), 0);
+}
+
 }  // namespace
 }  // namespace berth::engine_sim

@@ -107,8 +107,8 @@ void ProxyCall::TrySend() {
       std::move(request), {[this](int status, const HeaderList&) {
                              if (!broken_) Guarded("head", [&] { OnHead(status); });
                            },
-                           [this](std::string_view data) {
-                             if (!broken_) Guarded("data", [&] { OnData(data); });
+                           [this](std::string_view data, bool last) {
+                             if (!broken_) Guarded("data", [&] { OnData(data, last); });
                            },
                            [self](const Status& status, bool nothing_sent) {
                              self->Guarded("done", [&] { self->OnDone(status, nothing_sent); });
@@ -125,7 +125,7 @@ void ProxyCall::OnHead(int status) {
 
 bool ProxyCall::StreamsToClient() const { return plan_.stream && upstream_status_ == 200; }
 
-void ProxyCall::OnData(std::string_view data) {
+void ProxyCall::OnData(std::string_view data, bool last) {
   if (!StreamsToClient()) {
     upstream_body_.append(data);
     return;
@@ -133,6 +133,10 @@ void ProxyCall::OnData(std::string_view data) {
   std::string out;
   out.reserve(data.size());  // what the client gets is about what the engine sent
   splitter_.Feed(data, [this, &out](std::string_view event) { TranslateEvent(event, out); });
+  if (last) {  // EndStream, next, sends it with the end (and the head, if not yet sent): one write
+    last_events_ = std::move(out);
+    return;
+  }
   if (!out.empty()) Deliver(std::move(out));  // kept in pending_ until the stream starts
   if (!streaming_) StartClientStream();
 }
@@ -153,8 +157,7 @@ void ProxyCall::OnDone(const Status& status, bool nothing_sent) {
     TrySend();
     return;
   }
-  if (!streaming_ && StreamsToClient()) StartClientStream();  // a stream without a body byte
-  if (streaming_) {
+  if (streaming_ || StreamsToClient()) {
     EndStream(status);
   } else {
     AnswerWhole(status);
@@ -189,9 +192,12 @@ void ProxyCall::OnWriter(std::shared_ptr<HttpStreamWriter> writer) {
   });
   std::lock_guard lock(mu_);
   writer_ = std::move(writer);
-  if (!pending_.empty()) writer_->Write(std::move(pending_));
+  if (finished_) {
+    writer_->FinishWith(std::move(pending_));
+  } else if (!pending_.empty()) {
+    writer_->Write(std::move(pending_));
+  }
   pending_.clear();
-  if (finished_) writer_->Finish();
 }
 
 void ProxyCall::Deliver(std::string text) {
@@ -276,8 +282,10 @@ std::string ProxyCall::EngineError(const GatewayError& error) {
   return "data: " + OpenAiErrorBody(error, plan_.request_id) + "\n\n";
 }
 
+// Also starts the client's stream if no event did yet (an answer that came in one piece, or a
+// stream without a body byte): then the head, the events and the end go out in one write.
 void ProxyCall::EndStream(const Status& status) {
-  std::string tail;
+  std::string tail = std::move(last_events_);
   splitter_.Feed("\n\n", [this, &tail](std::string_view event) { TranslateEvent(event, tail); });
   bool complete = status.ok() && saw_done_ && !engine_error_;
   bool aborted;
@@ -303,12 +311,12 @@ void ProxyCall::EndStream(const Status& status) {
     std::lock_guard lock(mu_);
     finished_ = true;
     if (writer_) {
-      if (!tail.empty()) writer_->Write(std::move(tail));
-      writer_->Finish();
+      writer_->FinishWith(std::move(tail));
     } else {
       pending_ += tail;
     }
   }
+  if (!streaming_) StartClientStream();  // OnWriter sends pending_ and the end with the head
   if (aborted || shutdown) deps_.metrics->RecordAborted();
   int metered = engine_error_ ? engine_error_->http_status : complete ? 200 : 502;
   Meter(aborted || shutdown ? 200 : metered, aborted || shutdown);

@@ -77,7 +77,8 @@ class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
   void OnHead(int status);
   // Whether the engine's answer is streamed on to the client (a stream the engine accepted).
   bool StreamsToClient() const;
-  void OnData(std::string_view data);
+  // `last`: the engine's answer ends here (OnDone follows at once).
+  void OnData(std::string_view data, bool last);
   void OnDone(const Status& status, bool nothing_sent);
 
   // Streams.
@@ -112,6 +113,7 @@ class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
   std::string upstream_body_;  // whole answers and failed streams
   bool streaming_ = false;     // the client gets a stream (the engine answered 200)
   SseSplitter splitter_;
+  std::string last_events_;  // the client's part of the engine's last piece, for EndStream
   std::optional<NativeStreamTranslator> translator_;
   std::optional<TokenCount> usage_;           // the engine's own count
   int64_t output_chunks_ = 0;                 // content events seen (an aborted stream's output)

@@ -117,6 +117,14 @@ class SessionStreamWriter final : public HttpStreamWriter {
     if (channel_->Close(StreamChannel::End::kFinished)) Wake();
   }
 
+  void FinishWith(std::string last) override {
+    // One wake-up for both: the session takes the data and the end in one batch.
+    bool wake =
+        !last.empty() && channel_->Enqueue(std::move(last)) == StreamChannel::Push::kQueuedWake;
+    wake = channel_->Close(StreamChannel::End::kFinished) || wake;
+    if (wake) Wake();
+  }
+
   size_t Pending() const override { return channel_->pending(); }
 
   void OnClientGone(std::function<void()> callback) override {

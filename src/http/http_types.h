@@ -40,6 +40,12 @@ class HttpStreamWriter {
   virtual bool Write(std::string data) = 0;
   // Ends the body. Further writes are ignored.
   virtual void Finish() = 0;
+  // Write(last) and Finish() in one step: the last data and the body's end go to the client
+  // together (one write where the two steps could each make one).
+  virtual void FinishWith(std::string last) {
+    if (!last.empty()) Write(std::move(last));
+    Finish();
+  }
   // Bytes queued but not yet written to the socket: the producer's back-pressure signal.
   virtual size_t Pending() const = 0;
   // Runs `callback` once (on any thread) if the client disconnects before Finish(); at once if

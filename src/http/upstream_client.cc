@@ -332,7 +332,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
   // Hands `got` parsed body bytes to on_data; false when `ec` ended the call.
   bool HandOn(size_t got, error_code ec) {
     if (got > 0 && handlers_.on_data && !cancelled_) {
-      handlers_.on_data(std::string_view(chunk_->data(), got));
+      handlers_.on_data(std::string_view(chunk_->data(), got), !ec && parser_->is_done());
     }
     if (ec == http::error::need_buffer) ec = {};
     if (!ec) return true;

@@ -33,7 +33,9 @@ struct UpstreamRequest {
 
 struct UpstreamHandlers {
   std::function<void(int status, const HeaderList& headers)> on_head;
-  std::function<void(std::string_view data)> on_data;
+  // `last`: the body ends with this piece (on_done with OK follows at once). False says
+  // nothing: a body framed by the end of the connection learns its end only afterwards.
+  std::function<void(std::string_view data, bool last)> on_data;
   // Exactly once, last (also after Cancel). OK: the whole response arrived. Otherwise
   // Unavailable (connection failed or broke), DeadlineExceeded (read_timeout) or Aborted
   // (cancelled). `nothing_sent`: no byte of the request reached the engine, so another replica

@@ -65,7 +65,7 @@ void Answer(const HttpResponse& response, const UpstreamHandlers& handlers) {
   HeaderList headers = response.headers;
   headers.emplace_back("Content-Type", response.content_type);
   if (handlers.on_head) handlers.on_head(response.status, headers);
-  if (handlers.on_data && !response.body.empty()) handlers.on_data(response.body);
+  if (handlers.on_data && !response.body.empty()) handlers.on_data(response.body, true);
   if (handlers.on_done) handlers.on_done(Status::Ok(), false);
 }
 
@@ -91,13 +91,13 @@ void Generate(const Plan& plan, const UpstreamHandlers& handlers) {
   std::string events = plan.chat ? chunks.RoleChunk() : "";
   while (!generator.done()) {
     events += chunks.TokenChunk(generator.Next());
-    if (handlers.on_data) handlers.on_data(events);
+    if (handlers.on_data) handlers.on_data(events, false);
     events.clear();
   }
   events += chunks.FinishChunk(finish);
   if (plan.include_usage) events += chunks.UsageChunk({plan.prompt_tokens, plan.length});
   events += engine_sim::kDoneEvent;
-  if (handlers.on_data) handlers.on_data(events);
+  if (handlers.on_data) handlers.on_data(events, true);
   if (handlers.on_done) handlers.on_done(Status::Ok(), false);
 }
 

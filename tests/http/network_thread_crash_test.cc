@@ -20,7 +20,7 @@ using testing::TestOptions;
 
 UpstreamHandlers ThrowingHandlers() {
   return {[](int, const HeaderList&) { throw std::runtime_error("bug in on_head"); },
-          [](std::string_view) {}, [](const Status&, bool) {}};
+          [](std::string_view, bool) {}, [](const Status&, bool) {}};
 }
 
 // Runs in the death test's child: a call whose handler throws on the upstream client's thread.

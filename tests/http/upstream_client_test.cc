@@ -42,9 +42,10 @@ class Collector {
               this->status = status;
               this->headers = headers;
             },
-            [this](std::string_view data) {
+            [this](std::string_view data, bool last) {
               std::lock_guard lock(mu_);
               pieces.emplace_back(data);
+              lasts.push_back(last);
               cv_.notify_all();
             },
             [this](const Status& s, bool nothing) {
@@ -75,6 +76,7 @@ class Collector {
   int status = 0;
   HeaderList headers;
   std::vector<std::string> pieces;
+  std::vector<bool> lasts;  // each piece's `last`
   Status result;
   bool nothing_sent = false;
   int done_calls = 0;
@@ -185,6 +187,7 @@ TEST(UpstreamClientTest, WholeAnswerAndConnectionReuse) {
     EXPECT_TRUE(c.result.ok()) << c.result.ToString();
     EXPECT_EQ(c.status, 200);
     EXPECT_EQ(c.Body(), R"({"ok":1})");
+    EXPECT_EQ(c.lasts, std::vector<bool>{true});  // the Content-Length body ends with its piece
     EXPECT_EQ(upstream.last_body, R"({"n":)" + std::to_string(i) + "}");
     EXPECT_EQ(client->IdleConnections(), 1u);  // the same kept-alive connection every time
   }
@@ -203,6 +206,9 @@ TEST(UpstreamClientTest, StreamPiecesArriveAsTheyAreSent) {
   EXPECT_TRUE(c.result.ok()) << c.result.ToString();
   EXPECT_EQ(c.Body(), "data: 0\n\ndata: 1\n\ndata: 2\n\n");
   EXPECT_GE(c.pieces.size(), 3u);
+  // Only a piece that ends the chunked body says so: the events before it were sent apart.
+  EXPECT_FALSE(c.lasts.front());
+  for (size_t i = 0; i + 1 < c.lasts.size(); ++i) EXPECT_FALSE(c.lasts[i]) << i;
 }
 
 // Chunks that arrive together are parsed in one go and handed on as one piece (one write to
@@ -216,6 +222,7 @@ TEST(UpstreamClientTest, EventsThatArriveTogetherAreHandedOnTogether) {
   EXPECT_TRUE(c.result.ok()) << c.result.ToString();
   EXPECT_EQ(c.Body(), BigEvent(0, false) + BigEvent(1, false) + BigEvent(2, false));
   EXPECT_EQ(c.pieces.size(), 1u);
+  EXPECT_EQ(c.lasts, std::vector<bool>{true});  // the events and the body's end came together
 }
 
 // An answer many times the read buffers (16 KB each) arrives whole, and the connection is kept.
@@ -302,6 +309,7 @@ TEST(UpstreamClientTest, ABodyThatEndsWithTheConnectionArrivesWhole) {
   EXPECT_TRUE(c.result.ok()) << c.result.ToString();
   EXPECT_EQ(c.status, 200);
   EXPECT_EQ(c.Body(), body);
+  for (size_t i = 0; i < c.lasts.size(); ++i) EXPECT_FALSE(c.lasts[i]) << i;  // learnt at EOF
   EXPECT_EQ(client->IdleConnections(), 0u);
 }
 
@@ -528,7 +536,7 @@ TEST(UpstreamClientTest, CallsFromAServerThreadStayOnItsLoop) {
   HttpServerOptions options = TestOptions([&](HttpRequest, HttpResponder respond) {
     auto body = std::make_shared<std::string>();
     client->Send(Post(upstream.port(), "/json"),
-                 {nullptr, [body](std::string_view data) { body->append(data); },
+                 {nullptr, [body](std::string_view data, bool) { body->append(data); },
                   [body, respond](const Status& status, bool) {
                     HttpResponse response;
                     response.status = status.ok() ? 200 : 502;

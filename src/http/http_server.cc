@@ -1,15 +1,18 @@
 #include "http/http_server.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -51,7 +54,10 @@ std::vector<std::unique_ptr<asio::io_context>> MakeLoops(int n) {
 
 // HttpServer on Boost.Beast: one event loop (io_context) per thread, as nginx runs one per
 // worker, so a connection and everything its requests start (an upstream call of the gateway)
-// stay on one thread. The acceptor runs on the first loop and deals connections out in turn.
+// stay on one thread. The acceptor runs on the first loop and gives each connection to the loop
+// with the fewest open connections, the first on a tie: a lone connection is served by the
+// thread that accepted it (no hand-off), and connections that stay open spread over the loops
+// however they arrive (together, or one by one as a client's pool grows).
 // A loop has one thread, so nothing needs a strand: handlers run on the plain io_context executor
 // (a strand would queue every completion a second time and take its lock).
 class BeastHttpServer final : public HttpServer {
@@ -61,7 +67,10 @@ class BeastHttpServer final : public HttpServer {
         loops_(MakeLoops(ThreadCount(shared_->options))),
         acceptor_(std::make_unique<tcp::acceptor>(*loops_.front())),
         accept_retry_(std::make_unique<asio::steady_timer>(acceptor_->get_executor())) {
-    for (const auto& loop : loops_) sweeps_.push_back(std::make_unique<DeadlineSweep>(*loop));
+    for (const auto& loop : loops_) {
+      sweeps_.push_back(std::make_unique<DeadlineSweep>(*loop));
+      loop_connections_.push_back(std::make_unique<std::atomic<size_t>>(0));
+    }
   }
   ~BeastHttpServer() override { Stop(); }
 
@@ -73,9 +82,10 @@ class BeastHttpServer final : public HttpServer {
  private:
   StatusOr<tcp::endpoint> ResolveListenEndpoint();
   void DoAccept();
-  void OnAccept(asio::io_context& loop, error_code ec, tcp::socket socket);
-  void StartSession(asio::io_context& loop, tcp::socket socket, const tcp::endpoint& remote);
-  DeadlineSweep& SweepOf(const asio::io_context& loop);
+  void OnAccept(error_code ec, tcp::socket socket);
+  size_t LeastLoadedLoop() const;
+  std::optional<tcp::socket> HandOver(size_t loop, tcp::socket socket);
+  void StartSession(size_t loop, tcp::socket socket, const tcp::endpoint& remote);
   void AcceptBurst();
   void Shed(tcp::socket socket);
   void CloseAcceptor();
@@ -90,9 +100,10 @@ class BeastHttpServer final : public HttpServer {
   const std::shared_ptr<ServerShared> shared_;
   // Each loop's deadlines; they outlive the loops, whose destruction may end sessions.
   std::vector<std::unique_ptr<DeadlineSweep>> sweeps_;
+  // Each loop's open connections (its sessions count themselves); read by the acceptor.
+  std::vector<std::unique_ptr<std::atomic<size_t>>> loop_connections_;
   // Declared before the objects that use them, so they are destroyed after them.
   std::vector<std::unique_ptr<asio::io_context>> loops_;
-  size_t next_loop_ = 0;  // where the next connection goes; used on the first loop
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::unique_ptr<asio::steady_timer> accept_retry_;
   // The peer's address, filled by the pending accept (accept() returns it: no getpeername).
@@ -162,13 +173,13 @@ void BeastHttpServer::Run() {
 }
 
 void BeastHttpServer::DoAccept() {
-  asio::io_context& loop = *loops_[next_loop_++ % loops_.size()];
-  acceptor_->async_accept(loop, accepted_peer_, [this, &loop](error_code ec, tcp::socket socket) {
-    OnAccept(loop, ec, std::move(socket));
+  // Accepted onto the first loop; OnAccept moves it if another loop has fewer connections.
+  acceptor_->async_accept(accepted_peer_, [this](error_code ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
   });
 }
 
-void BeastHttpServer::OnAccept(asio::io_context& loop, error_code ec, tcp::socket socket) {
+void BeastHttpServer::OnAccept(error_code ec, tcp::socket socket) {
   if (!acceptor_->is_open()) return;
   if (ec) {
     // EMFILE/ENFILE and the like: pause instead of spinning; the connection waits in the
@@ -187,26 +198,50 @@ void BeastHttpServer::OnAccept(asio::io_context& loop, error_code ec, tcp::socke
     Shed(std::move(socket));
     return DoAccept();
   }
-  StartSession(loop, std::move(socket), accepted_peer_);
+  const size_t loop = LeastLoadedLoop();
+  if (loop == 0) {
+    StartSession(0, std::move(socket), accepted_peer_);
+  } else if (std::optional<tcp::socket> moved = HandOver(loop, std::move(socket))) {
+    StartSession(loop, std::move(*moved), accepted_peer_);
+  }
   AcceptBurst();
   DoAccept();
 }
 
-void BeastHttpServer::StartSession(asio::io_context& loop, tcp::socket socket,
-                                   const tcp::endpoint& remote) {
+// The accepted socket (on the first loop) re-registered with `loop`'s reactor.
+std::optional<tcp::socket> BeastHttpServer::HandOver(size_t loop, tcp::socket socket) {
+  error_code ec;
+  const tcp::socket::native_handle_type fd = socket.release(ec);  // on failure `socket` keeps it
+  tcp::socket moved(*loops_[loop]);
+  if (!ec) moved.assign(accepted_peer_.protocol(), fd, ec);
+  if (!ec) return moved;
+  if (fd >= 0 && !moved.is_open()) ::close(fd);
+  LOG_ERROR("http: cannot hand a connection to another loop: {}", ec.message());
+  return std::nullopt;
+}
+
+size_t BeastHttpServer::LeastLoadedLoop() const {
+  size_t best = 0;
+  for (size_t i = 1; i < loops_.size(); ++i) {
+    if (loop_connections_[i]->load(std::memory_order_relaxed) <
+        loop_connections_[best]->load(std::memory_order_relaxed)) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+// `socket` runs on loops_[loop].
+void BeastHttpServer::StartSession(size_t loop, tcp::socket socket, const tcp::endpoint& remote) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   try {
-    std::make_shared<HttpSession>(loop, SweepOf(loop), std::move(socket), remote, shared_)->Start();
+    std::make_shared<HttpSession>(*loops_[loop], *sweeps_[loop], *loop_connections_[loop],
+                                  std::move(socket), remote, shared_)
+        ->Start();
   } catch (const std::exception& e) {
     LOG_ERROR("http: cannot start a session: {}", e.what());
   }
-}
-
-DeadlineSweep& BeastHttpServer::SweepOf(const asio::io_context& loop) {
-  size_t i = 0;
-  while (loops_[i].get() != &loop) ++i;
-  return *sweeps_[i];
 }
 
 // Connections that arrived together (512 streams opened at once) are taken in one go while the
@@ -216,8 +251,8 @@ void BeastHttpServer::AcceptBurst() {
   const size_t cap = shared_->options.max_connections;
   for (int i = 0; i < kAcceptBurst; ++i) {
     if (cap > 0 && shared_->connections.load(std::memory_order_relaxed) >= cap) return;
-    asio::io_context& loop = *loops_[next_loop_++ % loops_.size()];
-    tcp::socket socket(loop);
+    const size_t loop = LeastLoadedLoop();  // counts the sessions started just before
+    tcp::socket socket(*loops_[loop]);
     error_code ec;
     acceptor_->accept(socket, accepted_peer_, ec);
     if (ec) return;

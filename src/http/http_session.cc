@@ -35,14 +35,17 @@ bool ExpectsContinue(const HttpRequest& request) {
 
 }  // namespace
 
-HttpSession::HttpSession(asio::io_context& loop, DeadlineSweep& sweep, tcp::socket socket,
+HttpSession::HttpSession(asio::io_context& loop, DeadlineSweep& sweep,
+                         std::atomic<size_t>& loop_connections, tcp::socket socket,
                          const tcp::endpoint& remote, std::shared_ptr<ServerShared> shared)
     : shared_(std::move(shared)),
       loop_(loop),
+      loop_connections_(loop_connections),
       socket_(std::move(socket)),
       deadline_(sweep, [this] { OnDeadline(); }),
       remote_address_(FormatEndpoint(remote)) {
   shared_->connections.fetch_add(1, std::memory_order_relaxed);
+  loop_connections_.fetch_add(1, std::memory_order_relaxed);
 }
 
 HttpSession::~HttpSession() {
@@ -51,6 +54,7 @@ HttpSession::~HttpSession() {
   EndInFlight();
   if (awaiting_response_) shared_->unanswered.fetch_sub(1, std::memory_order_relaxed);
   shared_->connections.fetch_sub(1, std::memory_order_relaxed);
+  loop_connections_.fetch_sub(1, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(shared_->sessions_mu);
   shared_->sessions.erase(this);
 }

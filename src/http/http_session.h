@@ -54,9 +54,11 @@ struct ServerShared {
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   // `socket` runs on `loop`, which one server thread runs (so the session needs no strand);
-  // `sweep` is that loop's. `remote` is the peer's address, as accept() gave it.
-  HttpSession(asio::io_context& loop, DeadlineSweep& sweep, tcp::socket socket,
-              const tcp::endpoint& remote, std::shared_ptr<ServerShared> shared);
+  // `sweep` is that loop's, and `loop_connections` its count of open connections (the session
+  // counts itself in and out). `remote` is the peer's address, as accept() gave it.
+  HttpSession(asio::io_context& loop, DeadlineSweep& sweep, std::atomic<size_t>& loop_connections,
+              tcp::socket socket, const tcp::endpoint& remote,
+              std::shared_ptr<ServerShared> shared);
   ~HttpSession();
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
@@ -150,6 +152,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   const std::shared_ptr<ServerShared> shared_;
   asio::io_context& loop_;
+  std::atomic<size_t>& loop_connections_;
   tcp::socket socket_;
   DeadlineSweep::Entry deadline_;  // after socket_: leaves the sweep before the socket goes
   // The session itself, from the request's dispatch until its response is written (a stream's

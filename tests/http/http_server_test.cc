@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "http_test_util.h"
 
@@ -81,6 +85,48 @@ TEST(HttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   EXPECT_EQ(second->Header("X-Path"), "/two");
   EXPECT_EQ(second->body, "xyz");
   EXPECT_EQ(first->Header("X-Remote"), second->Header("X-Remote"));
+}
+
+// Which server thread served a request: the handler answers with its id.
+HttpServerOptions ThreadIdOptions() {
+  return TestOptions([](HttpRequest, HttpResponder respond) {
+    std::ostringstream id;
+    id << std::this_thread::get_id();
+    respond(TextResponse(200, id.str()));
+  });
+}
+
+std::string ServingThread(TestClient& client) {
+  if (!client.Send(kSimpleGet)) return "";
+  std::optional<testing::ClientResponse> response = client.ReadResponse();
+  return response ? response->body : "";
+}
+
+// Connections opened one at a time and kept open spread over the loops (as a client's pool
+// grows), where dealing them out in turn once put every one of them on the first loop; a lone
+// connection is served on the thread that accepted it.
+TEST(HttpServerTest, ConnectionsOpenedOneByOneSpreadOverTheLoops) {
+  HttpServerOptions options = ThreadIdOptions();
+  options.threads = 2;
+  auto server = Start(std::move(options));
+  ASSERT_NE(server, nullptr);
+  std::vector<std::unique_ptr<TestClient>> clients;
+  std::set<std::string> threads;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(std::make_unique<TestClient>(server->port()));
+    threads.insert(ServingThread(*clients.back()));  // served before the next one connects
+  }
+  EXPECT_EQ(threads.size(), 2u);
+  EXPECT_FALSE(threads.contains(""));
+
+  clients.clear();  // the server sees them close; its loops have no connection left
+  std::set<std::string> lone;
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(milliseconds(20));  // the previous one's close is seen
+    TestClient client(server->port());
+    lone.insert(ServingThread(client));
+  }
+  EXPECT_EQ(lone.size(), 1u) << "lone connections moved between threads";
 }
 
 TEST(HttpServerTest, ConnectionCloseIsHonoured) {

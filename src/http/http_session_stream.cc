@@ -49,12 +49,15 @@ void HttpSession::StartStream(HttpResponse response, bool keep_alive) {
   stream_.complete = false;
   stream_.writing = true;  // the producer's first writes wait here, to go out with the head
   if (!stream_.channel) return WriteStreamHeadAlone();  // HEAD, 204, 304: the head is all
-  DoStreamWatch();
   CallOnStream(std::move(response.on_stream));
   // What the producer wrote (or whether it finished) within its call goes in the head's write:
   // a proxy that starts the stream with the engine's first events sends one packet, not two.
   StreamChannel::Batch batch = stream_.channel->Take();
   const StreamChannel::End end = batch.end;
+  // A stream still open after that is watched for its client leaving; one that ended in the
+  // producer's call (a short answer that came in one piece) is all in this write, whose error
+  // would say the client left: no read to start and cancel.
+  if (end == StreamChannel::End::kOpen) DoStreamWatch();
   FrameBatch(batch);
   stream_.buffers.insert(stream_.buffers.begin(), asio::buffer(write_head_));
   if (SendNow(socket_, stream_.buffers)) return OnStreamWrite({}, end);

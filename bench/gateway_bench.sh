@@ -19,11 +19,12 @@
 # loop) with the proxy's CPU time per request there (all of berth's threads, nginx's processes;
 # the figure a loaded machine moves least), TTFT one stream at a time (200 streams of 1 token),
 # TTFT on 64 streams opened at once (16 bursts of 4-token streams per arm, the arms taking turns
-# burst by burst: 1,024 TTFTs each, so the p99 is not just the slowest two), TTFT and inter-chunk gaps on 64 streams of 64 chunks (2 waves),
-# and 512 concurrent streams (completion, TTFT, longest gap) with bench/stream_load.cc. Prints one table with
-# berth − nginx and berth / nginx, then PASS/MISS per target (issue 12: added p99 at c=1
-# ≤ 100 µs; c=64 throughput ≥ 0.85× nginx; added TTFT p99 ≤ 1 ms; 512 streams' TTFT p99
-# ≤ 1.5× nginx, all complete, no stall).
+# burst by burst: each burst's p99 and their median, and the p50/p99 of all 1,024 TTFTs), TTFT
+# and inter-chunk gaps on 64 streams of 64 chunks (2 waves), and 512 concurrent streams
+# (completion, TTFT, longest gap) with bench/stream_load.cc. Prints one table with berth − nginx
+# and berth / nginx, then PASS/MISS per target (issue 12: added p99 at c=1 ≤ 100 µs; c=64
+# throughput ≥ 0.85× nginx; added TTFT p99 ≤ 1 ms, for 64 streams at the median burst; 512
+# streams' TTFT p99 ≤ 1.5× nginx, all complete, no stall).
 #
 #   bench/gateway_bench.sh [path/to/berth] [seconds per wrk run, default 5]
 #   env: NGINX_WORKERS (default 2), BERTH_FLAGS (extra `berth serve` flags, e.g. "--threads 1"),

@@ -113,9 +113,7 @@ class SessionStreamWriter final : public HttpStreamWriter {
     return false;
   }
 
-  void Finish() override {
-    if (channel_->Close(StreamChannel::End::kFinished)) Wake();
-  }
+  void Finish() override { FinishWith({}); }
 
   void FinishWith(std::string last) override {
     // One wake-up for both: the session takes the data and the end in one batch.

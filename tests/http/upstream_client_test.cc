@@ -207,7 +207,6 @@ TEST(UpstreamClientTest, StreamPiecesArriveAsTheyAreSent) {
   EXPECT_EQ(c.Body(), "data: 0\n\ndata: 1\n\ndata: 2\n\n");
   EXPECT_GE(c.pieces.size(), 3u);
   // Only a piece that ends the chunked body says so: the events before it were sent apart.
-  EXPECT_FALSE(c.lasts.front());
   for (size_t i = 0; i + 1 < c.lasts.size(); ++i) EXPECT_FALSE(c.lasts[i]) << i;
 }
 

@@ -212,6 +212,7 @@ int Serve(const ServeOptions& options) {
     client->ForgetEndpoint(host, port);
   });
   Gateway gateway({&auth, &routes, upstream.get(), &usage, &gateway_metrics, &clock});
+  deps.flush_usage = [&usage] { usage.Flush(); };
   deps.extra_metrics = [sqlite, &gateway_metrics, &usage, &cluster] {
     if (sqlite == nullptr) {
       return gateway_metrics.Render() + usage.RenderMetrics() + cluster->RenderMetrics();

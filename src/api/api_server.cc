@@ -93,8 +93,10 @@ ApiServer::ApiServer(ApiDeps deps, int worker_threads, size_t max_queued)
                                          std::max<size_t>(1, max_queued))) {
   AddSystemRoutes();
   AddDeploymentRoutes(table_, *deps_.deployments, *deps_.models, deps_.billing);
-  AddBillingRoutes(table_, *deps_.billing, deps_.clock ? *deps_.clock : real_clock_);
-  AddUsageRoutes(table_, *deps_.deployments, deps_.clock ? *deps_.clock : real_clock_);
+  AddBillingRoutes(table_, *deps_.billing, deps_.clock ? *deps_.clock : real_clock_,
+                   deps_.flush_usage);
+  AddUsageRoutes(table_, *deps_.deployments, deps_.clock ? *deps_.clock : real_clock_,
+                 deps_.flush_usage);
   AddAdminRoutes(table_, *deps_.auth, *deps_.models, *deps_.admin);
   AddOpenApiRoute(table_);
   AddClusterRoutes(table_, deps_.cluster);

@@ -38,6 +38,10 @@ struct ApiDeps {
   const Clock* clock = nullptr;
   // GET /api/v1/admin/cluster (the instances sharing the store); empty: 503.
   ClusterViewFn cluster = nullptr;
+  // Stores the usage this instance has metered but not yet written; the usage and billing
+  // routes call it before they read, so their answer counts every request this instance
+  // answered before it (the gateway writes usage in batches, up to a second apart). Optional.
+  UsageFlushFn flush_usage = nullptr;
 };
 
 // Requests that may wait for a worker by default (`berth serve --api-queue`).

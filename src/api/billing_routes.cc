@@ -13,7 +13,7 @@ SystemTime MonthStart(SystemTime t) {
 }
 
 StatusOr<nlohmann::ordered_json> GetBilling(const ApiCall& call, const BillingService& billing,
-                                            const Clock& clock) {
+                                            const Clock& clock, const UsageFlushFn& flush_usage) {
   BillingQuery query;
   // By default: this calendar month (UTC) so far.
   ASSIGN_OR_RETURN(query.end, QueryTime(call, "end", clock.Now()));
@@ -21,20 +21,25 @@ StatusOr<nlohmann::ordered_json> GetBilling(const ApiCall& call, const BillingSe
   if (const std::string* only = call.Query("deployed_model"); only && !only->empty()) {
     query.deployed_model = *only;
   }
+  RETURN_IF_ERROR(BillingService::ValidateRange(query));
+  if (flush_usage) flush_usage();
   ASSIGN_OR_RETURN(BillingReport report, billing.Report(call.caller, query));
   return EncodeBillingReport(report);
 }
 
 }  // namespace
 
-void AddBillingRoutes(RouteTable& table, const BillingService& billing, const Clock& clock) {
+void AddBillingRoutes(RouteTable& table, const BillingService& billing, const Clock& clock,
+                      UsageFlushFn flush_usage) {
   const BillingService* svc = &billing;
   const Clock* time = &clock;
   table.Add({"GET",
              "/api/v1/billing",
              Access::kUser,
              BodyRule::kNone,
-             [svc, time](const ApiCall& call) { return GetBilling(call, *svc, *time); },
+             [svc, time, flush = std::move(flush_usage)](const ApiCall& call) {
+               return GetBilling(call, *svc, *time, flush);
+             },
              {}});
 }
 

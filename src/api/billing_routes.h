@@ -8,6 +8,8 @@
 namespace berth {
 
 // `clock` gives the default period (start and end omitted): this month so far, UTC.
-void AddBillingRoutes(RouteTable& table, const BillingService& billing, const Clock& clock);
+// `flush_usage` (optional) runs before each read.
+void AddBillingRoutes(RouteTable& table, const BillingService& billing, const Clock& clock,
+                      UsageFlushFn flush_usage = nullptr);
 
 }  // namespace berth

@@ -28,11 +28,12 @@ OrderedJson EncodeTotals(const UsageTotals& t, OrderedJson first = OrderedJson::
 }
 
 StatusOr<OrderedJson> GetUsage(const ApiCall& call, DeploymentService& deployments,
-                               const Clock& clock) {
+                               const Clock& clock, const UsageFlushFn& flush_usage) {
   ASSIGN_OR_RETURN(SystemTime end, QueryTime(call, "end", clock.Now()));
   ASSIGN_OR_RETURN(SystemTime start, QueryTime(call, "start", end - kDefaultPeriod));
   if (end <= start) return InvalidArgument("end must be after start");
   if (end - start > kMaxPeriod) return InvalidArgument("the period may be at most 31 days");
+  if (flush_usage) flush_usage();
   ASSIGN_OR_RETURN(UsageSummary summary,
                    deployments.Usage(call.caller, call.params[0], start, end));
   OrderedJson hours = OrderedJson::array();
@@ -48,14 +49,17 @@ StatusOr<OrderedJson> GetUsage(const ApiCall& call, DeploymentService& deploymen
 
 }  // namespace
 
-void AddUsageRoutes(RouteTable& table, DeploymentService& deployments, const Clock& clock) {
+void AddUsageRoutes(RouteTable& table, DeploymentService& deployments, const Clock& clock,
+                    UsageFlushFn flush_usage) {
   DeploymentService* svc = &deployments;
   const Clock* time = &clock;
   table.Add({"GET",
              "/api/v1/deployments/{id}/usage",
              Access::kUser,
              BodyRule::kNone,
-             [svc, time](const ApiCall& call) { return GetUsage(call, *svc, *time); },
+             [svc, time, flush = std::move(flush_usage)](const ApiCall& call) {
+               return GetUsage(call, *svc, *time, flush);
+             },
              {}});
 }
 

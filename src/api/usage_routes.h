@@ -8,7 +8,9 @@
 
 namespace berth {
 
-// `clock` gives the default period: the last 24 hours.
-void AddUsageRoutes(RouteTable& table, DeploymentService& deployments, const Clock& clock);
+// `clock` gives the default period: the last 24 hours. `flush_usage` (optional) runs before
+// each read.
+void AddUsageRoutes(RouteTable& table, DeploymentService& deployments, const Clock& clock,
+                    UsageFlushFn flush_usage = nullptr);
 
 }  // namespace berth

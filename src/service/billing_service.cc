@@ -7,14 +7,6 @@
 namespace berth {
 namespace {
 
-Status ValidateRange(const BillingQuery& query) {
-  if (query.end <= query.start) return InvalidArgument("end must be later than start");
-  if (query.end - query.start > BillingService::kMaxRange) {
-    return InvalidArgument("the range from start to end must not exceed 31 days");
-  }
-  return Status::Ok();
-}
-
 void AddTotals(const BillingLine& line, BillingReport& report) {
   if (line.unit_price) {
     report.total_amount += line.amount;
@@ -40,6 +32,14 @@ StatusOr<IncarnationHistory> BillingService::LoadHistory(const Incarnation& inca
                    store_.SumTokensByHour(
                        {incarnation.deployed_model, incarnation.uid, query.start, query.end}));
   return history;
+}
+
+Status BillingService::ValidateRange(const BillingQuery& query) {
+  if (query.end <= query.start) return InvalidArgument("end must be later than start");
+  if (query.end - query.start > kMaxRange) {
+    return InvalidArgument("the range from start to end must not exceed 31 days");
+  }
+  return Status::Ok();
 }
 
 StatusOr<BillingReport> BillingService::Report(const Caller& caller,

@@ -43,6 +43,9 @@ class BillingService {
   BillingService(Store& store, const ModelRegistry& models, const Clock& clock,
                  std::string currency = "USD");
 
+  // InvalidArgument when end <= start or the range is longer than kMaxRange (what Report checks).
+  static Status ValidateRange(const BillingQuery& query);
+
   // The ledger of the caller's workspace for [start, end). InvalidArgument when end <= start
   // or the range is longer than kMaxRange. An unknown deployed_model yields no lines.
   StatusOr<BillingReport> Report(const Caller& caller, const BillingQuery& query) const;

@@ -203,6 +203,57 @@ TEST_F(ApiServerTest, BillingListsTheLedgerOfTheWorkspace) {
   EXPECT_TRUE(r.body["output"]["lines"].empty());
 }
 
+// The gateway writes usage in batches; the usage and billing routes store what is queued first,
+// so a read counts every request answered before it.
+TEST_F(ApiServerTest, UsageAndBillingStoreQueuedUsageBeforeTheyRead) {
+  Reply created = Send("POST", "/api/v1/deployments", user_key_,
+                       R"({"model_name": "qwen3-8b", "capacity": 2})");
+  ASSERT_EQ(created.status, 200) << created.body.dump();
+  const std::string id = created.body["output"]["deployed_model"];
+  StatusOr<Deployment> d = env_.store->GetDeployment(id);
+  ASSERT_TRUE(d.ok());
+  int flushes = 0;
+  ApiDeps deps{env_.auth.get(),
+               env_.models.get(),
+               env_.deployments.get(),
+               env_.billing.get(),
+               env_.admin.get(),
+               "cn-beijing",
+               {},
+               &env_.clock};
+  deps.flush_usage = [&] {  // what UsageRecorder::Flush does with one queued record
+    ++flushes;
+    UsageRecord record;
+    record.deployed_model = id;
+    record.deployment_uid = d->uid;
+    record.workspace_id = workspace_;
+    record.key_id = "k";
+    record.time = env_.clock.Now() - std::chrono::minutes(1);  // the period ends at Now()
+    record.input_tokens = 1000;
+    record.output_tokens = 10;
+    ASSERT_TRUE(env_.store->AppendUsage({record}).ok());
+  };
+  server_ = std::make_unique<ApiServer>(std::move(deps), 1);
+
+  Reply usage = Send("GET", "/api/v1/deployments/" + id + "/usage", user_key_);
+  ASSERT_EQ(usage.status, 200) << usage.body.dump();
+  EXPECT_EQ(flushes, 1);
+  EXPECT_EQ(usage.body["output"]["totals"]["requests"], 1) << usage.body.dump();
+  EXPECT_EQ(usage.body["output"]["totals"]["input_tokens"], 1000);
+
+  Reply bill = Send("GET", "/api/v1/billing?deployed_model=" + id, user_key_);
+  ASSERT_EQ(bill.status, 200) << bill.body.dump();
+  EXPECT_EQ(flushes, 2);
+  // A refused read stores nothing.
+  EXPECT_EQ(Send("GET", "/api/v1/billing?start=2026-11-02&end=2026-11-01", user_key_).status, 400);
+  EXPECT_EQ(
+      Send("GET", "/api/v1/deployments/" + id + "/usage?start=2026-11-02&end=2026-11-01", user_key_)
+          .status,
+      400);
+  EXPECT_EQ(Send("GET", "/api/v1/deployments/" + id + "/usage").status, 401);
+  EXPECT_EQ(flushes, 2);
+}
+
 TEST_F(ApiServerTest, BillingRejectsBadRanges) {
   const std::string path = "/api/v1/billing";
   ExpectError(

@@ -15,8 +15,8 @@
 #           deployments get rpm_limit and tpm_limit 1e9, so the limiter runs but never binds)
 # Same body everywhere (model = the deployed model's name, which the engine serves).
 #
-# Measures: p50/p99 latency at concurrency 1 and requests/s at 64 connections (wrk, closed
-# loop) with the proxy's CPU time per request there (all of berth's threads, nginx's processes;
+# Measures: p50/p99 latency at concurrency 1 (one-second wrk runs, the arms taking turns, each
+# arm's runs pooled) and requests/s at 64 connections (wrk, closed loop) with the proxy's CPU time per request there (all of berth's threads, nginx's processes;
 # the figure a loaded machine moves least), TTFT one stream at a time (200 streams of 1 token),
 # TTFT on 64 streams opened at once (16 bursts of 4-token streams per arm, the arms taking turns
 # burst by burst: each burst's p99 and their median, and the p50/p99 of all 1,024 TTFTs), TTFT
@@ -138,6 +138,19 @@ wrk.body = os.getenv("BENCH_BODY")
 wrk.headers["Content-Type"] = "application/json"
 local key = os.getenv("BENCH_KEY")
 if key ~= "-" then wrk.headers["Authorization"] = "Bearer " .. key end
+-- With HIST_OUT set: append the run's latency histogram ("us count" per distinct value) to that
+-- file, so runs can be pooled. latency(i) answers 0 past the last value; 100,000 lines at most.
+function done(summary, latency, requests)
+  local out = os.getenv("HIST_OUT")
+  if out == nil or out == "" then return end
+  local f = io.open(out, "a")
+  for i = 1, 100000 do
+    local value, count = latency(i)
+    if value == 0 then break end
+    f:write(string.format("%d %d\n", value, count))
+  end
+  f:close()
+end
 LUA
 declare -A r
 wrk_run() {  # arm conns seconds → "rps p50_us p99_us errors p90_us"
@@ -151,6 +164,35 @@ wrk_run() {  # arm conns seconds → "rps p50_us p99_us errors p90_us"
     END {printf "%.0f %.0f %.0f %d %.0f\n", rps, p50, p99, err, p90}'
 }
 for arm in $arms; do wrk_run $arm 8 1 >/dev/null; done  # warm-up: connections, caches
+
+# One connection: `seconds` one-second wrk runs per arm, the arms taking turns (the order turning
+# each second), every run's latency histogram pooled per arm. So a slow second of the machine
+# falls on one arm's one second, not on one arm's whole window, and the p99 is still over every
+# request of the arm (bench/README.md: why).
+c1_runs() {  # run-number → r[arm,c1p50|c1p90|c1p99|c1err,n]
+  local n=$1 arm i order errors
+  for arm in $arms; do rm -f "$work/hist-$arm" && r[$arm,c1err,$n]=0; done
+  order=$arms
+  for i in $(seq "$seconds"); do
+    for arm in $order; do
+      read -r _ _ _ errors _ < <(HIST_OUT="$work/hist-$arm" wrk_run $arm 1 1)
+      r[$arm,c1err,$n]=$((r[$arm,c1err,$n] + errors))
+    done
+    order="${order#* } ${order%% *}"  # direct nginx berth → nginx berth direct → ...
+  done
+  for arm in $arms; do
+    read -r r[$arm,c1p50,$n] r[$arm,c1p90,$n] r[$arm,c1p99,$n] < <(sort -n "$work/hist-$arm" | awk '
+      {v[NR] = $1; c[NR] = $2; total += $2}
+      END {
+        split("50 90 99", ps, " ")
+        for (k = 1; k <= 3; k++) {
+          rank = int(ps[k] / 100 * total + 0.5); seen = 0; out = v[NR]
+          for (i = 1; i <= NR; i++) { seen += c[i]; if (seen >= rank) { out = v[i]; break } }
+          printf "%d%s", out, (k < 3 ? " " : "\n")
+        }
+      }')
+  done
+}
 
 # --- streams: stream_load -----------------------------------------------------------------
 stream_run() {  # arm streams waves [max_tokens [stream_load flags]] → key=value line
@@ -176,9 +218,7 @@ arm_cpu_ns() {
 }
 measure() {  # one run of every phase, arms interleaved; results into r[arm,key,run]
   local n=$1 arm out
-  for arm in $arms; do
-    read -r _ r[$arm,c1p50,$n] r[$arm,c1p99,$n] r[$arm,c1err,$n] r[$arm,c1p90,$n] < <(wrk_run $arm 1 "$seconds")
-  done
+  c1_runs "$n"
   local cpu0
   for arm in $arms; do
     cpu0=$(arm_cpu_ns $arm)

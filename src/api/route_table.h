@@ -17,11 +17,11 @@
 namespace berth {
 
 enum class Access { kPublic, kUser, kAdmin };
+enum class BodyRule { kNone, kJson, kOptionalJson };
 
 // Stores the usage records the gateway has metered but not yet written (UsageRecorder::Flush):
 // what the usage and billing routes run before they read the ledger.
 using UsageFlushFn = std::function<void()>;
-enum class BodyRule { kNone, kJson, kOptionalJson };
 
 // Everything a handler may look at.
 struct ApiCall {

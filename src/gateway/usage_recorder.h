@@ -23,8 +23,8 @@
 namespace berth {
 
 // Readers of the ledger call Flush() first, so they never see it late. Rarer, larger writes
-// (1 s or 2,048 records) took no time off the gateway's c=1 p99 (docs/performance.md, ninth
-// round), and would lose more on a crash.
+// (1 s or 2,048 records) did not clearly take time off the gateway's c=1 p99 (docs/performance.md,
+// ninth round), and would lose more on a crash.
 struct UsageRecorderOptions {
   Millis flush_interval{200};   // queued records are written at least this often
   size_t batch = 512;           // this many queued records are written at once

@@ -58,7 +58,7 @@ class PendingCliTest(h.BerthTestCase):
         self.assertIn("HTTP 401", r.err)
 
     def test_usage_counts_the_chat(self):
-        # Usage records are stored in batches, up to a second after the answer, but the usage
+        # Usage records are stored in batches, up to 200 ms after the answer, but the usage
         # route stores what is queued before it reads: the chat of setUpClass counts at once.
         r = self.cli("usage", self.deployed, "-o", "json")
         self.assertEqual(r.code, 0, r)

@@ -181,9 +181,11 @@ c1_runs() {  # run-number → r[arm,c1p50|c1p90|c1p99|c1err,n]
     order="${order#* } ${order%% *}"  # direct nginx berth → nginx berth direct → ...
   done
   for arm in $arms; do
+    touch "$work/hist-$arm"  # no run answered: no histogram, and -1 for every percentile
     read -r r[$arm,c1p50,$n] r[$arm,c1p90,$n] r[$arm,c1p99,$n] < <(sort -n "$work/hist-$arm" | awk '
       {v[NR] = $1; c[NR] = $2; total += $2}
       END {
+        if (total == 0) { print "-1 -1 -1"; exit }
         split("50 90 99", ps, " ")
         for (k = 1; k <= 3; k++) {
           rank = int(ps[k] / 100 * total + 0.5); seen = 0; out = v[NR]

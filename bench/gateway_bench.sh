@@ -16,8 +16,9 @@
 # Same body everywhere (model = the deployed model's name, which the engine serves).
 #
 # Measures: p50/p99 latency at concurrency 1 (one-second wrk runs, the arms taking turns, each
-# arm's runs pooled) and requests/s at 64 connections (wrk, closed loop) with the proxy's CPU time per request there (all of berth's threads, nginx's processes;
-# the figure a loaded machine moves least), TTFT one stream at a time (200 streams of 1 token),
+# arm's runs pooled) and requests/s at 64 connections (wrk, closed loop) with the proxy's CPU
+# time per request there (all of berth's threads, nginx's processes; the figure a loaded machine
+# moves least), TTFT one stream at a time (200 streams of 1 token),
 # TTFT on 64 streams opened at once (16 bursts of 4-token streams per arm, the arms taking turns
 # burst by burst: each burst's p99 and their median, and the p50/p99 of all 1,024 TTFTs), TTFT
 # and inter-chunk gaps on 64 streams of 64 chunks (2 waves), and 512 concurrent streams

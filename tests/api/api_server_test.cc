@@ -40,15 +40,19 @@ class ApiServerTest : public ::testing::Test {
     ASSERT_TRUE(admin.ok() && user.ok());
     admin_key_ = admin->secret;
     user_key_ = user->secret;
-    server_ = std::make_unique<ApiServer>(ApiDeps{env_.auth.get(),
-                                                  env_.models.get(),
-                                                  env_.deployments.get(),
-                                                  env_.billing.get(),
-                                                  env_.admin.get(),
-                                                  "cn-beijing",
-                                                  {},
-                                                  &env_.clock},
-                                          2);
+    server_ = std::make_unique<ApiServer>(Deps(), 2);
+  }
+
+  // What the server under test is made of: the ServiceEnv's services and fake clock.
+  ApiDeps Deps() {
+    return ApiDeps{env_.auth.get(),
+                   env_.models.get(),
+                   env_.deployments.get(),
+                   env_.billing.get(),
+                   env_.admin.get(),
+                   "cn-beijing",
+                   {},
+                   &env_.clock};
   }
 
   // Sends one request through ApiServer::Handle and waits for the responder.
@@ -213,14 +217,7 @@ TEST_F(ApiServerTest, UsageAndBillingStoreQueuedUsageBeforeTheyRead) {
   StatusOr<Deployment> d = env_.store->GetDeployment(id);
   ASSERT_TRUE(d.ok());
   int flushes = 0;
-  ApiDeps deps{env_.auth.get(),
-               env_.models.get(),
-               env_.deployments.get(),
-               env_.billing.get(),
-               env_.admin.get(),
-               "cn-beijing",
-               {},
-               &env_.clock};
+  ApiDeps deps = Deps();
   deps.flush_usage = [&] {  // what UsageRecorder::Flush does with one queued record
     ++flushes;
     UsageRecord record;

@@ -12,13 +12,13 @@ void AnswerParser::on_response_impl(int code, beast::string_view, int, error_cod
 
 void AnswerParser::on_field_impl(http::field, beast::string_view name, beast::string_view value,
                                  error_code&) {
-  if (field_count_ == fields_.size()) fields_.emplace_back();
-  auto& [field_name, field_value] = fields_[field_count_++];
+  if (field_count_ == fields_->size()) fields_->emplace_back();
+  auto& [field_name, field_value] = (*fields_)[field_count_++];
   field_name.assign(name.data(), name.size());
   field_value.assign(value.data(), value.size());
 }
 
-void AnswerParser::on_header_impl(error_code&) { fields_.resize(field_count_); }
+void AnswerParser::on_header_impl(error_code&) { fields_->resize(field_count_); }
 
 size_t AnswerParser::on_body_impl(beast::string_view body, error_code& ec) {
   const size_t n = std::min(body.size(), body_space_);

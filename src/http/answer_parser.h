@@ -3,7 +3,10 @@
 // thread keeps one, whose strings keep their storage from answer to answer), not into a Beast
 // message that allocates every field; the body is copied into a buffer the caller provides, as
 // Beast's buffer_body would. Framing, limits and errors are Beast's own (basic_parser).
-// One answer per parser; one thread at a time. Internal to the http layer.
+// One answer per parser; one thread at a time, though not always the same one: a call's reads
+// may complete on any thread of its loop, so the list can change between puts. Beast parses a
+// head's fields only once all of them are buffered, so they are written within the one put()
+// that completes the head. Internal to the http layer.
 #pragma once
 
 #include <cstddef>
@@ -16,9 +19,15 @@ namespace berth::http_internal {
 
 class AnswerParser final : public http::basic_parser<false> {
  public:
-  // `fields` receives the head's fields, in order, once the head is parsed; it must outlive the
-  // parser's parsing of that head, and holds them until it is used for another.
-  explicit AnswerParser(HeaderList& fields) : fields_(fields) {}
+  // `fields` receives the head's fields, in order, in the put() that completes the head; it
+  // must outlive that put, and holds them until it is used for another head.
+  explicit AnswerParser(HeaderList& fields) : fields_(&fields) {}
+
+  // Where the next put() writes the head's fields, in place of the list given so far (the list
+  // of the thread that makes the put).
+  void SetFields(HeaderList& fields) { fields_ = &fields; }
+  // The list the head's fields went to, once is_header_done().
+  const HeaderList& fields() const { return *fields_; }
 
   int status() const { return status_; }
 
@@ -43,7 +52,7 @@ class AnswerParser final : public http::basic_parser<false> {
   size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code& ec) override;
   void on_finish_impl(error_code&) override {}
 
-  HeaderList& fields_;
+  HeaderList* fields_;
   size_t field_count_ = 0;
   int status_ = 0;
   char* body_ = nullptr;

@@ -46,7 +46,9 @@ constexpr size_t kCachedChunks = 128;
 using Chunk = std::array<char, kReadChunk>;  // not zeroed: only what the parser wrote is read
 
 // The calling thread's list for the answers' head fields: its strings keep their storage from
-// call to call. A head is parsed and handed to on_head in one go, so calls never share it.
+// call to call. A head is parsed and handed to on_head in one go, on one thread, so calls never
+// share it; but a call's reads may complete on either thread of the client's own loop, so each
+// put of a head is given the list of the thread that makes it (AnswerParser::SetFields).
 HeaderList& AnswerFields() {
   thread_local HeaderList fields;
   return fields;
@@ -247,11 +249,12 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
     ParseHeader();
   }
 
-  // Parses the head from what is buffered, reading more until it is whole. Beast parses a head
-  // only once all of it is there, so "need more" consumed nothing.
+  // Parses the head from what is buffered, reading more until it is whole. Beast may take the
+  // status line early, but parses the fields only in the put that has all of them.
   void ParseHeader() {
     if (buffer_.size() > 0) {
       error_code ec;
+      parser_->SetFields(AnswerFields());
       const size_t used = parser_->put(buffer_.data(), ec);
       buffer_.consume(used);
       if (!ec && parser_->is_header_done()) return OnHeader();
@@ -291,7 +294,7 @@ class Call final : public UpstreamCall, public std::enable_shared_from_this<Call
 
   void OnHeader() {
     got_bytes_ = true;
-    if (handlers_.on_head) handlers_.on_head(parser_->status(), AnswerFields());
+    if (handlers_.on_head) handlers_.on_head(parser_->status(), parser_->fields());
     ReadBody();
   }
 

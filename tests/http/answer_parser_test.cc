@@ -57,6 +57,28 @@ TEST(AnswerParserTest, ANewHeadReplacesTheFieldsOfTheLast) {
   EXPECT_TRUE(parser.is_done());
 }
 
+// A head that arrives in two reads, the second completing on another thread: its fields go to
+// the list given for the put that completes it, and the first list is left alone.
+TEST(AnswerParserTest, TheHeadGoesToTheListOfThePutThatCompletesIt) {
+  HeaderList first = {{"Other", "call"}};
+  HeaderList second;
+  AnswerParser parser(first);
+  error_code ec;
+  const std::string_view head = "HTTP/1.1 200 OK\r\nX-Call: 7\r\nContent-Length: 0\r\n\r\n";
+  const size_t used = Put(parser, head.substr(0, 28), ec);  // the status line and half a field
+  EXPECT_EQ(ec, http::error::need_more);
+  EXPECT_EQ(first, (HeaderList{{"Other", "call"}}));  // no field parsed before all are here
+  parser.SetFields(second);
+  ec = {};
+  Put(parser, head.substr(used), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(parser.is_header_done());
+  const HeaderList want = {{"X-Call", "7"}, {"Content-Length", "0"}};
+  EXPECT_EQ(second, want);
+  EXPECT_EQ(&parser.fields(), &second);
+  EXPECT_EQ(first, (HeaderList{{"Other", "call"}}));
+}
+
 TEST(AnswerParserTest, ABodyLargerThanTheBufferWaitsForTheNext) {
   HeaderList fields;
   AnswerParser parser(fields);

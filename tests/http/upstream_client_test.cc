@@ -89,7 +89,8 @@ std::string BigEvent(int i, bool big) {
 
 // The upstream: /json answers at once; /stream sends three events 30 ms apart; /hold sends one
 // event and then waits for the client to leave (and says so); /burst and /big send all their
-// events at once; /late answers after 600 ms.
+// events at once; /echo answers after 5 ms with the request's body in X-Echo; /late answers
+// after 600 ms.
 class Upstream {
  public:
   Upstream() {
@@ -144,6 +145,16 @@ class Upstream {
         for (int i = 0; i < events; ++i) writer->Write(BigEvent(i, events > 3));
         writer->Finish();
       };
+    } else if (request.path == "/echo") {
+      // Answers a little later (so the head is read after the call started waiting for it),
+      // with the request's body in a header.
+      Spawn([respond, body = request.body] {
+        std::this_thread::sleep_for(milliseconds(5));
+        HttpResponse later;
+        later.headers = {{"X-Echo", body}};
+        respond(std::move(later));
+      });
+      return;
     } else if (request.path == "/late") {
       Spawn([respond] {
         std::this_thread::sleep_for(milliseconds(600));
@@ -525,6 +536,29 @@ TEST(UpstreamClientTest, ManyConcurrentStreams) {
     EXPECT_EQ(c->Body(), "data: 0\n\ndata: 1\n\ndata: 2\n\n");
   }
   EXPECT_EQ(upstream.requests, 64);
+}
+
+// On the client's own loop (two threads) a call's read of the head may complete on the other
+// thread than the one that started waiting for it: each call still gets its own head's fields.
+TEST(UpstreamClientTest, ConcurrentCallsEachGetTheirOwnHead) {
+  Upstream upstream;
+  auto client = StartUpstreamClient({2, 256});
+  std::vector<std::unique_ptr<Collector>> calls;
+  for (int i = 0; i < 64; ++i) {
+    calls.push_back(std::make_unique<Collector>());
+    client->Send(Post(upstream.port(), "/echo", std::to_string(i)), calls.back()->Handlers());
+  }
+  for (int i = 0; i < 64; ++i) {
+    Collector& c = *calls[i];
+    ASSERT_TRUE(c.WaitDone());
+    EXPECT_TRUE(c.result.ok()) << c.result.ToString();
+    std::lock_guard lock(c.mu_);
+    std::string echo = "(none)";
+    for (const auto& [name, value] : c.headers) {
+      if (name == "X-Echo") echo = value;
+    }
+    EXPECT_EQ(echo, std::to_string(i));
+  }
 }
 
 // The gateway's pattern: a server handler calls the engine. The call stays on the handler's

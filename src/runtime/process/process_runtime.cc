@@ -278,6 +278,10 @@ void ProcessRuntime::StopAll() {
   auto deadline = std::chrono::steady_clock::now() + options_.term_timeout + Millis(2000);
   cv_.wait_until(lock, deadline, [this] { return dying_.empty() || stopping_; });
   if (!dying_.empty()) LOG_WARN("{} engine processes still exit after StopAll", dying_.size());
+  lock.unlock();
+  // The processes that exited since the first save are gone from the state file when this
+  // returns, not when the supervisor's next pass saves it.
+  Persist();
 }
 
 void ProcessRuntime::FinishStopping(Millis bound) {

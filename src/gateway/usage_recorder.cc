@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/thread_name.h"
+#include "gateway/usage_merge.h"
 
 namespace berth {
 
@@ -64,6 +65,11 @@ int64_t UsageRecorder::written() const {
   return written_;
 }
 
+int64_t UsageRecorder::rows_written() const {
+  std::lock_guard lock(mu_);
+  return rows_written_;
+}
+
 int64_t UsageRecorder::queued() const {
   std::lock_guard lock(mu_);
   return static_cast<int64_t>(queue_.size() + in_write_);
@@ -86,6 +92,10 @@ std::string UsageRecorder::RenderMetrics() const {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
   };
   metric("berth_usage_records_written_total", "counter", "Usage records stored.", written_);
+  metric("berth_usage_rows_written_total", "counter",
+         "Rows the stored usage records took (records that share their millisecond, deployment, "
+         "key, status and flags take one).",
+         rows_written_);
   metric("berth_usage_records_pending", "gauge",
          "Usage records waiting to be stored (the in-memory backlog).",
          static_cast<int64_t>(queue_.size() + in_write_));
@@ -127,7 +137,8 @@ void UsageRecorder::WriteBatch(std::unique_lock<std::mutex>& lock) {
   writing_ = true;
   in_write_ = batch.size();
   lock.unlock();
-  Status stored = store_.AppendUsage(batch);
+  MergeUsage(batch, rows_);
+  Status stored = store_.AppendUsage(rows_);
   lock.lock();
   writing_ = false;
   in_write_ = 0;
@@ -145,6 +156,7 @@ void UsageRecorder::WriteBatch(std::unique_lock<std::mutex>& lock) {
   spare_.insert(spare_.end(), std::make_move_iterator(batch.begin()),
                 std::make_move_iterator(batch.begin() + static_cast<ptrdiff_t>(keep)));
   written_ += static_cast<int64_t>(batch.size());
+  rows_written_ += static_cast<int64_t>(rows_.size());
   batch.clear();
   if (failing_) {
     LOG_WARN(

@@ -1,5 +1,6 @@
 // UsageRecorder: the gateway's metering sink. Record() queues one usage record (cheap, any
-// thread); a writer thread appends queued records to the store in batches, off the request path.
+// thread); a writer thread appends queued records to the store in batches, off the request path,
+// records that differ only in their tokens and latency merged into one row (MergeUsage).
 //
 // A failed write keeps its records and is retried with exponential backoff (on the Clock's
 // monotonic time) while records wait in a bounded in-memory backlog. A record is dropped only when
@@ -48,6 +49,7 @@ class UsageRecorder {
   void Stop();
 
   int64_t written() const;         // records stored so far
+  int64_t rows_written() const;    // the rows they were stored as (MergeUsage)
   int64_t queued() const;          // records waiting, a batch being written included
   int64_t dropped() const;         // records lost (backlog full, or unstored at shutdown)
   int64_t write_failures() const;  // failed attempts to store a batch
@@ -72,8 +74,10 @@ class UsageRecorder {
   std::vector<UsageRecord> queue_;   // guarded by mu_
   std::vector<UsageRecord> spare_;   // written records, reused by Record(); guarded by mu_
   std::vector<UsageRecord> batch_;   // the write under way, then the next queue; writer thread
+  std::vector<UsageRecord> rows_;    // batch_ merged (MergeUsage), as stored; writer thread
   size_t in_write_ = 0;              // records of the write under way; guarded by mu_
   int64_t written_ = 0;              // guarded by mu_
+  int64_t rows_written_ = 0;         // guarded by mu_
   int64_t dropped_ = 0;              // guarded by mu_
   int64_t dropped_logged_ = 0;       // drops already reported in the log; guarded by mu_
   int64_t failures_ = 0;             // guarded by mu_

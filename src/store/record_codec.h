@@ -52,7 +52,7 @@ inline constexpr std::initializer_list<const char*> kCustomModelColumns = {
 inline constexpr std::initializer_list<const char*> kUsageColumns = {
     "deployed_model", "deployment_uid", "workspace_id", "key_id", "time",
     "input_tokens", "output_tokens", "ptu", "overflow", "http_status",
-    "latency_ms", "streamed", "aborted", "thinking"};
+    "latency_ms", "streamed", "aborted", "thinking", "requests"};
 // clang-format on
 
 // SQL text over the column lists, with the store's parameter mark ('?' for SQLite, '$' for
@@ -309,6 +309,7 @@ void EncodeUsage(Binder& b, const UsageRecord& u) {
   b.Bool(u.streamed);
   b.Bool(u.aborted);
   b.Bool(u.thinking);
+  b.Int(u.requests);
 }
 
 template <typename Reader>
@@ -328,6 +329,7 @@ UsageRecord DecodeUsage(Reader& r) {
   u.streamed = r.Bool();
   u.aborted = r.Bool();
   u.thinking = r.Bool();
+  u.requests = r.Int();
   return u;
 }
 

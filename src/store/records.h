@@ -20,20 +20,23 @@ struct CustomModel {
   SystemTime created;
 };
 
-// One admitted inference request, as metered by the gateway.
+// One admitted inference request, as metered by the gateway; or, as stored, the requests that
+// share every field but their tokens and latency (the same millisecond, deployment, key, status
+// and flags: MergeUsage), with `requests` counting them and those three summed.
 struct UsageRecord {
   std::string deployed_model;
   std::string deployment_uid;
   std::string workspace_id;
   std::string key_id;
   SystemTime time;
+  int64_t requests = 1;
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   bool thinking = false;  // the output tokens were thinking output (billed at its own price)
   bool ptu = false;
   bool overflow = false;
   int http_status = 200;
-  int64_t latency_ms = 0;
+  int64_t latency_ms = 0;  // summed over `requests`
   bool streamed = false;
   bool aborted = false;
 };

@@ -74,7 +74,8 @@ class Store {
 
   // --- usage (written by the gateway in batches) ---
   virtual Status AppendUsage(const std::vector<UsageRecord>& records) = 0;
-  // Records of one deployment with start <= time < end, oldest first.
+  // Records of one deployment with start <= time < end, oldest first, as stored: a record may
+  // stand for several requests (UsageRecord::requests).
   virtual StatusOr<std::vector<UsageRecord>> ListUsage(const std::string& deployed_model,
                                                        SystemTime start, SystemTime end) = 0;
   // The records of `query` summed per UTC hour: the hours with at least one record, oldest

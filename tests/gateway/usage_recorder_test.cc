@@ -46,6 +46,13 @@ UsageRecord Usage(const std::string& deployed_model, int64_t second, int64_t inp
   return u;
 }
 
+// The requests the stored rows stand for (a row may be several: MergeUsage).
+int64_t Requests(const std::vector<UsageRecord>& rows) {
+  int64_t n = 0;
+  for (const UsageRecord& r : rows) n += r.requests;
+  return n;
+}
+
 class UsageRecorderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -73,7 +80,9 @@ TEST_F(UsageRecorderTest, FlushStoresEverythingRecordedFromManyThreads) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        recorder.Record(Usage(fmt::format("m{}", t % 3), i, t * kPerThread + i));
+        // A second of its own for each record: none merges with another.
+        const int n = t * kPerThread + i;
+        recorder.Record(Usage(fmt::format("m{}", t % 3), n, n));
       }
     });
   }
@@ -124,7 +133,7 @@ TEST_F(UsageRecorderTest, FlushWhileOtherThreadsRecord) {
   for (auto& t : threads) t.join();
   recorder.Flush();
   EXPECT_EQ(recorder.written(), recorded.load());
-  EXPECT_EQ(static_cast<int64_t>(Stored("m1").size()), recorded.load());
+  EXPECT_EQ(Requests(Stored("m1")), recorded.load());
 }
 
 TEST_F(UsageRecorderTest, FlushWithNothingQueuedReturns) {
@@ -175,7 +184,7 @@ TEST_F(UsageRecorderTest, StopWritesWhatIsQueued) {
     recorder.Stop();   // twice is harmless
     recorder.Flush();  // after Stop: returns at once
   }
-  EXPECT_EQ(Stored("m1").size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(Requests(Stored("m1")), kThreads * kPerThread);
 }
 
 TEST_F(UsageRecorderTest, TheDestructorWritesWhatIsQueued) {
@@ -236,20 +245,51 @@ TEST_F(UsageRecorderTest, ARecycledRecordKeepsNothingOfTheOneBefore) {
   for (int i = 0; i < 3; ++i) recorder.Record(second);
   recorder.Flush();
   std::vector<UsageRecord> stored = Stored("m2");
-  ASSERT_EQ(stored.size(), 3u);
-  for (const UsageRecord& r : stored) {
-    EXPECT_EQ(r.deployed_model, "m2");
-    EXPECT_EQ(r.deployment_uid, second.deployment_uid);
-    EXPECT_EQ(r.workspace_id, second.workspace_id);
-    EXPECT_EQ(r.key_id, second.key_id);
-    EXPECT_EQ(r.time, second.time);
-    EXPECT_EQ(r.input_tokens, 7);
-    EXPECT_EQ(r.output_tokens, 14);
-    EXPECT_FALSE(r.thinking || r.ptu || r.overflow || r.streamed || r.aborted);
-    EXPECT_EQ(r.http_status, 200);
-    EXPECT_EQ(r.latency_ms, 0);
+  ASSERT_EQ(stored.size(), 1u);  // three alike: one row
+  const UsageRecord& r = stored[0];
+  EXPECT_EQ(r.requests, 3);
+  EXPECT_EQ(r.deployed_model, "m2");
+  EXPECT_EQ(r.deployment_uid, second.deployment_uid);
+  EXPECT_EQ(r.workspace_id, second.workspace_id);
+  EXPECT_EQ(r.key_id, second.key_id);
+  EXPECT_EQ(r.time, second.time);
+  EXPECT_EQ(r.input_tokens, 3 * 7);
+  EXPECT_EQ(r.output_tokens, 3 * 14);
+  EXPECT_FALSE(r.thinking || r.ptu || r.overflow || r.streamed || r.aborted);
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_EQ(r.latency_ms, 0);
+  EXPECT_EQ(Requests(Stored("a-longer-deployed-model-name")), 3);
+}
+
+// Records that differ only in their tokens and latency, in one millisecond, are stored as one
+// row that counts and sums them; any other difference keeps a row apart.
+TEST_F(UsageRecorderTest, RecordsAlikeInOneMillisecondAreStoredAsOneRow) {
+  UsageRecorder recorder(*store_, clock_, Every(kNever));
+  for (int i = 1; i <= 4; ++i) {
+    UsageRecord r = Usage("m1", 5, i);
+    r.latency_ms = 10 * i;
+    r.time += std::chrono::microseconds(100 * i);  // the same millisecond
+    recorder.Record(r);
   }
-  EXPECT_EQ(Stored("a-longer-deployed-model-name").size(), 3u);
+  UsageRecord failed = Usage("m1", 5, 1);
+  failed.http_status = 429;
+  recorder.Record(failed);
+  recorder.Record(Usage("m1", 6, 1));
+  recorder.Flush();
+  EXPECT_EQ(recorder.written(), 6);
+  EXPECT_EQ(recorder.rows_written(), 3);
+  EXPECT_NE(recorder.RenderMetrics().find("berth_usage_rows_written_total 3\n"), std::string::npos);
+  std::vector<UsageRecord> stored = Stored("m1");
+  ASSERT_EQ(stored.size(), 3u);
+  EXPECT_EQ(stored[0].requests, 4);
+  EXPECT_EQ(stored[0].input_tokens, 1 + 2 + 3 + 4);
+  EXPECT_EQ(stored[0].output_tokens, 2 * (1 + 2 + 3 + 4));
+  EXPECT_EQ(stored[0].latency_ms, 10 + 20 + 30 + 40);
+  EXPECT_EQ(stored[0].http_status, 200);
+  EXPECT_EQ(stored[1].requests, 1);
+  EXPECT_EQ(stored[1].http_status, 429);
+  EXPECT_EQ(stored[2].requests, 1);
+  EXPECT_EQ(stored[2].time, At(6));
 }
 
 // Flush() promises to return once what is queued is stored. When it is called while the writer

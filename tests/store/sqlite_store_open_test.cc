@@ -162,6 +162,7 @@ TEST(SqliteStoreOpenTest, Version2BackfillsIncarnationsOfLiveDeployments) {
   ASSERT_TRUE(usage.ok());
   ASSERT_EQ(usage->size(), 1u);
   EXPECT_FALSE((*usage)[0].thinking);
+  EXPECT_EQ((*usage)[0].requests, 1);  // a row was one request before version 4
 }
 
 TEST(SqliteStoreOpenTest, Version3CountsTheDeploymentsAlreadyStored) {

@@ -104,6 +104,7 @@ TEST_P(StoreRecordsTest, UsageAppendsAndListsAHalfOpenRange) {
   full.streamed = true;
   full.aborted = true;
   full.thinking = true;
+  full.requests = 3;
   ASSERT_TRUE(store_->AppendUsage({Usage("m1", 3, 1), Usage("m1", 1, 2), full}).ok());
   ASSERT_TRUE(store_->AppendUsage({Usage("m2", 2, 3), Usage("m1", 4, 4)}).ok());
   ASSERT_TRUE(store_->AppendUsage({}).ok());
@@ -117,6 +118,7 @@ TEST_P(StoreRecordsTest, UsageAppendsAndListsAHalfOpenRange) {
   EXPECT_EQ(first.deployment_uid, "uid-m1");
   EXPECT_EQ(first.workspace_id, full.workspace_id);
   EXPECT_EQ(first.key_id, full.key_id);
+  EXPECT_EQ(first.requests, 3);
   EXPECT_EQ(first.input_tokens, 7);
   EXPECT_EQ(first.output_tokens, 14);
   EXPECT_TRUE(first.ptu);
@@ -127,6 +129,7 @@ TEST_P(StoreRecordsTest, UsageAppendsAndListsAHalfOpenRange) {
   EXPECT_TRUE(first.aborted);
   EXPECT_TRUE(first.thinking);
   EXPECT_EQ((*got)[1].time, At(3));
+  EXPECT_EQ((*got)[1].requests, 1);
   EXPECT_FALSE((*got)[1].ptu);
   EXPECT_FALSE((*got)[1].thinking);
   EXPECT_EQ((*got)[1].http_status, 200);

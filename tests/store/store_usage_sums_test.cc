@@ -24,6 +24,7 @@ UsageRecord Record(const std::string& uid, SystemTime time, int64_t i) {
   u.workspace_id = "llm-aaaaaaaaaaaaaaaa";
   u.key_id = "key-000000000001";
   u.time = time;
+  u.requests = 1 + i % 4;  // a stored row may stand for several requests (MergeUsage)
   u.input_tokens = 10 + i % 7;
   u.output_tokens = 20 + i % 11;
   u.ptu = i % 3 == 0;
@@ -36,15 +37,16 @@ UsageRecord Record(const std::string& uid, SystemTime time, int64_t i) {
   return u;
 }
 
+// A row's flags and status hold for each of its requests; its tokens and latency are sums.
 void Add(const UsageRecord& r, UsageTotals& t) {
-  ++t.requests;
+  t.requests += r.requests;
   t.input_tokens += r.input_tokens;
   t.output_tokens += r.output_tokens;
-  t.streamed += r.streamed;
-  t.ptu_requests += r.ptu && !r.overflow;
-  t.overflow_requests += r.overflow;
-  t.errors += r.http_status >= 400;
-  t.aborted += r.aborted;
+  t.streamed += r.streamed * r.requests;
+  t.ptu_requests += (r.ptu && !r.overflow) * r.requests;
+  t.overflow_requests += r.overflow * r.requests;
+  t.errors += (r.http_status >= 400) * r.requests;
+  t.aborted += r.aborted * r.requests;
   t.latency_ms_sum += r.latency_ms;
 }
 

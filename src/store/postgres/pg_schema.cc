@@ -177,6 +177,12 @@ CREATE TABLE limit_grants (
 CREATE INDEX limit_grants_by_scope ON limit_grants (scope, kind, counts_until);
 )sql";
 
+// Version 5: a usage row may stand for several requests (MergeUsage): `requests` counts them,
+// and its tokens and latency are their sums. Every row before it is one request.
+constexpr const char* kSchemaV5 = R"sql(
+ALTER TABLE usage_records ADD COLUMN requests BIGINT NOT NULL DEFAULT 1;
+)sql";
+
 StatusOr<int> ReadVersion(Connection& db) {
   ASSIGN_OR_RETURN(Result result, db.Exec("SELECT max(version) FROM berth_schema"));
   return static_cast<int>(result.Int(0, 0));
@@ -211,10 +217,7 @@ Status ApplyPending(Connection& db, const std::vector<Migration>& migrations) {
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      {1, kSchemaV1},
-      {2, kSchemaV2},
-      {3, kSchemaV3},
-      {4, kSchemaV4},
+      {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
   };
   return migrations;
 }

@@ -172,9 +172,10 @@ StatusOr<std::vector<UsageHour>> PostgresStore::SumUsageByHour(const UsageQuery&
   return ReadAll<UsageHour>(
       *pool_,
       std::string("SELECT ") + kHourOfTime +
-          " AS hour, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(streamed::int),"
-          " SUM((ptu AND NOT overflow)::int), SUM(overflow::int),"
-          " SUM((http_status >= 400)::int), SUM(aborted::int), SUM(latency_ms)" +
+          " AS hour, SUM(requests), SUM(input_tokens), SUM(output_tokens),"
+          " SUM(streamed::int * requests), SUM((ptu AND NOT overflow)::int * requests),"
+          " SUM(overflow::int * requests), SUM((http_status >= 400)::int * requests),"
+          " SUM(aborted::int * requests), SUM(latency_ms)" +
           kFromUsageOf + " GROUP BY hour ORDER BY hour",
       UsageQueryParams(query), ReadUsageHour);
 }

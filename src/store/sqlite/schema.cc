@@ -162,6 +162,12 @@ CREATE INDEX deployments_by_workspace_plan
   ON deployments (workspace_id, plan, created DESC, deployed_model);
 )sql";
 
+// Version 4: a usage row may stand for several requests (MergeUsage): `requests` counts them,
+// and its tokens and latency are their sums. Every row before it is one request.
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE usage_records ADD COLUMN requests INTEGER NOT NULL DEFAULT 1;
+)sql";
+
 Status ApplyPending(Connection& db, const std::vector<Migration>& migrations) {
   ASSIGN_OR_RETURN(int current, SchemaVersion(db));
   int newest = migrations.empty() ? 0 : migrations.back().version;
@@ -190,6 +196,7 @@ const std::vector<Migration>& Migrations() {
       {1, kSchemaV1},
       {2, kSchemaV2},
       {3, kSchemaV3},
+      {4, kSchemaV4},
   };
   return migrations;
 }

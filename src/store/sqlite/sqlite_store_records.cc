@@ -187,13 +187,13 @@ TokenUsage ReadTokenSums(const Statement& st) {
 
 StatusOr<std::vector<UsageHour>> SqliteStore::SumUsageByHour(const UsageQuery& query) {
   ASSIGN_OR_RETURN(sqlite::ReadPool::Lease db, readers_->Acquire());
-  ASSIGN_OR_RETURN(
-      Statement select,
-      db->Prepare(std::string("SELECT ") + kHourOfTime +
-                  " AS hour, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(streamed),"
-                  " SUM(ptu AND NOT overflow), SUM(overflow), SUM(http_status >= 400),"
-                  " SUM(aborted), SUM(latency_ms)" +
-                  kFromUsageOf + " GROUP BY hour ORDER BY hour"));
+  ASSIGN_OR_RETURN(Statement select,
+                   db->Prepare(std::string("SELECT ") + kHourOfTime +
+                               " AS hour, SUM(requests), SUM(input_tokens), SUM(output_tokens),"
+                               " SUM(streamed * requests), SUM((ptu AND NOT overflow) * requests),"
+                               " SUM(overflow * requests), SUM((http_status >= 400) * requests),"
+                               " SUM(aborted * requests), SUM(latency_ms)" +
+                               kFromUsageOf + " GROUP BY hour ORDER BY hour"));
   BindUsageQuery(select, query);
   return sqlite::CollectRows<UsageHour>(select, ReadUsageHour);
 }

@@ -7,27 +7,28 @@
 namespace berth {
 namespace {
 
-// Everything but the counts: cheap fields first.
-bool SameRow(const UsageRecord& row, const UsageRecord& r, int64_t r_ms) {
-  return ToUnixMillis(row.time) == r_ms && row.http_status == r.http_status && row.ptu == r.ptu &&
-         row.overflow == r.overflow && row.thinking == r.thinking && row.streamed == r.streamed &&
-         row.aborted == r.aborted && row.key_id == r.key_id &&
-         row.deployment_uid == r.deployment_uid && row.deployed_model == r.deployed_model &&
-         row.workspace_id == r.workspace_id;
+// Everything but the time (the caller compares rows of the record's millisecond only) and the
+// counts: cheap fields first.
+bool SameRow(const UsageRecord& row, const UsageRecord& r) {
+  return row.http_status == r.http_status && row.ptu == r.ptu && row.overflow == r.overflow &&
+         row.thinking == r.thinking && row.streamed == r.streamed && row.aborted == r.aborted &&
+         row.key_id == r.key_id && row.deployment_uid == r.deployment_uid &&
+         row.deployed_model == r.deployed_model && row.workspace_id == r.workspace_id;
 }
 
 }  // namespace
 
 void MergeUsage(std::span<const UsageRecord> records, std::vector<UsageRecord>& rows) {
   size_t used = 0;
-  size_t millisecond_start = 0;  // the first row of the last record's millisecond
+  // rows[millisecond_start, used) are the rows of the last record's millisecond.
+  size_t millisecond_start = 0;
   for (const UsageRecord& r : records) {
-    const int64_t ms = ToUnixMillis(r.time);
-    if (used > 0 && ToUnixMillis(rows[used - 1].time) != ms) millisecond_start = used;
+    if (used > 0 && ToUnixMillis(rows[used - 1].time) != ToUnixMillis(r.time)) {
+      millisecond_start = used;
+    }
     auto first = rows.begin() + static_cast<ptrdiff_t>(millisecond_start);
     auto end = rows.begin() + static_cast<ptrdiff_t>(used);
-    auto same =
-        std::find_if(first, end, [&](const UsageRecord& row) { return SameRow(row, r, ms); });
+    auto same = std::find_if(first, end, [&](const UsageRecord& row) { return SameRow(row, r); });
     if (same != end) {
       same->requests += r.requests;
       same->input_tokens += r.input_tokens;
